@@ -1,0 +1,178 @@
+"""Topology of the Spatial Pooler: potential pools and inhibition neighbourhoods.
+
+Inputs and columns live on n-dimensional grids (``input_shape`` and the
+column shape). A column's centre is mapped into the input grid as htm.core's
+``initMapColumn_`` does, and neighbourhoods are hypercubes (Chebyshev balls)
+that either wrap around the edges or are cut off by them.
+
+All neighbourhoods are returned as sorted flat indices; that order is part of
+the specification because the local boost target sums duty cycles in it.
+"""
+
+import numpy as np
+
+
+def hypercube(center, radius, shape, wrap_around):
+    """Flat indices of the grid points within ``radius`` of ``center``.
+
+    Parameters
+    ----------
+    center : sequence of int
+        Coordinates of the centre, one per dimension of ``shape``.
+    radius : sequence of int
+        Radius per dimension (Chebyshev distance).
+    shape : sequence of int
+        Grid shape.
+    wrap_around : bool
+        Whether the grid is a torus. Otherwise points beyond an edge are
+        dropped.
+
+    Returns
+    -------
+    indices : ndarray of int64, sorted, without duplicates
+    """
+    axes = []
+    for c, r, size in zip(center, radius, shape):
+        if wrap_around:
+            if 2 * r + 1 >= size:
+                axis = np.arange(size)
+            else:
+                axis = np.unique(np.arange(c - r, c + r + 1) % size)
+        else:
+            axis = np.arange(max(0, c - r), min(size, c + r + 1))
+        axes.append(axis)
+    grids = np.meshgrid(*axes, indexing="ij")
+    flat = np.ravel_multi_index([g.ravel() for g in grids], shape)
+    return np.unique(flat)
+
+
+def column_centers(column_shape, input_shape):
+    """Input-grid coordinates of each column's centre, shape (n_columns, ndim).
+
+    Column coordinate ``j`` along an axis maps to
+    ``floor((j + 0.5) * input_size / column_size)``.
+    """
+    column_shape = tuple(column_shape)
+    coords = np.indices(column_shape).reshape(len(column_shape), -1).T
+    scale = np.asarray(input_shape, dtype=np.float64) / np.asarray(
+        column_shape, dtype=np.float64
+    )
+    return np.floor((coords + 0.5) * scale).astype(np.int64)
+
+
+def pool_size(n_candidates, potential_pct):
+    """Number of potential synapses drawn from ``n_candidates`` inputs.
+
+    ``round(potential_pct * n_candidates)`` with halves rounded up, and at
+    least one synapse so that no column is blind.
+    """
+    return max(1, int(np.floor(potential_pct * n_candidates + 0.5)))
+
+
+def potential_pools(
+    column_shape, input_shape, potential_radius, potential_pct, wrap_around, rng
+):
+    """Draw every column's potential pool.
+
+    Parameters
+    ----------
+    column_shape, input_shape : tuple of int
+        Grids of the same number of dimensions.
+    potential_radius : tuple of int or None
+        Radius per input dimension; ``None`` gives every column the whole
+        input (global pool).
+    potential_pct : float
+        Fraction of the candidate inputs each column keeps.
+    wrap_around : bool
+        Whether the input grid wraps around at its edges.
+    rng : numpy.random.RandomState
+        Host random stream; columns draw in index order.
+
+    Returns
+    -------
+    indptr : ndarray of int64, shape (n_columns + 1,)
+    indices : ndarray of int32, shape (n_synapses,)
+        Column ``c``'s pool is ``indices[indptr[c]:indptr[c + 1]]``, sorted.
+    """
+    n_columns = int(np.prod(column_shape))
+    n_inputs = int(np.prod(input_shape))
+    pools = []
+    if potential_radius is None:
+        size = pool_size(n_inputs, potential_pct)
+        for _ in range(n_columns):
+            pools.append(np.sort(rng.permutation(n_inputs)[:size]))
+    else:
+        centers = column_centers(column_shape, input_shape)
+        for center in centers:
+            candidates = hypercube(center, potential_radius, input_shape, wrap_around)
+            size = pool_size(candidates.size, potential_pct)
+            chosen = candidates[rng.permutation(candidates.size)[:size]]
+            pools.append(np.sort(chosen))
+    lengths = np.fromiter((p.size for p in pools), dtype=np.int64, count=n_columns)
+    indptr = np.zeros(n_columns + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.concatenate(pools).astype(np.int32, copy=False)
+    return indptr, indices
+
+
+def expected_synapse_count(
+    column_shape, input_shape, potential_radius, potential_pct
+):
+    """Upper bound on the number of potential synapses, without drawing them."""
+    n_columns = int(np.prod(column_shape))
+    if potential_radius is None:
+        per_column = pool_size(int(np.prod(input_shape)), potential_pct)
+    else:
+        window = 1
+        for r, size in zip(potential_radius, input_shape):
+            window *= min(2 * r + 1, size)
+        per_column = pool_size(window, potential_pct)
+    return n_columns * per_column
+
+
+def default_inhibition_radius(column_shape, input_shape, potential_radius):
+    """The inhibition radius htm.core starts from, held fixed here.
+
+    htm.core derives it from the average span of a column's connected
+    synapses, scaled from input to column units. At initialisation half of a
+    pool is connected and spread over its whole window, so the span is the
+    window's width.
+    """
+    if potential_radius is None:
+        spans = np.asarray(input_shape, dtype=np.float64)
+    else:
+        spans = np.minimum(
+            2 * np.asarray(potential_radius, dtype=np.float64) + 1,
+            np.asarray(input_shape, dtype=np.float64),
+        )
+    columns_per_input = np.mean(
+        np.asarray(column_shape, dtype=np.float64)
+        / np.asarray(input_shape, dtype=np.float64)
+    )
+    diameter = np.mean(spans) * columns_per_input
+    return max(1, int(np.floor((diameter - 1.0) / 2.0 + 0.5)))
+
+
+def inhibition_neighbourhoods(column_shape, radius, wrap_around):
+    """Every column's inhibition neighbourhood H(c), the column itself excluded.
+
+    Returns
+    -------
+    indptr : ndarray of int64, shape (n_columns + 1,)
+    indices : ndarray of int32
+        ``indices[indptr[c]:indptr[c + 1]]`` are the neighbours of ``c``,
+        sorted.
+    """
+    column_shape = tuple(column_shape)
+    n_columns = int(np.prod(column_shape))
+    radii = (radius,) * len(column_shape)
+    coords = np.indices(column_shape).reshape(len(column_shape), -1).T
+    hoods = []
+    for c, center in enumerate(coords):
+        hood = hypercube(center, radii, column_shape, wrap_around)
+        hoods.append(hood[hood != c])
+    lengths = np.fromiter((h.size for h in hoods), dtype=np.int64, count=n_columns)
+    indptr = np.zeros(n_columns + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.concatenate(hoods).astype(np.int32, copy=False)
+    return indptr, indices

@@ -1,0 +1,234 @@
+"""Encoders that turn numbers into the binary input a Spatial Pooler needs."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+from .utils._atomic import restore_on_failure
+
+
+class GreyscaleEncoder(TransformerMixin, BaseEstimator):
+    """Encode each feature (a pixel's intensity) as ``n_bits`` binary features.
+
+    The value range ``[low, high]`` is cut into ``n_bits`` equal buckets and a
+    value ``v`` falls in bucket ``min(floor((v - low) / (high - low) * n_bits),
+    n_bits - 1)``. With ``low = 0`` this is the rule of the blog post the
+    project grew from, ``min(int(v / high * n_bits), n_bits - 1)``.
+
+    Output feature ``f * n_bits + j`` is bit ``j`` of input feature ``f``, so
+    an image of shape (h, w) becomes an input grid of shape (h, w, n_bits)
+    for a topological Spatial Pooler.
+
+    Parameters
+    ----------
+    n_bits : int >= 1, default=4
+        Bits per feature.
+    value_range : tuple (low, high) or None, default=None
+        Range of the values, shared by all features: (0, 255) for uint8
+        images, (0, 1) for float images, (0, 16) for sklearn's digits. ``None``
+        learns it in ``fit`` as the smallest and largest value of X.
+    encoding : {"onehot", "thermometer"}, default="onehot"
+        "onehot" sets only the value's bucket (exactly one active bit per
+        feature); "thermometer" sets the bucket and every bucket below it, so
+        that near values share bits.
+    handle_out_of_range : {"clip", "error"}, default="clip"
+        Values outside the range are clipped to it (so they land in the first
+        or last bucket), or raise a ValueError.
+    sparse_output : bool, default=True
+        Return a CSR matrix or a dense array.
+    dtype : numpy dtype, default=np.float64
+        Data type of the output.
+
+    Attributes
+    ----------
+    data_min_ : float
+        Low end of the range used (``value_range[0]`` or learned).
+    data_max_ : float
+        High end of the range used.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of str
+        Names of features seen during fit, when X has string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_htm import GreyscaleEncoder
+    >>> enc = GreyscaleEncoder(n_bits=4, value_range=(0, 255), sparse_output=False)
+    >>> enc.fit_transform(np.array([[0, 100, 255]])).astype(int)
+    array([[1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]])
+    """
+
+    _parameter_constraints: dict = {
+        "n_bits": [Interval(Integral, 1, None, closed="left")],
+        "value_range": [None, tuple, list],
+        "encoding": [StrOptions({"onehot", "thermometer"})],
+        "handle_out_of_range": [StrOptions({"clip", "error"})],
+        "sparse_output": ["boolean"],
+        "dtype": "no_validation",
+    }
+
+    def __init__(
+        self,
+        n_bits=4,
+        *,
+        value_range=None,
+        encoding="onehot",
+        handle_out_of_range="clip",
+        sparse_output=True,
+        dtype=np.float64,
+    ):
+        self.n_bits = n_bits
+        self.value_range = value_range
+        self.encoding = encoding
+        self.handle_out_of_range = handle_out_of_range
+        self.sparse_output = sparse_output
+        self.dtype = dtype
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the value range (unless given) and the number of features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        with restore_on_failure(self):
+            for attribute in ("data_min_", "data_max_"):
+                self.__dict__.pop(attribute, None)
+            self._update_range(validate_data(self, X, reset=True, dtype="numeric"))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Like ``fit``, but a learned range grows to cover every batch seen.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        first_call = not hasattr(self, "data_min_")
+        with restore_on_failure(self):
+            self._update_range(
+                validate_data(self, X, reset=first_call, dtype="numeric")
+            )
+        return self
+
+    def transform(self, X):
+        """Encode X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        bits : {ndarray, sparse matrix} of shape (n_samples, n_features * n_bits)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype="numeric")
+        low, high = self.data_min_, self.data_max_
+        values = np.asarray(X, dtype=np.float64)
+        if self.handle_out_of_range == "error":
+            outside = (values < low) | (values > high)
+            if outside.any():
+                raise ValueError(
+                    f"X has {int(outside.sum())} value(s) outside the range "
+                    f"[{low}, {high}]; set handle_out_of_range='clip' or widen "
+                    "value_range."
+                )
+        values = np.clip(values, low, high)
+        scale = self.n_bits / (high - low) if high > low else 0.0
+        bucket = np.minimum(
+            np.floor((values - low) * scale), self.n_bits - 1
+        ).astype(np.int64)
+        n_samples, n_features = bucket.shape
+        first_bit = np.arange(n_features, dtype=np.int64) * self.n_bits
+        if self.encoding == "onehot":
+            indices = (first_bit + bucket).ravel()
+            indptr = np.arange(0, n_samples * n_features + 1, n_features)
+        else:
+            n_set = bucket + 1
+            row_counts = n_set.sum(axis=1)
+            indptr = np.concatenate([[0], np.cumsum(row_counts)])
+            starts = np.repeat((first_bit + np.zeros_like(bucket)).ravel(), n_set.ravel())
+            offsets = np.arange(starts.size) - np.repeat(
+                np.cumsum(n_set.ravel()) - n_set.ravel(), n_set.ravel()
+            )
+            indices = starts + offsets
+        dtype = np.dtype(self.dtype)
+        bits = sp.csr_matrix(
+            (np.ones(indices.size, dtype=dtype), indices, indptr),
+            shape=(n_samples, n_features * self.n_bits),
+        )
+        return bits if self.sparse_output else bits.toarray()
+
+    def get_feature_names_out(self, input_features=None):
+        """Output names ``"{feature}_{bit}"``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; defaults to ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray(
+            [f"{name}_{bit}" for name in names for bit in range(self.n_bits)],
+            dtype=object,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        dtype = np.dtype(self.dtype) if self.dtype is not None else None
+        tags.transformer_tags.preserves_dtype = (
+            [dtype.name] if dtype is not None and dtype.kind == "f" else []
+        )
+        return tags
+
+    def _update_range(self, X):
+        np.dtype(self.dtype)  # raises TypeError for a bad dtype, before any change
+        if self.value_range is not None:
+            if len(self.value_range) != 2 or not all(
+                isinstance(v, Real) for v in self.value_range
+            ):
+                raise ValueError(
+                    f"value_range must be a pair (low, high) of numbers, got "
+                    f"{self.value_range!r}."
+                )
+            low, high = (float(v) for v in self.value_range)
+            if not (np.isfinite(low) and np.isfinite(high) and low < high):
+                raise ValueError(
+                    f"value_range={self.value_range!r} must satisfy low < high and "
+                    "be finite."
+                )
+        else:
+            low, high = float(np.min(X)), float(np.max(X))
+            if hasattr(self, "data_min_"):
+                low, high = min(low, self.data_min_), max(high, self.data_max_)
+        self.data_min_, self.data_max_ = low, high

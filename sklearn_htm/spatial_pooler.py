@@ -1,0 +1,653 @@
+"""The Spatial Pooler as a scikit-learn transformer."""
+
+import os
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._state import (
+    BOOST_DTYPE,
+    PERMANENCE_DTYPE,
+    PoolerConfig,
+    initial_state,
+)
+from ._topology import (
+    default_inhibition_radius,
+    expected_synapse_count,
+    inhibition_neighbourhoods,
+)
+from .backends import BACKENDS, get_backend
+from .utils._atomic import restore_on_failure
+from .utils._progress import ProgressReporter
+
+# Rows handed to a backend per call while learning (rounded to a multiple of
+# batch_size): small enough for timely progress reports and interrupts,
+# large enough that the call overhead does not matter.
+_LEARN_CHUNK = 2048
+# Bytes per potential synapse: float32 permanence + int32 input index, held
+# twice while a call works on a copy of the state.
+_BYTES_PER_SYNAPSE = 2 * (4 + 4)
+
+
+def available_memory_bytes():
+    """Memory this process can still allocate (Linux MemAvailable, else total RAM)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return None
+
+
+def _as_shape(value, name):
+    """A tuple of positive ints from an int or a sequence of ints."""
+    if isinstance(value, Integral):
+        value = (value,)
+    shape = tuple(value)
+    if not shape or not all(isinstance(v, Integral) and v >= 1 for v in shape):
+        raise ValueError(
+            f"{name} must be a positive integer or a non-empty tuple of positive "
+            f"integers, got {value!r}."
+        )
+    return tuple(int(v) for v in shape)
+
+
+def binary_rows(X, binarize):
+    """Convert validated input to a canonical binary CSR matrix (bool data).
+
+    ``binarize=None`` requires X to hold only 0 and 1; a number ``t`` maps
+    values ``> t`` to 1 and the rest to 0 (BernoulliNB's rule).
+    """
+    if sp.issparse(X):
+        X = sp.csr_matrix(X, copy=True)
+        X.sum_duplicates()
+        values = X.data
+    else:
+        values = X
+    if binarize is None:
+        if not np.all((values == 0) | (values == 1)):
+            raise ValueError(
+                "X must be binary (only 0 and 1) when binarize=None; set binarize "
+                "to a threshold (values above it become 1), or encode the input "
+                "first, for example with GreyscaleEncoder."
+            )
+        active = values != 0
+    else:
+        active = values > binarize
+    if sp.issparse(X):
+        rows = sp.csr_matrix((active, X.indices, X.indptr), shape=X.shape)
+        rows.eliminate_zeros()
+    else:
+        rows = sp.csr_matrix(active)
+    rows.sort_indices()
+    return rows
+
+
+class SpatialPoolerTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """HTM Spatial Pooler: binary input to a sparse distributed representation.
+
+    Each of ``n_columns`` columns watches a random potential pool of inputs
+    through synapses with permanences in [0, 1]; a synapse is connected when
+    its permanence reaches ``connected_threshold``. A column's overlap with an
+    input row is the number of active inputs on its connected synapses,
+    scaled by its boost factor. Inhibition keeps the best
+    ``round(sparsity * n_columns)`` columns (global) or the locally best
+    columns (local): they form the output SDR. Learning strengthens the
+    winners' synapses on active inputs and weakens them on inactive ones;
+    duty cycles, boosting and bumps of weak columns keep every column in use.
+
+    The numpy backend is the specification; the numba and cupy backends give
+    bit-identical results for the same data and ``random_state``. Names in
+    brackets are htm.core's.
+
+    Parameters
+    ----------
+    n_columns : int or tuple of int, default=2048
+        Number of columns, or the shape of the column grid for topology
+        [columnDimensions]. A grid with fewer dimensions than ``input_shape``
+        is padded with trailing 1s.
+    sparsity : float in (0, 1), default=0.02
+        Fraction of columns active per row [localAreaDensity]. Global
+        inhibition keeps ``round(sparsity * n_columns)`` columns (halves round
+        up, at least 1).
+    potential_pct : float in (0, 1], default=0.5
+        Fraction of the candidate inputs (all inputs, or those within
+        ``potential_radius``) in each column's potential pool [potentialPct].
+    potential_radius : int, tuple of int or None, default=None
+        Radius, in input units per dimension of ``input_shape``, of the
+        window around each column's centre from which its pool is drawn
+        [potentialRadius]. ``None`` draws from the whole input (global pool).
+    input_shape : tuple of int or None, default=None
+        Shape of the input grid [inputDimensions]; its product must equal the
+        number of features. ``None`` means ``(n_features,)``. Only used with a
+        ``potential_radius``.
+    wrap_around : bool, default=True
+        Whether topological windows and neighbourhoods wrap around the edges
+        of the grids [wrapAround].
+    global_inhibition : bool, default=True
+        Global inhibition (the k best columns of the whole layer) or local
+        inhibition (a column must be among the best of its neighbourhood)
+        [globalInhibition].
+    inhibition_radius : int or None, default=None
+        Local inhibition only: radius of a column's neighbourhood in column
+        units [inhibitionRadius]. ``None`` derives it once from the
+        potential radius as htm.core does at initialisation; unlike htm.core
+        it then stays fixed.
+    connected_threshold : float in (0, 1), default=0.5
+        Permanence at which a synapse is connected [synPermConnected].
+        Initial permanences are uniform in [threshold, 1] for half of the
+        synapses and uniform in [0, threshold) for the rest.
+    permanence_increment : float in [0, 1], default=0.03
+        Added to a winning column's permanences on active inputs
+        [synPermActiveInc].
+    permanence_decrement : float in [0, 1], default=0.015
+        Subtracted from a winning column's permanences on inactive inputs
+        [synPermInactiveDec].
+    stimulus_threshold : float >= 0, default=0
+        Winners whose boosted overlap is below this are dropped
+        [stimulusThreshold].
+    boost_strength : float >= 0, default=2.0
+        Boost factor ``exp((target - active_duty_cycle) * boost_strength)``;
+        0 switches boosting off [boostStrength].
+    duty_cycle_period : int >= 1, default=1000
+        Window of the duty cycles' moving averages [dutyCyclePeriod].
+    min_pct_overlap_duty_cycle : float in [0, 1], default=0.001
+        A column whose overlap duty cycle falls below this fraction of the
+        largest one in its inhibition area gets all its potential
+        permanences raised by ``connected_threshold / 10``
+        [minPctOverlapDutyCycles].
+    update_period : int >= 1, default=50
+        Samples between updates of the minimum duty cycles [updatePeriod].
+    batch_size : int >= 1, default=1
+        Rows per learning step. 1 is classic online HTM. With more rows, the
+        winners of all rows are computed against the state at the start of
+        the step and the per-row permanence changes are summed, then clipped
+        once; duty cycles advance row by row; bumps and boost factors are
+        updated once per step.
+    max_iter : int >= 1, default=1
+        Passes over the data in ``fit`` (epochs).
+    shuffle : bool, default=True
+        Whether ``fit`` shuffles the rows before each pass, with the
+        estimator's random stream. ``partial_fit`` never shuffles.
+    binarize : float or None, default=0.0
+        Threshold for turning input into binary: values above it become 1
+        (BernoulliNB's rule). ``None`` requires binary input and refuses
+        anything else.
+    sparse_output : bool, default=True
+        Return the SDR as a CSR matrix (about 2% of it is non-zero), or as a
+        dense array (needed for ``set_output(transform="pandas")``).
+    dtype : numpy dtype, default=np.float64
+        Data type of the output.
+    backend : {"auto", "numpy", "numba", "cupy"}, default="auto"
+        Compute backend. "auto" picks cupy when a GPU is usable, else numba.
+        All backends give identical results.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the host random stream that draws potential pools, initial
+        permanences and ``fit``'s shuffles. The stream persists across
+        ``partial_fit`` calls [seed].
+    verbose : int, default=0
+        Progress reports while learning: samples seen, rate and time left.
+
+    Attributes
+    ----------
+    permanences_ : scipy.sparse.csr_matrix of float32, shape (n_columns, n_features_in_)
+        Permanence of every potential synapse (explicit zeros included).
+    potential_pools_ : scipy.sparse.csr_matrix of bool
+        The potential synapses.
+    connected_synapses_ : scipy.sparse.csr_matrix of bool
+        Synapses whose permanence reaches ``connected_threshold``.
+    active_duty_cycles_ : ndarray of float64, shape (n_columns,)
+        Moving average of how often each column won.
+    overlap_duty_cycles_ : ndarray of float64, shape (n_columns,)
+        Moving average of how often each column had a non-zero overlap.
+    min_overlap_duty_cycles_ : ndarray of float64, shape (n_columns,)
+        Overlap duty cycle below which a column is bumped.
+    boost_factors_ : ndarray of float32, shape (n_columns,)
+        Current boost factors, also applied by ``transform``.
+    n_samples_seen_ : int
+        Rows learned from since the state was initialised.
+    n_iter_ : int
+        Passes over the data made by the last ``fit``.
+    n_active_columns_ : int
+        Columns kept per row by global inhibition.
+    column_shape_ : tuple of int
+        Resolved shape of the column grid.
+    input_shape_ : tuple of int
+        Resolved shape of the input grid.
+    inhibition_radius_ : int or None
+        Resolved local inhibition radius (None with global inhibition).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of str
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    GreyscaleEncoder : Turns pixel intensities into the binary input this needs.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> bits = GreyscaleEncoder(n_bits=4, value_range=(0, 16)).fit_transform(X)
+    >>> sp = SpatialPoolerTransformer(n_columns=256, random_state=0, backend="numpy")
+    >>> sdr = sp.fit(bits[:50]).transform(bits[:3])
+    >>> sdr.shape, sdr.sum(axis=1).ravel().tolist()
+    ((3, 256), [5.0, 5.0, 5.0])
+    """
+
+    _parameter_constraints: dict = {
+        "n_columns": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "sparsity": [Interval(Real, 0, 1, closed="neither")],
+        "potential_pct": [Interval(Real, 0, 1, closed="right")],
+        "potential_radius": [None, Interval(Integral, 0, None, closed="left"), tuple, list],
+        "input_shape": [None, tuple, list],
+        "wrap_around": ["boolean"],
+        "global_inhibition": ["boolean"],
+        "inhibition_radius": [None, Interval(Integral, 1, None, closed="left")],
+        "connected_threshold": [Interval(Real, 0, 1, closed="neither")],
+        "permanence_increment": [Interval(Real, 0, 1, closed="both")],
+        "permanence_decrement": [Interval(Real, 0, 1, closed="both")],
+        "stimulus_threshold": [Interval(Real, 0, None, closed="left")],
+        "boost_strength": [Interval(Real, 0, None, closed="left")],
+        "duty_cycle_period": [Interval(Integral, 1, None, closed="left")],
+        "min_pct_overlap_duty_cycle": [Interval(Real, 0, 1, closed="both")],
+        "update_period": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "binarize": [None, Interval(Real, None, None, closed="neither")],
+        "sparse_output": ["boolean"],
+        "dtype": "no_validation",  # validated by numpy in _output_dtype
+        "backend": [StrOptions(set(BACKENDS))],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_columns=2048,
+        *,
+        sparsity=0.02,
+        potential_pct=0.5,
+        potential_radius=None,
+        input_shape=None,
+        wrap_around=True,
+        global_inhibition=True,
+        inhibition_radius=None,
+        connected_threshold=0.5,
+        permanence_increment=0.03,
+        permanence_decrement=0.015,
+        stimulus_threshold=0.0,
+        boost_strength=2.0,
+        duty_cycle_period=1000,
+        min_pct_overlap_duty_cycle=0.001,
+        update_period=50,
+        batch_size=1,
+        max_iter=1,
+        shuffle=True,
+        binarize=0.0,
+        sparse_output=True,
+        dtype=np.float64,
+        backend="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_columns = n_columns
+        self.sparsity = sparsity
+        self.potential_pct = potential_pct
+        self.potential_radius = potential_radius
+        self.input_shape = input_shape
+        self.wrap_around = wrap_around
+        self.global_inhibition = global_inhibition
+        self.inhibition_radius = inhibition_radius
+        self.connected_threshold = connected_threshold
+        self.permanence_increment = permanence_increment
+        self.permanence_decrement = permanence_decrement
+        self.stimulus_threshold = stimulus_threshold
+        self.boost_strength = boost_strength
+        self.duty_cycle_period = duty_cycle_period
+        self.min_pct_overlap_duty_cycle = min_pct_overlap_duty_cycle
+        self.update_period = update_period
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.binarize = binarize
+        self.sparse_output = sparse_output
+        self.dtype = dtype
+        self.backend = backend
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Initialise the pooler and learn from X for ``max_iter`` passes.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input rows; binarized with ``binarize``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        with restore_on_failure(self):
+            X = self._validate_input(X, reset=True)
+            rows = binary_rows(X, self.binarize)
+            self._random_state = check_random_state(self.random_state)
+            state = self._initialise(rows.shape[1], self._random_state)
+            config = self._config()
+            n_samples = rows.shape[0]
+            reporter = ProgressReporter(
+                self.verbose, n_samples * self.max_iter, "SpatialPooler.fit"
+            )
+            for _ in range(self.max_iter):
+                epoch = rows
+                if self.shuffle:
+                    epoch = rows[self._random_state.permutation(n_samples)]
+                self._learn(config, state, epoch, reporter)
+            self._state = state
+            self.n_iter_ = self.max_iter
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Learn from the rows of X once, in order, continuing the current state.
+
+        The first call initialises the pooler (as ``fit`` does, without
+        learning passes of its own); later calls require the same number of
+        features.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input rows; binarized with ``binarize``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The transformer, updated.
+        """
+        first_call = not hasattr(self, "_state")
+        with restore_on_failure(self):
+            X = self._validate_input(X, reset=first_call)
+            rows = binary_rows(X, self.binarize)
+            if first_call:
+                self._random_state = check_random_state(self.random_state)
+                state = self._initialise(rows.shape[1], self._random_state)
+            else:
+                state = self._state.copy()
+            reporter = ProgressReporter(
+                self.verbose, rows.shape[0], "SpatialPooler.partial_fit"
+            )
+            self._learn(self._config(), state, rows, reporter)
+            self._state = state
+        return self
+
+    def transform(self, X):
+        """Return the SDR of each row: 1 for the active columns, 0 elsewhere.
+
+        Uses the current boost factors and never changes the pooler.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input rows; binarized with ``binarize``.
+
+        Returns
+        -------
+        sdr : {ndarray, sparse matrix} of shape (n_samples, n_columns)
+            CSR when ``sparse_output=True``.
+        """
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        rows = binary_rows(X, self.binarize)
+        backend = get_backend(self.backend)
+        indptr, indices = backend.transform(self._config(), self._state, rows)
+        dtype = self._output_dtype()
+        sdr = sp.csr_matrix(
+            (np.ones(indices.size, dtype=dtype), indices, indptr),
+            shape=(rows.shape[0], self.n_columns_),
+        )
+        return sdr if self.sparse_output else sdr.toarray()
+
+    # ------------------------------------------------------- fitted attributes
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_state")
+
+    @property
+    def permanences_(self):
+        state = self._state
+        return sp.csr_matrix(
+            (state.permanences, state.potential_indices, state.potential_indptr),
+            shape=(self.n_columns_, self.n_features_in_),
+        )
+
+    @property
+    def potential_pools_(self):
+        state = self._state
+        return sp.csr_matrix(
+            (
+                np.ones(state.potential_indices.size, dtype=bool),
+                state.potential_indices,
+                state.potential_indptr,
+            ),
+            shape=(self.n_columns_, self.n_features_in_),
+        )
+
+    @property
+    def connected_synapses_(self):
+        connected = self.permanences_
+        connected.data = connected.data >= PERMANENCE_DTYPE(self.connected_threshold)
+        connected.eliminate_zeros()
+        return connected
+
+    @property
+    def active_duty_cycles_(self):
+        return self._state.active_duty_cycles
+
+    @property
+    def overlap_duty_cycles_(self):
+        return self._state.overlap_duty_cycles
+
+    @property
+    def min_overlap_duty_cycles_(self):
+        return self._state.min_overlap_duty_cycles
+
+    @property
+    def boost_factors_(self):
+        return self._state.boost_factors
+
+    @property
+    def n_samples_seen_(self):
+        return self._state.n_samples_seen
+
+    @property
+    def n_columns_(self):
+        return int(np.prod(self.column_shape_))
+
+    @property
+    def _n_features_out(self):
+        return self.n_columns_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.requires_fit = True
+        dtype = np.dtype(self.dtype) if self.dtype is not None else None
+        tags.transformer_tags.preserves_dtype = (
+            [dtype.name] if dtype is not None and dtype.kind == "f" else []
+        )
+        return tags
+
+    # ------------------------------------------------------------- internals
+
+    def _validate_input(self, X, reset):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse="csr",
+            dtype="numeric",
+            ensure_all_finite=True,
+        )
+
+    def _output_dtype(self):
+        try:
+            return np.dtype(self.dtype)
+        except TypeError as exc:
+            raise ValueError(f"dtype={self.dtype!r} is not a numpy dtype.") from exc
+
+    def _resolve_shapes(self, n_features):
+        """Column shape, input shape and potential radius, checked against X."""
+        column_shape = _as_shape(self.n_columns, "n_columns")
+        if self.input_shape is None:
+            input_shape = (n_features,)
+        else:
+            input_shape = _as_shape(self.input_shape, "input_shape")
+            if int(np.prod(input_shape)) != n_features:
+                raise ValueError(
+                    f"input_shape={input_shape} has {int(np.prod(input_shape))} "
+                    f"elements but X has {n_features} features."
+                )
+        if len(column_shape) > len(input_shape):
+            raise ValueError(
+                f"The column grid n_columns={column_shape} has more dimensions than "
+                f"input_shape={input_shape}."
+            )
+        column_shape = column_shape + (1,) * (len(input_shape) - len(column_shape))
+        radius = self.potential_radius
+        if radius is not None:
+            if isinstance(radius, Integral):
+                radius = (int(radius),) * len(input_shape)
+            radius = tuple(radius)
+            if len(radius) != len(input_shape) or not all(
+                isinstance(r, Integral) and r >= 0 for r in radius
+            ):
+                raise ValueError(
+                    f"potential_radius={self.potential_radius!r} must be a "
+                    f"non-negative int or a tuple of {len(input_shape)} of them "
+                    f"(one per dimension of input_shape={input_shape})."
+                )
+            if all(r >= size for r, size in zip(radius, input_shape)):
+                raise ValueError(
+                    f"potential_radius={self.potential_radius!r} is larger than the "
+                    f"input (input_shape={input_shape}); use potential_radius=None "
+                    "for pools drawn from the whole input."
+                )
+            radius = tuple(int(r) for r in radius)
+        return column_shape, input_shape, radius
+
+    def _check_memory(self, n_synapses):
+        needed = n_synapses * _BYTES_PER_SYNAPSE
+        available = available_memory_bytes()
+        if available is not None and needed > available:
+            raise MemoryError(
+                f"SpatialPoolerTransformer would need about {needed / 2**30:.1f} GiB "
+                f"for {n_synapses:,} potential synapses "
+                f"(n_columns={self.n_columns!r}, potential_pct={self.potential_pct}), "
+                f"but only {available / 2**30:.1f} GiB is available. Reduce "
+                "n_columns, potential_pct or potential_radius."
+            )
+
+    def _initialise(self, n_features, rng):
+        """Resolve the structure, check it fits in memory and draw a fresh state."""
+        column_shape, input_shape, radius = self._resolve_shapes(n_features)
+        n_columns = int(np.prod(column_shape))
+        n_active = int(np.floor(self.sparsity * n_columns + 0.5))
+        if n_active < 1:
+            raise ValueError(
+                f"sparsity={self.sparsity} of {n_columns} columns rounds to no active "
+                "column; increase sparsity or n_columns."
+            )
+        self._check_memory(
+            expected_synapse_count(column_shape, input_shape, radius, self.potential_pct)
+        )
+        self.column_shape_ = column_shape
+        self.input_shape_ = input_shape
+        self.n_active_columns_ = n_active
+        if self.global_inhibition:
+            self.inhibition_radius_ = None
+            self._neighbourhoods = None
+        else:
+            radius_c = self.inhibition_radius
+            if radius_c is None:
+                radius_c = default_inhibition_radius(column_shape, input_shape, radius)
+            self.inhibition_radius_ = int(radius_c)
+            indptr, indices = inhibition_neighbourhoods(
+                column_shape, self.inhibition_radius_, self.wrap_around
+            )
+            sizes = np.diff(indptr).astype(np.float64)
+            n_winners = np.maximum(
+                1, np.floor(self.sparsity * (sizes + 1.0) + 0.5)
+            ).astype(np.int32)
+            self._neighbourhoods = (indptr, indices, n_winners)
+        return initial_state(
+            self._config(),
+            column_shape,
+            input_shape,
+            radius,
+            self.potential_pct,
+            self.wrap_around,
+            rng,
+        )
+
+    def _config(self):
+        """Constants for the backends, from the parameters and fitted structure."""
+        threshold = PERMANENCE_DTYPE(self.connected_threshold)
+        hoods = self._neighbourhoods or (None, None, None)
+        return PoolerConfig(
+            n_inputs=self.n_features_in_,
+            n_columns=self.n_columns_,
+            n_active_columns=self.n_active_columns_,
+            sparsity=float(self.sparsity),
+            connected_threshold=threshold,
+            permanence_increment=PERMANENCE_DTYPE(self.permanence_increment),
+            permanence_decrement=PERMANENCE_DTYPE(self.permanence_decrement),
+            weak_column_bump=PERMANENCE_DTYPE(threshold / PERMANENCE_DTYPE(10)),
+            stimulus_threshold=BOOST_DTYPE(self.stimulus_threshold),
+            boost_strength=float(self.boost_strength),
+            duty_cycle_period=int(self.duty_cycle_period),
+            min_pct_overlap_duty_cycle=float(self.min_pct_overlap_duty_cycle),
+            update_period=int(self.update_period),
+            global_inhibition=bool(self.global_inhibition),
+            neighbourhood_indptr=hoods[0],
+            neighbourhood_indices=hoods[1],
+            local_n_winners=hoods[2],
+        )
+
+    def _learn(self, config, state, rows, reporter):
+        """Learn from ``rows`` in order, in chunks aligned on ``batch_size``."""
+        backend = get_backend(self.backend)
+        chunk = max(1, _LEARN_CHUNK // self.batch_size) * self.batch_size
+        for start in range(0, rows.shape[0], chunk):
+            block = rows[start:start + chunk]
+            backend.learn(config, state, block, self.batch_size)
+            reporter.update(block.shape[0])

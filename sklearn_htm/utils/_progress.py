@@ -1,0 +1,56 @@
+"""Progress reports for long ``fit`` / ``partial_fit`` calls (``verbose``)."""
+
+import sys
+import time
+
+
+def _format_seconds(seconds):
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, seconds = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+class ProgressReporter:
+    """Prints samples seen, rate and time left, following sklearn's ``verbose``.
+
+    ``verbose=0`` prints nothing; ``verbose=1`` prints about every
+    ``interval`` seconds and at the end; ``verbose>=2`` prints after every
+    chunk of work.
+    """
+
+    def __init__(self, verbose, total, label, interval=2.0, stream=None, clock=None):
+        self.verbose = int(verbose)
+        self.total = int(total)
+        self.label = label
+        self.interval = interval
+        self.stream = stream if stream is not None else sys.stdout
+        self.clock = clock if clock is not None else time.perf_counter
+        self.done = 0
+        self.start = self.clock()
+        self.last_report = self.start
+
+    def update(self, n_samples):
+        self.done += int(n_samples)
+        if self.verbose <= 0:
+            return
+        now = self.clock()
+        finished = self.done >= self.total
+        if self.verbose >= 2 or finished or now - self.last_report >= self.interval:
+            self.last_report = now
+            self.stream.write(self.message(now) + "\n")
+            self.stream.flush()
+
+    def message(self, now):
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate > 0 else float("inf")
+        percent = 100.0 * self.done / self.total if self.total else 100.0
+        return (
+            f"[{self.label}] {self.done}/{self.total} samples ({percent:.0f}%), "
+            f"{rate:,.0f} samples/s, elapsed {_format_seconds(elapsed)}, "
+            f"left {_format_seconds(left) if left != float('inf') else '?'}"
+        )
