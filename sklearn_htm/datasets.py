@@ -1,0 +1,180 @@
+"""Loaders for the data sets used by the examples and benchmarks.
+
+The package does not download anything: point the loader at a folder that
+holds the files.
+"""
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+__all__ = ["load_mnist", "read_idx"]
+
+_MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+# Type byte of an idx header -> numpy dtype (big-endian, as the format says).
+_IDX_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+_MNIST_DESCR = """\
+MNIST handwritten digits
+------------------------
+
+28x28 greyscale images of handwritten digits 0-9, pixel intensities 0..255
+(0 is background). 60,000 training images and 10,000 test images, read from
+the idx files of Yann LeCun, Corinna Cortes and Christopher Burges.
+
+:Number of instances: 60,000 (train), 10,000 (test)
+:Number of attributes: 784 (28 x 28 pixels, uint8)
+:Classes: 10
+"""
+
+
+def read_idx(path):
+    """Read one idx file (gzipped or not) into a numpy array.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. A name ending in ``.gz`` is decompressed with gzip.
+
+    Returns
+    -------
+    array : ndarray
+        The array with the shape and dtype of the file's header (converted
+        to the machine's byte order).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a well-formed idx file.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"Cannot read idx file {str(path)!r}: {exc}") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise ValueError(
+            f"{str(path)!r} is not an idx file: bad magic number "
+            f"{raw[:4].hex() or '(empty file)'}."
+        )
+    dtype = _IDX_DTYPES[raw[2]]
+    n_dims = raw[3]
+    header_end = 4 + 4 * n_dims
+    if n_dims == 0 or len(raw) < header_end:
+        raise ValueError(f"{str(path)!r} has a truncated idx header.")
+    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", n_dims, offset=4))
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - header_end != expected:
+        raise ValueError(
+            f"{str(path)!r} holds {len(raw) - header_end} bytes of data but its "
+            f"header announces shape {shape} of {dtype.name} ({expected} bytes)."
+        )
+    array = np.frombuffer(raw, dtype, offset=header_end).reshape(shape)
+    return array.astype(dtype.newbyteorder("="), copy=True)
+
+
+def _find_file(folder, stem):
+    for name in (stem, stem + ".gz"):
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"MNIST file {stem!r} (or {stem + '.gz'!r}) not found in "
+        f"{str(folder)!r}. Download the four idx files of MNIST into that folder."
+    )
+
+
+def load_mnist(path, *, subset="train", return_X_y=False):
+    """Load MNIST from its idx files (gzipped or not).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Folder holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+        ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each
+        optionally with a ``.gz`` suffix. Only the two files of ``subset``
+        are read.
+    subset : {"train", "test"}, default="train"
+        The 60,000 training images or the 10,000 test images.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data``: ndarray of uint8, shape (n_samples, 784), pixel intensities
+        0..255 row by row; ``target``: ndarray of int64, shape (n_samples,);
+        ``images``: ndarray of uint8, shape (n_samples, 28, 28), a view of
+        ``data``; ``feature_names``: list of ``"pixel_{row}_{col}"``;
+        ``target_names``: ndarray ``[0, ..., 9]``; ``DESCR``: str.
+    (data, target) : tuple
+        When ``return_X_y`` is True.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file of the subset is missing; the message names it.
+    ValueError
+        If ``subset`` is unknown or a file is not a valid idx file, or the
+        images and labels disagree.
+
+    Examples
+    --------
+    >>> from sklearn_htm.datasets import load_mnist
+    >>> X, y = load_mnist("data/mnist", subset="test", return_X_y=True)  # doctest: +SKIP
+    >>> X.shape, y.shape  # doctest: +SKIP
+    ((10000, 784), (10000,))
+    """
+    if subset not in _MNIST_FILES:
+        raise ValueError(
+            f"subset must be 'train' or 'test', got {subset!r}."
+        )
+    folder = Path(os.fspath(path))
+    if not folder.is_dir():
+        raise FileNotFoundError(f"MNIST folder {str(folder)!r} does not exist.")
+    image_stem, label_stem = _MNIST_FILES[subset]
+    image_file = _find_file(folder, image_stem)
+    label_file = _find_file(folder, label_stem)
+    images = read_idx(image_file)
+    labels = read_idx(label_file)
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise ValueError(
+            f"{str(image_file)!r} must hold a 3-d uint8 array (images), got "
+            f"{images.ndim}-d {images.dtype}."
+        )
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+        raise ValueError(
+            f"{str(label_file)!r} holds labels of shape {labels.shape} but "
+            f"{str(image_file)!r} holds {images.shape[0]} images."
+        )
+    n_samples, height, width = images.shape
+    data = images.reshape(n_samples, height * width)
+    target = labels.astype(np.int64)
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        images=data.reshape(n_samples, height, width),
+        feature_names=[f"pixel_{r}_{c}" for r in range(height) for c in range(width)],
+        target_names=np.arange(10),
+        DESCR=_MNIST_DESCR,
+    )
