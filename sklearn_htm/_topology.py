@@ -139,7 +139,8 @@ def default_inhibition_radius(column_shape, input_shape, potential_radius):
     window's width.
     """
     if potential_radius is None:
-        spans = np.asarray(input_shape, dtype=np.float64)
+        # Every column sees the whole input: the neighbourhood is the layer.
+        return max(column_shape)
     else:
         spans = np.minimum(
             2 * np.asarray(potential_radius, dtype=np.float64) + 1,

@@ -442,30 +442,29 @@ class SpatialPoolerTransformer(
     def __sklearn_is_fitted__(self):
         return hasattr(self, "_state")
 
-    @property
-    def permanences_(self):
+    def _synapse_matrix(self, data):
+        """A CSR matrix over the potential synapses, with copied index arrays
+        so that scipy operations on it can never reach the fitted state."""
         state = self._state
         return sp.csr_matrix(
-            (state.permanences, state.potential_indices, state.potential_indptr),
+            (data, state.potential_indices.copy(), state.potential_indptr.copy()),
             shape=(self.n_columns_, self.n_features_in_),
         )
 
     @property
+    def permanences_(self):
+        return self._synapse_matrix(self._state.permanences.copy())
+
+    @property
     def potential_pools_(self):
-        state = self._state
-        return sp.csr_matrix(
-            (
-                np.ones(state.potential_indices.size, dtype=bool),
-                state.potential_indices,
-                state.potential_indptr,
-            ),
-            shape=(self.n_columns_, self.n_features_in_),
+        return self._synapse_matrix(
+            np.ones(self._state.potential_indices.size, dtype=bool)
         )
 
     @property
     def connected_synapses_(self):
-        connected = self.permanences_
-        connected.data = connected.data >= PERMANENCE_DTYPE(self.connected_threshold)
+        threshold = PERMANENCE_DTYPE(self.connected_threshold)
+        connected = self._synapse_matrix(self._state.permanences >= threshold)
         connected.eliminate_zeros()
         return connected
 
@@ -537,14 +536,15 @@ class SpatialPoolerTransformer(
                     f"input_shape={input_shape} has {int(np.prod(input_shape))} "
                     f"elements but X has {n_features} features."
                 )
-        if len(column_shape) > len(input_shape):
-            raise ValueError(
-                f"The column grid n_columns={column_shape} has more dimensions than "
-                f"input_shape={input_shape}."
-            )
-        column_shape = column_shape + (1,) * (len(input_shape) - len(column_shape))
         radius = self.potential_radius
         if radius is not None:
+            # Topology maps column coordinates into the input grid, axis by axis.
+            if len(column_shape) > len(input_shape):
+                raise ValueError(
+                    f"The column grid n_columns={column_shape} has more dimensions "
+                    f"than input_shape={input_shape}."
+                )
+            column_shape = column_shape + (1,) * (len(input_shape) - len(column_shape))
             if isinstance(radius, Integral):
                 radius = (int(radius),) * len(input_shape)
             radius = tuple(radius)
@@ -581,12 +581,7 @@ class SpatialPoolerTransformer(
         """Resolve the structure, check it fits in memory and draw a fresh state."""
         column_shape, input_shape, radius = self._resolve_shapes(n_features)
         n_columns = int(np.prod(column_shape))
-        n_active = int(np.floor(self.sparsity * n_columns + 0.5))
-        if n_active < 1:
-            raise ValueError(
-                f"sparsity={self.sparsity} of {n_columns} columns rounds to no active "
-                "column; increase sparsity or n_columns."
-            )
+        n_active = max(1, int(np.floor(self.sparsity * n_columns + 0.5)))
         self._check_memory(
             expected_synapse_count(column_shape, input_shape, radius, self.potential_pct)
         )
