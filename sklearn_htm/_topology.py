@@ -9,6 +9,8 @@ All neighbourhoods are returned as sorted flat indices; that order is part of
 the specification because the local boost target sums duty cycles in it.
 """
 
+import math
+
 import numpy as np
 
 
@@ -94,8 +96,8 @@ def potential_pools(
     indices : ndarray of int32, shape (n_synapses,)
         Column ``c``'s pool is ``indices[indptr[c]:indptr[c + 1]]``, sorted.
     """
-    n_columns = int(np.prod(column_shape))
-    n_inputs = int(np.prod(input_shape))
+    n_columns = math.prod(column_shape)
+    n_inputs = math.prod(input_shape)
     pools = []
     if potential_radius is None:
         size = pool_size(n_inputs, potential_pct)
@@ -119,9 +121,9 @@ def expected_synapse_count(
     column_shape, input_shape, potential_radius, potential_pct
 ):
     """Upper bound on the number of potential synapses, without drawing them."""
-    n_columns = int(np.prod(column_shape))
+    n_columns = math.prod(column_shape)
     if potential_radius is None:
-        per_column = pool_size(int(np.prod(input_shape)), potential_pct)
+        per_column = pool_size(math.prod(input_shape), potential_pct)
     else:
         window = 1
         for r, size in zip(potential_radius, input_shape):
@@ -165,7 +167,7 @@ def inhibition_neighbourhoods(column_shape, radius, wrap_around):
         sorted.
     """
     column_shape = tuple(column_shape)
-    n_columns = int(np.prod(column_shape))
+    n_columns = math.prod(column_shape)
     radii = (radius,) * len(column_shape)
     coords = np.indices(column_shape).reshape(len(column_shape), -1).T
     hoods = []

@@ -1,5 +1,6 @@
 """The Spatial Pooler as a scikit-learn transformer."""
 
+import math
 import os
 from numbers import Integral, Real
 
@@ -27,6 +28,7 @@ from ._topology import (
     inhibition_neighbourhoods,
 )
 from .backends import BACKENDS, get_backend
+from .exceptions import MemoryBudgetError
 from .utils._atomic import restore_on_failure
 from .utils._progress import ProgressReporter
 
@@ -490,7 +492,7 @@ class SpatialPoolerTransformer(
 
     @property
     def n_columns_(self):
-        return int(np.prod(self.column_shape_))
+        return math.prod(self.column_shape_)
 
     @property
     def _n_features_out(self):
@@ -531,9 +533,9 @@ class SpatialPoolerTransformer(
             input_shape = (n_features,)
         else:
             input_shape = _as_shape(self.input_shape, "input_shape")
-            if int(np.prod(input_shape)) != n_features:
+            if math.prod(input_shape) != n_features:
                 raise ValueError(
-                    f"input_shape={input_shape} has {int(np.prod(input_shape))} "
+                    f"input_shape={input_shape} has {math.prod(input_shape)} "
                     f"elements but X has {n_features} features."
                 )
         radius = self.potential_radius
@@ -569,7 +571,7 @@ class SpatialPoolerTransformer(
         needed = n_synapses * _BYTES_PER_SYNAPSE
         available = available_memory_bytes()
         if available is not None and needed > available:
-            raise MemoryError(
+            raise MemoryBudgetError(
                 f"SpatialPoolerTransformer would need about {needed / 2**30:.1f} GiB "
                 f"for {n_synapses:,} potential synapses "
                 f"(n_columns={self.n_columns!r}, potential_pct={self.potential_pct}), "
@@ -580,7 +582,7 @@ class SpatialPoolerTransformer(
     def _initialise(self, n_features, rng):
         """Resolve the structure, check it fits in memory and draw a fresh state."""
         column_shape, input_shape, radius = self._resolve_shapes(n_features)
-        n_columns = int(np.prod(column_shape))
+        n_columns = math.prod(column_shape)
         n_active = max(1, int(np.floor(self.sparsity * n_columns + 0.5)))
         self._check_memory(
             expected_synapse_count(column_shape, input_shape, radius, self.potential_pct)
