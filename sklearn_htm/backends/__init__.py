@@ -6,7 +6,9 @@ the reference). Backends are imported on first use, so importing the package
 never imports Numba kernels' dependencies eagerly nor CuPy at all.
 """
 
+import functools
 import importlib
+import importlib.util
 
 BACKENDS = ("auto", "numpy", "numba", "cupy")
 
@@ -17,8 +19,12 @@ _MODULES = {
 }
 
 
+@functools.cache
 def gpu_available():
-    """Whether CuPy is importable and sees at least one CUDA device."""
+    """Whether CuPy is importable and sees at least one CUDA device.
+
+    Answered once per process: probing imports CuPy and initialises CUDA.
+    """
     try:
         import cupy
     except Exception:
