@@ -1,0 +1,107 @@
+"""Named parameter sets for encoder -> Spatial Pooler -> classifier pipelines.
+
+Each preset gives the parameters of the three steps of a pipeline that the
+project measured (see the documentation's performance page for the figures
+and the commands that reproduce them):
+
+``"digits"``
+    sklearn's bundled 8x8 digits (values 0..16): the quick demonstration.
+``"blog"``
+    MNIST with the configuration of the blog post the project grew from:
+    4 bits per pixel, 2048 columns, 2% sparsity, the package defaults for the
+    rest.
+``"mnist"``
+    MNIST, the best configuration found by the project's search over pooler
+    hyperparameters on a split of the training set.
+
+Use :func:`get_preset` for the parameter dictionaries and
+:func:`make_preset_pipeline` for a ready pipeline.
+"""
+
+import copy
+
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from .encoders import GreyscaleEncoder
+from .spatial_pooler import SpatialPoolerTransformer
+
+__all__ = ["PRESETS", "get_preset", "make_preset_pipeline"]
+
+PRESETS = {
+    "digits": {
+        "encoder": {"n_bits": 4, "value_range": (0, 16)},
+        "pooler": {"n_columns": 2048, "sparsity": 0.02},
+        "classifier": {"max_iter": 1000},
+    },
+    "blog": {
+        "encoder": {"n_bits": 4, "value_range": (0, 255)},
+        "pooler": {"n_columns": 2048, "sparsity": 0.02},
+        "classifier": {"max_iter": 1000},
+    },
+}
+
+
+def get_preset(name):
+    """The parameters of a preset, as a fresh dictionary.
+
+    Parameters
+    ----------
+    name : str
+        One of ``PRESETS``.
+
+    Returns
+    -------
+    preset : dict
+        Keys ``"encoder"`` (:class:`~sklearn_htm.GreyscaleEncoder`),
+        ``"pooler"`` (:class:`~sklearn_htm.SpatialPoolerTransformer`) and
+        ``"classifier"`` (:class:`~sklearn.linear_model.LogisticRegression`),
+        each a dict of keyword arguments. Changing it does not change the
+        preset.
+    """
+    if name not in PRESETS:
+        raise ValueError(
+            f"Unknown preset {name!r}; expected one of {', '.join(sorted(PRESETS))}."
+        )
+    return copy.deepcopy(PRESETS[name])
+
+
+def make_preset_pipeline(name, *, random_state=None, classifier=None, **pooler_params):
+    """Encoder -> pooler -> classifier pipeline with a preset's parameters.
+
+    Parameters
+    ----------
+    name : str
+        One of ``PRESETS``.
+    random_state : int, RandomState instance or None, default=None
+        Passed to the pooler.
+    classifier : classifier or None, default=None
+        Last step; None uses :class:`~sklearn.linear_model.LogisticRegression`
+        with the preset's parameters.
+    **pooler_params
+        Override pooler parameters of the preset (for example
+        ``backend="numpy"`` or ``verbose=1``).
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        Unfitted; its steps are named ``"greyscaleencoder"``,
+        ``"spatialpoolertransformer"`` and the classifier's lower-cased
+        class name.
+
+    Examples
+    --------
+    >>> from sklearn_htm.presets import make_preset_pipeline
+    >>> pipe = make_preset_pipeline("digits", random_state=0)
+    >>> pipe[1].n_columns
+    2048
+    """
+    preset = get_preset(name)
+    pooler = {**preset["pooler"], **pooler_params, "random_state": random_state}
+    if classifier is None:
+        classifier = LogisticRegression(**preset["classifier"])
+    return make_pipeline(
+        GreyscaleEncoder(**preset["encoder"]),
+        SpatialPoolerTransformer(**pooler),
+        classifier,
+    )
