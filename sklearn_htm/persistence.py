@@ -1,0 +1,73 @@
+"""Saving and loading sklearn-htm models with skops, without executing code.
+
+pickle and joblib save every sklearn-htm estimator exactly (its fitted state
+is numpy arrays, Python scalars and a ``numpy.random.RandomState``), but
+loading a pickle can run arbitrary code. skops (``skops.io``) loads only the
+types the caller trusts. scikit-learn's and numpy's types are trusted by
+skops by default; :data:`SKOPS_TRUSTED_TYPES` lists sklearn-htm's own.
+"""
+
+from ._state import PoolerState
+from .encoders import GreyscaleEncoder
+from .pipeline import IncrementalPipeline
+from .spatial_pooler import SpatialPoolerTransformer
+
+
+def _type_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+#: Names of the sklearn-htm types a skops file of a sklearn-htm model can
+#: hold, for ``skops.io.load(..., trusted=...)``: the estimators and the
+#: dataclass that keeps the Spatial Pooler's fitted state (numpy arrays only).
+SKOPS_TRUSTED_TYPES = tuple(
+    _type_name(cls)
+    for cls in (
+        GreyscaleEncoder,
+        IncrementalPipeline,
+        PoolerState,
+        SpatialPoolerTransformer,
+    )
+)
+
+
+def load_skops(file, trusted=()):
+    """Load a model saved with ``skops.io.dump``, trusting sklearn-htm's types.
+
+    Types that skops trusts by default (scikit-learn's and numpy's) and
+    :data:`SKOPS_TRUSTED_TYPES` are loaded; any other type in the file makes
+    skops refuse the file unless it is listed in ``trusted``. Check a file of
+    unknown origin first with ``skops.io.get_untrusted_types(file=...)``.
+
+    Parameters
+    ----------
+    file : str, path-like or file-like
+        The file written by ``skops.io.dump``.
+    trusted : sequence of str, default=()
+        Further type names to trust, such as a custom final estimator's.
+
+    Returns
+    -------
+    model : object
+        The loaded model.
+
+    Raises
+    ------
+    skops.io.exceptions.UntrustedTypesFoundException
+        If the file holds a type that is not trusted.
+
+    Examples
+    --------
+    >>> import io, skops.io  # doctest: +SKIP
+    >>> from sklearn_htm.persistence import load_skops  # doctest: +SKIP
+    >>> buffer = io.BytesIO(skops.io.dumps(fitted_pipeline))  # doctest: +SKIP
+    >>> model = load_skops(buffer)  # doctest: +SKIP
+    """
+    import skops.io
+
+    if isinstance(trusted, str):
+        raise TypeError(
+            f"trusted must be a sequence of type names, not the string {trusted!r}; "
+            f"write trusted=[{trusted!r}]."
+        )
+    return skops.io.load(file, trusted=[*SKOPS_TRUSTED_TYPES, *trusted])

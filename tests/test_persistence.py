@@ -1,0 +1,187 @@
+"""Saving and resuming models exactly: pickle, joblib and skops round trips."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import SGDClassifier
+
+from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
+from sklearn_htm.pipeline import make_incremental_pipeline
+
+CLASSES = np.arange(10)
+POOLERS = {
+    "global": dict(n_columns=96, sparsity=0.05),
+    "local": dict(
+        n_columns=(8, 8),
+        sparsity=0.1,
+        input_shape=(8, 8, 4),
+        potential_radius=(2, 2, 3),
+        global_inhibition=False,
+        batch_size=4,
+    ),
+}
+
+
+def pickle_round_trip(model):
+    return pickle.loads(pickle.dumps(model))
+
+
+def joblib_round_trip(model):
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    buffer.seek(0)
+    return joblib.load(buffer)
+
+
+def skops_round_trip(model):
+    skops_io = pytest.importorskip("skops.io")
+    from sklearn_htm.persistence import load_skops
+
+    return load_skops(io.BytesIO(skops_io.dumps(model)))
+
+
+ROUND_TRIPS = {
+    "pickle": pickle_round_trip,
+    "joblib": joblib_round_trip,
+    "skops": skops_round_trip,
+}
+
+
+def stream_pipeline(pooler):
+    return make_incremental_pipeline(
+        GreyscaleEncoder(n_bits=4, value_range=(0, 16)),
+        SpatialPoolerTransformer(**POOLERS[pooler], random_state=0, backend="auto"),
+        SGDClassifier(random_state=0),
+    )
+
+
+def assert_same_pooler(a, b):
+    """Every piece of fitted state, bit for bit."""
+    for name in (
+        "permanences_",
+        "potential_pools_",
+        "connected_synapses_",
+    ):
+        left, right = getattr(a, name), getattr(b, name)
+        for part in ("data", "indices", "indptr"):
+            assert np.array_equal(getattr(left, part), getattr(right, part)), name
+            assert getattr(left, part).dtype == getattr(right, part).dtype, name
+    for name in (
+        "active_duty_cycles_",
+        "overlap_duty_cycles_",
+        "min_overlap_duty_cycles_",
+        "boost_factors_",
+    ):
+        left, right = getattr(a, name), getattr(b, name)
+        assert left.dtype == right.dtype and np.array_equal(left, right), name
+    assert a.n_samples_seen_ == b.n_samples_seen_
+    state_a, state_b = a._random_state.get_state(), b._random_state.get_state()
+    assert state_a[0] == state_b[0] and np.array_equal(state_a[1], state_b[1])
+    assert state_a[2:] == state_b[2:]
+    assert (a._neighbourhoods is None) == (b._neighbourhoods is None)
+    for left, right in zip(a._neighbourhoods or (), b._neighbourhoods or ()):
+        assert left.dtype == right.dtype and np.array_equal(left, right)
+
+
+def assert_same_pipeline(a, b, X):
+    assert_same_pooler(a[1], b[1])
+    assert (a[0].data_min_, a[0].data_max_) == (b[0].data_min_, b[0].data_max_)
+    assert np.array_equal(a[-1].coef_, b[-1].coef_)
+    assert np.array_equal(a[-1].intercept_, b[-1].intercept_)
+    sdr_a, sdr_b = a[:2].transform(X), b[:2].transform(X)
+    assert (sdr_a != sdr_b).nnz == 0
+    assert np.array_equal(a.predict(X), b.predict(X))
+
+
+@pytest.mark.parametrize("pooler", POOLERS)
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+def test_saved_mid_stream_resumes_exactly(digits, pooler, round_trip):
+    X, y = digits
+    batches = np.array_split(np.arange(240), 4)
+    uninterrupted = stream_pipeline(pooler)
+    for batch in batches[:2]:
+        uninterrupted.partial_fit(X[batch], y[batch], classes=CLASSES)
+
+    resumed = ROUND_TRIPS[round_trip](uninterrupted)
+    assert resumed is not uninterrupted
+    assert_same_pipeline(resumed, uninterrupted, X[240:300])
+
+    for batch in batches[2:]:
+        uninterrupted.partial_fit(X[batch], y[batch])
+        resumed.partial_fit(X[batch], y[batch])
+    assert resumed[1].n_samples_seen_ == 240
+    assert_same_pipeline(resumed, uninterrupted, X[240:300])
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+def test_shared_random_state_instance_round_trips(digit_bits, round_trip):
+    # The estimator draws fit's shuffles from a RandomState instance it was
+    # given; a saved copy must continue that stream of draws.
+    bits, _ = digit_bits
+    pooler = SpatialPoolerTransformer(
+        n_columns=64,
+        sparsity=0.1,
+        max_iter=2,
+        random_state=np.random.RandomState(3),
+        backend="auto",
+    ).fit(bits[:100])
+    copy = ROUND_TRIPS[round_trip](pooler)
+    assert_same_pooler(copy, pooler)
+    for model in (pooler, copy):
+        model.fit(bits[100:200])
+    assert_same_pooler(copy, pooler)
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+def test_unfitted_models_round_trip(digits, round_trip):
+    X, y = digits
+    copy = ROUND_TRIPS[round_trip](stream_pipeline("global"))
+    copy.partial_fit(X[:60], y[:60], classes=CLASSES)
+    reference = stream_pipeline("global").partial_fit(X[:60], y[:60], classes=CLASSES)
+    assert_same_pipeline(copy, reference, X[60:100])
+
+
+def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
+    skops_io = pytest.importorskip("skops.io")
+    from sklearn_htm.persistence import SKOPS_TRUSTED_TYPES
+
+    X, y = digits
+    model = stream_pipeline("local").partial_fit(X[:40], y[:40], classes=CLASSES)
+    untrusted = skops_io.get_untrusted_types(data=skops_io.dumps(model))
+    assert sorted(untrusted) == sorted(SKOPS_TRUSTED_TYPES)
+
+
+class Custom(TransformerMixin, BaseEstimator):
+    """A transformer skops knows nothing about."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def partial_fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+def test_load_skops_refuses_other_types_unless_trusted(digits):
+    skops_io = pytest.importorskip("skops.io")
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    from sklearn_htm.persistence import load_skops
+
+    X, _ = digits
+    model = make_incremental_pipeline(
+        Custom(), SpatialPoolerTransformer(n_columns=32, random_state=0)
+    ).partial_fit(X[:20])
+    data = skops_io.dumps(model)
+    with pytest.raises(UntrustedTypesFoundException, match="Custom"):
+        load_skops(io.BytesIO(data))
+    loaded = load_skops(io.BytesIO(data), trusted=[f"{__name__}.Custom"])
+    assert (loaded.transform(X[:10]) != model.transform(X[:10])).nnz == 0
+    with pytest.raises(TypeError, match="sequence of type names"):
+        load_skops(io.BytesIO(data), trusted=f"{__name__}.Custom")
