@@ -1,0 +1,567 @@
+"""The CuPy backend, held to the numpy reference bit for bit.
+
+Three layers, so that most of the backend is tested without a GPU:
+
+1. CPU, always: the array-generic steps (``_array_ops`` and the backend's
+   driver with :class:`ArrayOps` on numpy) against the reference.
+2. CPU, when a C++ compiler is present: the CUDA kernel sources themselves,
+   run on the host by ``tests/_cuda_host.py``, through the very driver and
+   :class:`KernelOps` wrappers the GPU uses (numpy arrays, float32 GEMMs).
+3. GPU (marker ``gpu``; skipped without CuPy and a CUDA device): the
+   compiled kernels, cuBLAS, device input and output, the estimators and the
+   array-API pipeline. On a GPU machine::
+
+       SCIPY_ARRAY_API=1 pytest -m gpu tests/test_backend_cupy.py
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from sklearn.utils import check_random_state
+
+from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
+from sklearn_htm._portable_math import EXP_COEFFICIENTS
+from sklearn_htm.backends import _array_ops as ao
+from sklearn_htm.backends import _cupy as cu
+from sklearn_htm.backends import _cupy_kernels as kernels
+from sklearn_htm.backends import _numpy as reference
+from sklearn_htm.backends import gpu_available
+from sklearn_htm.utils._array_api import csr_output, is_device_array, to_host
+
+from ._cuda_host import HostKernels, NumpyGemm, compiler
+
+STATE_FIELDS = (
+    "permanences",
+    "active_duty_cycles",
+    "overlap_duty_cycles",
+    "min_overlap_duty_cycles",
+    "boost_factors",
+)
+
+requires_gpu = pytest.mark.skipif(
+    not gpu_available(), reason="needs CuPy and a CUDA device"
+)
+requires_compiler = pytest.mark.skipif(
+    compiler() is None, reason="needs g++ to run the CUDA kernels on the host"
+)
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def make_case(params, n_features):
+    """Config and fresh state of a pooler with these parameters."""
+    pooler = SpatialPoolerTransformer(backend="numpy", **params)
+    pooler.n_features_in_ = n_features
+    state = pooler._initialise(n_features, check_random_state(params["random_state"]))
+    return pooler._config(), state
+
+
+def bits(array):
+    """The raw bits of a float array, so that comparisons are bit for bit."""
+    return array.view(f"u{array.dtype.itemsize}")
+
+
+def assert_same_state(expected, actual):
+    for field in STATE_FIELDS:
+        e, a = getattr(expected, field), getattr(actual, field)
+        assert e.dtype == a.dtype, field
+        np.testing.assert_array_equal(bits(a), bits(e), err_msg=field)
+    assert actual.n_samples_seen == expected.n_samples_seen
+
+
+def assert_same_sdr(expected, actual):
+    for e, a in zip(expected, actual):
+        assert a.dtype == e.dtype
+        np.testing.assert_array_equal(a, e)
+
+
+def check_against_reference(ops, config, state, X, batch_size):
+    """Learn then transform with ``ops`` and with the reference; compare."""
+    expected, actual = state.copy(), state.copy()
+    reference.learn(config, expected, X, batch_size)
+    cu.learn_with(ops, config, actual, X, batch_size)
+    assert_same_state(expected, actual)
+    assert_same_sdr(
+        reference.transform(config, expected, X), cu.transform_with(ops, config, actual, X)
+    )
+    return expected
+
+
+@st.composite
+def pooler_cases(draw, max_rows=30, max_columns=40, max_features=40):
+    """Small poolers with parameters that make ties, bumps, boost overflow
+    (inf boosts, NaN boosted overlaps) and update rounds frequent."""
+    n_columns = draw(st.integers(1, max_columns))
+    sparsity = draw(st.sampled_from([0.1, 0.3, 0.5, 0.99]))
+    assume(np.floor(sparsity * n_columns + 0.5) >= 1)
+    global_inhibition = draw(st.booleans())
+    params = dict(
+        n_columns=n_columns,
+        sparsity=sparsity,
+        potential_pct=draw(st.sampled_from([0.2, 0.5, 1.0])),
+        global_inhibition=global_inhibition,
+        inhibition_radius=None if global_inhibition else draw(st.integers(1, 6)),
+        connected_threshold=draw(st.sampled_from([0.2, 0.5, 0.8])),
+        permanence_increment=draw(st.sampled_from([0.0, 0.03, 0.1])),
+        permanence_decrement=draw(st.sampled_from([0.0, 0.015, 0.05])),
+        stimulus_threshold=draw(st.sampled_from([0.0, 1.0, 2.5])),
+        boost_strength=draw(st.sampled_from([0.0, 2.0, 10.0, 150.0])),
+        duty_cycle_period=draw(st.integers(1, 20)),
+        min_pct_overlap_duty_cycle=draw(st.sampled_from([0.001, 0.3, 0.9])),
+        update_period=draw(st.integers(1, 7)),
+        random_state=draw(st.integers(0, 2**31 - 1)),
+    )
+    n_features = draw(st.integers(1, max_features))
+    n_rows = draw(st.integers(1, max_rows))
+    density = draw(st.sampled_from([0.0, 0.1, 0.4, 0.9]))
+    rng = np.random.RandomState(draw(st.integers(0, 2**31 - 1)))
+    X = sp.csr_matrix(rng.random_sample((n_rows, n_features)) < density)
+    X.sort_indices()
+    batch_size = draw(st.integers(1, n_rows + 2))
+    config, state = make_case(params, n_features)
+    return config, state, X, batch_size
+
+
+boosted_values = st.sampled_from(
+    [0.0, -0.0, 1.0, 2.0, 2.0, 3.5, 1e-45, np.inf, np.nan, 7.0]
+)
+
+
+@st.composite
+def boosted_blocks(draw, max_columns=70):
+    """Boosted overlaps with many ties, zeros of both signs, subnormals, inf and NaN."""
+    n_rows = draw(st.integers(1, 6))
+    n_columns = draw(st.integers(1, max_columns))
+    values = draw(
+        st.lists(boosted_values, min_size=n_rows * n_columns, max_size=n_rows * n_columns)
+    )
+    boosted = np.asarray(values, dtype=np.float32).reshape(n_rows, n_columns)
+    k = draw(st.integers(1, n_columns))
+    threshold = np.float32(draw(st.sampled_from([0.0, 1.0, 2.0, 3.0])))
+    return boosted, k, threshold
+
+
+# ------------------------------------------------ layer 1: array-generic code
+
+
+@given(st.lists(boosted_values, min_size=1, max_size=50))
+def test_order_keys_sort_like_numpy(values):
+    values = np.asarray(values, dtype=np.float32)
+    keys = ao.order_keys(np, values)
+    assert keys.dtype == np.uint32
+    np.testing.assert_array_equal(
+        np.argsort(keys, kind="stable"), np.argsort(values, kind="stable")
+    )
+
+
+@given(boosted_blocks())
+def test_global_winner_mask_matches_reference(block):
+    boosted, k, threshold = block
+    config = type("Config", (), {"n_active_columns": k, "stimulus_threshold": threshold})
+    np.testing.assert_array_equal(
+        ao.global_winner_mask(np, boosted, k, threshold),
+        reference.inhibit_global(config, boosted),
+    )
+
+
+@given(pooler_cases(max_rows=4))
+def test_local_winner_mask_matches_reference(case):
+    config, state, X, _ = case
+    assume(not config.global_inhibition)
+    boosted = reference.boosted_overlaps(config, state, reference.overlaps(config, state, X))
+    padded = ao.padded_neighbourhoods(config.neighbourhood_indptr, config.neighbourhood_indices)
+    np.testing.assert_array_equal(
+        ao.local_winner_mask(
+            np, boosted, padded, config.local_n_winners, config.stimulus_threshold
+        ),
+        reference.inhibit_local(config, boosted),
+    )
+
+
+@given(pooler_cases())
+def test_array_ops_driver_matches_reference(case):
+    config, state, X, batch_size = case
+    check_against_reference(cu.ArrayOps(np), config, state, X, batch_size)
+
+
+def test_array_ops_driver_matches_reference_across_blocks():
+    """Blocks and chunks of rows (here a few rows each) join seamlessly."""
+    params = dict(n_columns=30, sparsity=0.1, boost_strength=5.0, duty_cycle_period=8,
+                  min_pct_overlap_duty_cycle=0.5, update_period=3, random_state=3)
+    config, state = make_case(params, 50)
+    X = sp.csr_matrix(np.random.RandomState(0).random_sample((45, 50)) < 0.3)
+    ops = cu.ArrayOps(np)
+    ops.block_bytes = 3 * ops.bytes_per_row(config, 50)
+    learned = check_against_reference(ops, config, state, X, batch_size=2)
+    assert (learned.permanences != state.permanences).any()
+
+
+def test_duty_schedule_is_the_reference_step():
+    decays, increments = ao.duty_schedule(3, 6, duty_cycle_period=5)
+    periods = np.array([4, 5, 5, 5, 5, 5], dtype=np.float64)
+    np.testing.assert_array_equal(decays, (periods - 1) / periods)
+    np.testing.assert_array_equal(increments, 1 / periods)
+
+
+@given(
+    st.integers(1, 5), st.integers(1, 6), st.integers(1, 5),
+    st.sampled_from(["onehot", "thermometer"]), st.integers(0, 2**31 - 1),
+)
+def test_greyscale_indices_set_the_value_bucket_bits(n_samples, n_features, n_bits,
+                                                    encoding, seed):
+    rng = np.random.RandomState(seed)
+    values = rng.uniform(-2.0, 12.0, size=(n_samples, n_features))
+    bucket = ao.greyscale_buckets(np, values, 0.0, 10.0, n_bits)
+    indptr, indices = ao.greyscale_indices(np, bucket, n_bits, encoding)
+    expected = np.zeros((n_samples, n_features * n_bits), dtype=bool)
+    for i in range(n_samples):
+        for f in range(n_features):
+            b = min(int(np.floor(min(max(values[i, f], 0.0), 10.0) / 10.0 * n_bits)),
+                    n_bits - 1)
+            lowest = b if encoding == "onehot" else 0
+            expected[i, f * n_bits + lowest:f * n_bits + b + 1] = True
+    got = sp.csr_matrix(
+        (np.ones(indices.size, dtype=bool), indices, indptr), shape=expected.shape
+    )
+    assert got.has_sorted_indices
+    np.testing.assert_array_equal(got.toarray(), expected)
+
+
+@pytest.mark.parametrize("sparse_output", [True, False])
+def test_csr_output_on_the_host(sparse_output):
+    indptr, indices = np.array([0, 2, 2, 3]), np.array([1, 3, 0], dtype=np.int32)
+    out = csr_output(indptr, indices, 4, np.float32, sparse_output)
+    assert sp.issparse(out) == sparse_output
+    expected = np.array([[0, 1, 0, 1], [0, 0, 0, 0], [1, 0, 0, 0]], dtype=np.float32)
+    dense = out.toarray() if sparse_output else out
+    assert dense.dtype == np.float32
+    np.testing.assert_array_equal(dense, expected)
+
+
+def test_host_data_is_not_device_data():
+    X = np.ones((2, 2))
+    for value in (X, sp.csr_matrix(X), [[1, 2]]):
+        assert not is_device_array(value)
+        assert to_host(value) is value
+
+
+def column_major_gemm(transa, transb, m, n, k, A, lda, B, ldb, C, ldc):
+    """cuBLAS's gemm contract on flat column-major buffers (alpha 1, beta 0)."""
+    def operand(buffer, ld, trans, rows, cols):
+        stored = buffer.ravel().reshape(-1, ld).T  # column j is buffer[j * ld:]
+        return stored[:cols, :rows].T if trans else stored[:rows, :cols]
+    product = operand(A, lda, transa, m, k).astype(np.float32) @ operand(B, ldb, transb, k, n)
+    C.ravel().reshape(-1, ldc).T[:m, :n] = product
+
+
+def test_cublas_arguments_describe_the_row_major_products():
+    """abt and atb hand cuBLAS the dimensions and leading dimensions that make
+    its column-major product the row-major one wanted."""
+    gemm = cu.CublasGemm.__new__(cu.CublasGemm)
+    gemm._cupy, gemm.use_cublas = np, True
+    gemm._cublas = type("Cublas", (), {"CUBLAS_OP_N": 0, "CUBLAS_OP_T": 1,
+                                       "CUBLASError": RuntimeError})
+    gemm._gemm = column_major_gemm
+    rng = np.random.RandomState(0)
+    a = (rng.random_sample((5, 7)) < 0.5).astype(np.float16)
+    b = (rng.random_sample((3, 7)) < 0.5).astype(np.float16)
+    c = (rng.random_sample((5, 3)) < 0.5).astype(np.float16)
+    as32 = lambda x: x.astype(np.float32)  # noqa: E731
+    np.testing.assert_array_equal(gemm.abt(a, b), as32(a) @ as32(b).T)
+    np.testing.assert_array_equal(gemm.atb(a, c), as32(a).T @ as32(c))
+    assert gemm.use_cublas
+
+
+def test_importing_the_backend_neither_imports_cupy_nor_compiles():
+    code = (
+        "import sys; import sklearn_htm.backends._cupy as c, sklearn_htm.backends._cupy_kernels as k; "
+        "assert 'cupy' not in sys.modules; assert k._module is None and c._kernel_ops is None"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_kernel_source_repeats_portable_exp_constants():
+    body = kernels.KERNEL_SOURCE.split("skhtm_portable_exp(double x)")[1].split("return")[0]
+    literals = re.findall(r"double result = ([^;]+);", body)
+    literals += re.findall(r"result = result \* r \+ ([^;]+);", body)
+    assert [float(v) for v in literals] == list(EXP_COEFFICIENTS)
+    assert "--fmad=false" in kernels.COMPILE_OPTIONS
+
+
+# ------------------------------------ layer 2: the CUDA sources, host-emulated
+
+
+@pytest.fixture(scope="session")
+def host_kernels(tmp_path_factory):
+    if compiler() is None:
+        pytest.skip("needs g++ to run the CUDA kernels on the host")
+    return HostKernels(kernels.KERNEL_SOURCE, tmp_path_factory.mktemp("cuda_host"))
+
+
+@pytest.fixture(scope="session")
+def host_ops(host_kernels):
+    # Small blocks (2 warps, 64 threads) keep the host threads few.
+    return cu.KernelOps(np, host_kernels, NumpyGemm(), column_block=64, max_warps=2)
+
+
+@requires_compiler
+@given(pooler_cases(max_rows=12, max_columns=24, max_features=24))
+def test_emulated_kernels_match_reference(host_ops, case):
+    config, state, X, batch_size = case
+    check_against_reference(host_ops, config, state, X, batch_size)
+
+
+@requires_compiler
+@pytest.mark.parametrize("global_inhibition", [True, False])
+@pytest.mark.parametrize("batch_size", [1, 5, kernels.DIRECT_MAX_ROWS + 1])
+def test_emulated_kernels_both_count_paths(host_ops, global_inhibition, batch_size):
+    """Direct counting (batch <= DIRECT_MAX_ROWS) and GEMM counts, both inhibitions."""
+    params = dict(n_columns=20, sparsity=0.2, global_inhibition=global_inhibition,
+                  inhibition_radius=None if global_inhibition else 3, boost_strength=10.0,
+                  duty_cycle_period=10, min_pct_overlap_duty_cycle=0.6, update_period=4,
+                  random_state=7)
+    config, state = make_case(params, 40)
+    X = sp.csr_matrix(np.random.RandomState(1).random_sample((70, 40)) < 0.3)
+    learned = check_against_reference(host_ops, config, state, X, batch_size)
+    assert (learned.permanences != state.permanences).any()
+
+
+@requires_compiler
+@given(boosted_blocks(), st.booleans())
+def test_emulated_topk_matches_reference(host_kernels, block, keys_in_shared):
+    boosted, k, threshold = block
+    n_rows, n_columns = boosted.shape
+    ops = cu.KernelOps(np, host_kernels, NumpyGemm(), max_warps=2,
+                       shared_bytes=48 * 1024 if keys_in_shared else 0)
+    config = type("Config", (), {"n_active_columns": k, "stimulus_threshold": threshold})
+    # overlap * boost = boosted, with boost = 1.
+    dev = type("Dev", (), {"boost": np.ones(n_columns, dtype=np.float32)})
+    lists, counts, dense = ops._topk(config, dev, boosted, True, True)
+    expected = reference.inhibit_global(config, boosted)
+    np.testing.assert_array_equal(dense != 0, expected)
+    indptr, indices = ao.lists_to_csr(np, lists, counts)
+    np.testing.assert_array_equal(
+        sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=boosted.shape).toarray(),
+        expected,
+    )
+
+
+@requires_compiler
+def test_emulated_comparison_catches_a_wrong_tie_rule(tmp_path):
+    """A kernel that breaks ties by one index too few must fail the comparison."""
+    source = kernels.KERNEL_SOURCE.replace("j >= tie_start", "j > tie_start")
+    assert source != kernels.KERNEL_SOURCE
+    ops = cu.KernelOps(np, HostKernels(source, tmp_path), NumpyGemm(), max_warps=1)
+    config, state = make_case(dict(n_columns=10, sparsity=0.3, random_state=0), 5)
+    X = sp.csr_matrix((2, 5), dtype=bool)  # no input: every overlap ties at 0
+    expected = reference.transform(config, state, X)
+    np.testing.assert_array_equal(expected[1], [7, 8, 9, 7, 8, 9])
+    assert not np.array_equal(cu.transform_with(ops, config, state, X)[1], expected[1])
+
+
+# ------------------------------------------------------------ layer 3: GPU
+
+
+@pytest.fixture(scope="module")
+def cupy():
+    import cupy
+
+    return cupy
+
+
+def mnist_like(n_rows, seed=0):
+    """Rows shaped like encoded MNIST: 784 pixels, one of 4 bits each."""
+    rng = np.random.RandomState(seed)
+    bucket = rng.randint(0, 4, size=(n_rows, 784)) * (rng.random_sample((n_rows, 784)) < 0.8)
+    indices = (np.arange(784) * 4 + bucket).ravel()
+    indptr = np.arange(n_rows + 1) * 784
+    X = sp.csr_matrix((np.ones(indices.size, dtype=bool), indices, indptr), shape=(n_rows, 3136))
+    X.sort_indices()
+    return X
+
+
+@pytest.mark.gpu
+@requires_gpu
+@settings(max_examples=40)
+@given(pooler_cases(max_rows=80, max_columns=80, max_features=80))
+def test_gpu_backend_matches_reference(case):
+    config, state, X, batch_size = case
+    check_against_reference(cu.kernel_ops(), config, state, X, batch_size)
+
+
+@pytest.mark.gpu
+@requires_gpu
+@pytest.mark.parametrize("batch_size", [1, 32, 1024])
+def test_gpu_mnist_workload_matches_reference(batch_size):
+    params = dict(n_columns=2048, sparsity=0.02, potential_pct=0.5, random_state=0)
+    config, state = make_case(params, 3136)
+    X = mnist_like(64 if batch_size == 1 else 400)
+    learned = check_against_reference(cu.kernel_ops(), config, state, X, batch_size)
+    assert (learned.permanences != state.permanences).any()
+
+
+@pytest.mark.gpu
+@requires_gpu
+@pytest.mark.parametrize("batch_size", [1, 16, 100])
+def test_gpu_local_inhibition_matches_reference(batch_size):
+    params = dict(n_columns=(16, 16), input_shape=(28, 28, 4), potential_radius=(5, 5, 3),
+                  global_inhibition=False, sparsity=0.05, boost_strength=3.0,
+                  min_pct_overlap_duty_cycle=0.1, random_state=1)
+    config, state = make_case(params, 3136)
+    check_against_reference(cu.kernel_ops(), config, state, mnist_like(120, 1), batch_size)
+
+
+@pytest.mark.gpu
+@requires_gpu
+def test_gpu_device_input_gives_device_output(cupy):
+    import cupyx.scipy.sparse as csp
+
+    config, state = make_case(dict(n_columns=256, sparsity=0.05, random_state=2), 3136)
+    X = mnist_like(50, 2)
+    expected = cu.transform(config, state, X)
+    assert all(isinstance(a, np.ndarray) for a in expected)
+    for device_X in (cupy.asarray(X.toarray()), csp.csr_matrix(X)):
+        indptr, indices = cu.transform(config, state, device_X)
+        assert isinstance(indptr, cupy.ndarray) and isinstance(indices, cupy.ndarray)
+        assert_same_sdr(expected, (indptr.get(), indices.get()))
+    learned_host, learned_device = state.copy(), state.copy()
+    cu.learn(config, learned_host, X, 8)
+    cu.learn(config, learned_device, cupy.asarray(X.toarray()), 8)
+    assert_same_state(learned_host, learned_device)
+    assert isinstance(learned_device.permanences, np.ndarray)
+
+
+@pytest.mark.gpu
+@requires_gpu
+def test_gpu_kernels_match_array_ops_on_the_device(cupy):
+    params = dict(n_columns=64, sparsity=0.1, boost_strength=8.0, duty_cycle_period=20,
+                  min_pct_overlap_duty_cycle=0.5, random_state=4)
+    config, state = make_case(params, 200)
+    X = sp.csr_matrix(np.random.RandomState(3).random_sample((150, 200)) < 0.2)
+    via_kernels, via_arrays = state.copy(), state.copy()
+    cu.learn_with(cu.kernel_ops(), config, via_kernels, X, 10)
+    cu.learn_with(cu.ArrayOps(cupy), config, via_arrays, X, 10)
+    assert_same_state(via_arrays, via_kernels)
+
+
+@pytest.mark.gpu
+@requires_gpu
+def test_gpu_gemm_counts_are_exact_beyond_half_precision(cupy):
+    """Counts above 2048 (not representable in float16) come out exact."""
+    rng = np.random.RandomState(0)
+    a = (rng.random_sample((37, 20000)) < 0.7).astype(np.float16)
+    b = (rng.random_sample((53, 20000)) < 0.7).astype(np.float16)
+    gemm = cu.CublasGemm()
+    abt = gemm.abt(cupy.asarray(a), cupy.asarray(b)).get()
+    atb = gemm.atb(cupy.asarray(a.T.copy()), cupy.asarray(b.T.copy())).get()
+    expected = a.astype(np.int64) @ b.astype(np.int64).T
+    assert expected.max() > 2048
+    np.testing.assert_array_equal(abt, expected)
+    np.testing.assert_array_equal(atb, expected)
+    assert gemm.use_cublas
+
+
+@pytest.mark.gpu
+@requires_gpu
+def test_gpu_topk_with_keys_beyond_shared_memory(cupy):
+    """13,000 columns do not fit a warp's keys in 48 KiB: the scratch path."""
+    rng = np.random.RandomState(5)
+    boosted = rng.randint(0, 5, size=(7, 13000)).astype(np.float32)
+    config = type("Config", (), {"n_active_columns": 260, "stimulus_threshold": np.float32(1)})
+    dev = type("Dev", (), {"boost": cupy.ones(13000, dtype=np.float32)})
+    _, _, dense = cu.kernel_ops()._topk(config, dev, cupy.asarray(boosted), False, True)
+    np.testing.assert_array_equal(dense.get() != 0, reference.inhibit_global(config, boosted))
+
+
+# Estimator level: needs the estimators' CuPy support (helper_notes/cupy.patch).
+
+
+def fitted_pair(X, **params):
+    params = dict(n_columns=256, sparsity=0.05, batch_size=16, max_iter=2, random_state=0,
+                  **params)
+    return (SpatialPoolerTransformer(backend="numpy", **params).fit(X),
+            SpatialPoolerTransformer(backend="cupy", **params).fit(X))
+
+
+@pytest.mark.gpu
+@requires_gpu
+def test_gpu_estimator_matches_numpy_backend(digit_bits):
+    X, _ = digit_bits
+    host, gpu = fitted_pair(X)
+    for attribute in ("active_duty_cycles_", "overlap_duty_cycles_", "boost_factors_"):
+        np.testing.assert_array_equal(bits(getattr(gpu, attribute)),
+                                      bits(getattr(host, attribute)))
+    np.testing.assert_array_equal(bits(gpu.permanences_.data), bits(host.permanences_.data))
+    assert isinstance(gpu.boost_factors_, np.ndarray)
+    assert (gpu.transform(X) != host.transform(X)).nnz == 0
+
+
+@pytest.mark.gpu
+@requires_gpu
+@pytest.mark.parametrize("sparse_output", [True, False])
+def test_gpu_estimators_answer_device_input_on_the_device(cupy, digits, sparse_output):
+    import cupyx.scipy.sparse as csp
+
+    X, _ = digits
+    X = X[:200]
+    encoder = GreyscaleEncoder(n_bits=4, value_range=(0, 16), sparse_output=sparse_output)
+    host_bits = encoder.fit_transform(X)
+    device_bits = encoder.transform(cupy.asarray(X))
+    assert is_device_array(device_bits) and (csp.issparse(device_bits) == sparse_output)
+    np.testing.assert_array_equal(to_host(device_bits).toarray() if sparse_output
+                                  else to_host(device_bits),
+                                  host_bits.toarray() if sparse_output else host_bits)
+    pooler = SpatialPoolerTransformer(n_columns=128, sparsity=0.05, backend="cupy",
+                                      sparse_output=sparse_output, random_state=0)
+    on_device = pooler.fit(device_bits).transform(device_bits)
+    assert is_device_array(on_device) and (csp.issparse(on_device) == sparse_output)
+    assert isinstance(pooler.permanences_.data, np.ndarray)
+    reference_pooler = SpatialPoolerTransformer(
+        n_columns=128, sparsity=0.05, backend="numpy", sparse_output=sparse_output,
+        random_state=0,
+    ).fit(host_bits)
+    on_host = reference_pooler.transform(host_bits)
+    np.testing.assert_array_equal(
+        to_host(on_device).toarray() if sparse_output else to_host(on_device),
+        on_host.toarray() if sparse_output else on_host,
+    )
+
+
+@pytest.mark.gpu
+@requires_gpu
+@pytest.mark.skipif(os.environ.get("SCIPY_ARRAY_API") != "1",
+                    reason="array API dispatch needs SCIPY_ARRAY_API=1 at start-up")
+def test_gpu_pipeline_runs_on_the_device_with_array_api_dispatch(cupy, digits):
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = digits
+    X, y = X.astype(np.float32), y.astype(np.float32)
+
+    def pipeline():
+        return make_pipeline(
+            GreyscaleEncoder(n_bits=4, value_range=(0, 16), sparse_output=False,
+                             dtype=np.float32),
+            SpatialPoolerTransformer(n_columns=256, sparsity=0.05, batch_size=32,
+                                     sparse_output=False, dtype=np.float32,
+                                     backend="cupy", random_state=0),
+            LogisticRegression(solver="lbfgs", max_iter=500),
+        )
+
+    with sklearn.config_context(array_api_dispatch=True):
+        on_device = pipeline().fit(cupy.asarray(X[:1200]), cupy.asarray(y[:1200]))
+        predictions = on_device.predict(cupy.asarray(X[1200:]))
+    assert isinstance(predictions, cupy.ndarray)
+    on_host = pipeline().fit(X[:1200], y[:1200])
+    device_accuracy = float((predictions.get() == y[1200:]).mean())
+    assert device_accuracy > 0.8
+    assert abs(device_accuracy - on_host.score(X[1200:], y[1200:])) < 0.03
