@@ -84,6 +84,14 @@ __device__ double skhtm_portable_exp(double x)
 @HORNER@
     return ldexp(result, (int)n);
 }
+
+// sklearn_htm._state.boost_factors for one column, from its exponent
+// (target - active duty cycle) * boost_strength. The one place the kernels
+// turn exponents into float32 boost factors.
+__device__ __forceinline__ float skhtm_boost_factor(double exponent)
+{
+    return (float)skhtm_portable_exp(exponent);
+}
 """
 
 _KERNELS = r"""
@@ -289,7 +297,7 @@ extern "C" __global__ void column_update(
         active_duty[c] = duty;
         n_won = n;
         if (boost_global) {
-            boost[c] = (float)skhtm_portable_exp((sparsity - duty) * boost_strength);
+            boost[c] = skhtm_boost_factor((sparsity - duty) * boost_strength);
         }
     } else if (tid == 32) {
         overlap_duty[c] = duty;
@@ -342,7 +350,7 @@ extern "C" __global__ void boost_local(
     double total = active_duty[c];
     for (long long p = begin; p < end; ++p) total = total + active_duty[hood_indices[p]];
     const double target = total / (double)(end - begin + 1);
-    boost[c] = (float)skhtm_portable_exp((target - active_duty[c]) * boost_strength);
+    boost[c] = skhtm_boost_factor((target - active_duty[c]) * boost_strength);
 }
 
 // Local inhibition's minimum overlap duty cycles: min_pct times the largest
