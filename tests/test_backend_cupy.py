@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -33,6 +34,7 @@ from sklearn_htm.backends import _cupy as cu
 from sklearn_htm.backends import _cupy_kernels as kernels
 from sklearn_htm.backends import _numpy as reference
 from sklearn_htm.backends import gpu_available
+from sklearn_htm.exceptions import MemoryBudgetError
 from sklearn_htm.utils._array_api import csr_output, is_device_array, to_host
 
 from ._cuda_host import HostKernels, NumpyGemm, compiler
@@ -278,6 +280,20 @@ def test_cublas_arguments_describe_the_row_major_products():
     np.testing.assert_array_equal(gemm.abt(a, b), as32(a) @ as32(b).T)
     np.testing.assert_array_equal(gemm.atb(a, c), as32(a).T @ as32(c))
     assert gemm.use_cublas
+
+
+def test_kernel_ops_refuse_a_pooler_too_large_for_the_gpu():
+    """The dense device matrices are checked against free GPU memory first."""
+    gib = 2**30
+    device = SimpleNamespace(id=0, mem_info=(gib, 4 * gib))
+    xp = SimpleNamespace(cuda=SimpleNamespace(Device=lambda: device),
+                         get_default_memory_pool=lambda: SimpleNamespace(free_bytes=lambda: 0))
+    ops = cu.KernelOps(xp, launch=None, gemm=None)
+    state = SimpleNamespace(potential_indices=np.zeros(1000, dtype=np.int32))
+    # 6 bytes per (column, padded input): 4096 x 65536 x 6 = 1.5 GiB > 1 GiB free.
+    with pytest.raises(MemoryBudgetError, match="GiB of GPU memory"):
+        ops.device_state(SimpleNamespace(n_columns=4096, n_inputs=65536), state)
+    ops._check_device_memory(SimpleNamespace(n_columns=2048, n_inputs=3136), state)
 
 
 def test_importing_the_backend_neither_imports_cupy_nor_compiles():

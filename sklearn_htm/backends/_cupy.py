@@ -40,6 +40,7 @@ imported on the first call only.
 import numpy as np
 
 from .._state import BOOST_DTYPE, DUTY_DTYPE, PERMANENCE_DTYPE, boost_factors
+from ..exceptions import MemoryBudgetError
 from ..utils._array_api import is_device_array, is_sparse, to_host
 from . import _array_ops as ao
 from . import _cupy_kernels as kernels
@@ -251,9 +252,37 @@ class KernelOps(ArrayOps):
         self._dummies = {}
 
     def _dummy(self, dtype):
-        if dtype not in self._dummies:
-            self._dummies[dtype] = self.xp.zeros(1, dtype=dtype)
-        return self._dummies[dtype]
+        """A one-element array for a pointer argument a kernel will not use
+        (one per device, for the device current now)."""
+        cuda = getattr(self.xp, "cuda", None)
+        key = (np.dtype(dtype), cuda.Device().id if cuda is not None else None)
+        if key not in self._dummies:
+            self._dummies[key] = self.xp.zeros(1, dtype=dtype)
+        return self._dummies[key]
+
+    def device_state(self, config, state):
+        self._check_device_memory(config, state)
+        return super().device_state(config, state)
+
+    def _check_device_memory(self, config, state):
+        """Refuse, before allocating, a pooler whose dense device matrices
+        cannot fit: the float16 connected matrix (n_columns x inputs) and the
+        float32 counts ``W.T @ X`` of a learning batch (the same size twice),
+        plus 16 bytes per potential synapse."""
+        cuda = getattr(self.xp, "cuda", None)
+        if cuda is None:
+            return
+        width = self.padded_width(config.n_inputs)
+        needed = 6 * config.n_columns * width + 16 * state.potential_indices.size
+        free = cuda.Device().mem_info[0] + self.xp.get_default_memory_pool().free_bytes()
+        if needed > free:
+            raise MemoryBudgetError(
+                f"backend='cupy' would need about {needed / 2**30:.1f} GiB of GPU memory "
+                f"for {config.n_columns:,} columns x {config.n_inputs:,} inputs (dense "
+                f"connected matrix) and {state.potential_indices.size:,} potential "
+                f"synapses, but only {free / 2**30:.1f} GiB is free. Reduce n_columns "
+                "or the number of features, or use backend='numba'."
+            )
 
     def padded_width(self, n_inputs):
         return -(-n_inputs // self.width_multiple) * self.width_multiple
