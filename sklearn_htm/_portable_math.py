@@ -17,9 +17,12 @@ import numpy as np
 LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
 INV_LN2 = 1.44269504088896338700e00
-# Beyond these bounds exp under/overflows float64; clipping keeps ldexp finite.
+# The argument is clipped to [EXP_ARG_MIN, EXP_ARG_MAX]. The upper bound keeps
+# exp(x) below float32's largest value (exp(88.72)): boost factors are stored
+# as float32, and an infinite boost would turn a zero overlap into 0 * inf =
+# NaN, which no ordering can rank. Below the lower bound exp underflows.
 EXP_ARG_MIN = -700.0
-EXP_ARG_MAX = 700.0
+EXP_ARG_MAX = 88.0
 # Taylor coefficients 1/k! for k = 13 .. 0, applied by Horner's rule.
 EXP_COEFFICIENTS = (
     1.0 / 6227020800.0,
@@ -41,6 +44,9 @@ EXP_COEFFICIENTS = (
 
 def portable_exp(x):
     """Return ``exp(x)`` for a float64 array, identically on every platform.
+
+    ``x`` is first clipped to [EXP_ARG_MIN, EXP_ARG_MAX], so the result is
+    finite in float32 too.
 
     Accurate to a few units in the last place, which is ample for boost
     factors; what matters is that the Numba and CuPy kernels perform the

@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from .utils._atomic import restore_on_failure
+from .utils._validation import check_output_dtype, preserved_dtypes
 
 
 class GreyscaleEncoder(TransformerMixin, BaseEstimator):
@@ -128,6 +129,9 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
         self : object
         """
         first_call = not hasattr(self, "data_min_")
+        if not first_call:
+            # _fit_context validates parameters only while unfitted.
+            self._validate_params()
         with restore_on_failure(self):
             self._update_range(
                 validate_data(self, X, reset=first_call, dtype="numeric")
@@ -176,7 +180,7 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
                 np.cumsum(n_set.ravel()) - n_set.ravel(), n_set.ravel()
             )
             indices = starts + offsets
-        dtype = np.dtype(self.dtype)
+        dtype = check_output_dtype(self.dtype)
         bits = sp.csr_matrix(
             (np.ones(indices.size, dtype=dtype), indices, indptr),
             shape=(n_samples, n_features * self.n_bits),
@@ -205,14 +209,11 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        dtype = np.dtype(self.dtype) if self.dtype is not None else None
-        tags.transformer_tags.preserves_dtype = (
-            [dtype.name] if dtype is not None and dtype.kind == "f" else []
-        )
+        tags.transformer_tags.preserves_dtype = preserved_dtypes(self.dtype)
         return tags
 
     def _update_range(self, X):
-        np.dtype(self.dtype)  # raises TypeError for a bad dtype, before any change
+        check_output_dtype(self.dtype)
         if self.value_range is not None:
             if len(self.value_range) != 2 or not all(
                 isinstance(v, Real) for v in self.value_range

@@ -30,12 +30,26 @@ from ._topology import (
 from .backends import BACKENDS, get_backend
 from .exceptions import MemoryBudgetError
 from .utils._atomic import restore_on_failure
+from .utils._validation import check_output_dtype, preserved_dtypes
 from .utils._progress import ProgressReporter
 
 # Rows handed to a backend per call while learning (rounded to a multiple of
 # batch_size): small enough for timely progress reports and interrupts,
 # large enough that the call overhead does not matter.
 _LEARN_CHUNK = 2048
+# Parameters that shape the pooler when it is initialised (fit or the first
+# partial_fit). Learning parameters (increments, boosting, duty cycles,
+# batch_size, ...) may change between partial_fit calls; these may not.
+_STRUCTURAL_PARAMS = (
+    "n_columns",
+    "sparsity",
+    "potential_pct",
+    "potential_radius",
+    "input_shape",
+    "wrap_around",
+    "global_inhibition",
+    "inhibition_radius",
+)
 # Bytes per potential synapse: float32 permanence + int32 input index, held
 # twice while a call works on a copy of the state.
 _BYTES_PER_SYNAPSE = 2 * (4 + 4)
@@ -358,6 +372,7 @@ class SpatialPoolerTransformer(
             Fitted transformer.
         """
         with restore_on_failure(self):
+            check_output_dtype(self.dtype)
             X = self._validate_input(X, reset=True)
             rows = binary_rows(X, self.binarize)
             self._random_state = check_random_state(self.random_state)
@@ -397,7 +412,12 @@ class SpatialPoolerTransformer(
             The transformer, updated.
         """
         first_call = not hasattr(self, "_state")
+        if not first_call:
+            # _fit_context validates parameters only while unfitted; set_params
+            # between two partial_fit calls must not slip through.
+            self._validate_params()
         with restore_on_failure(self):
+            check_output_dtype(self.dtype)
             X = self._validate_input(X, reset=first_call)
             rows = binary_rows(X, self.binarize)
             if first_call:
@@ -432,7 +452,7 @@ class SpatialPoolerTransformer(
         rows = binary_rows(X, self.binarize)
         backend = get_backend(self.backend)
         indptr, indices = backend.transform(self._config(), self._state, rows)
-        dtype = self._output_dtype()
+        dtype = check_output_dtype(self.dtype)
         sdr = sp.csr_matrix(
             (np.ones(indices.size, dtype=dtype), indices, indptr),
             shape=(rows.shape[0], self.n_columns_),
@@ -502,10 +522,7 @@ class SpatialPoolerTransformer(
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.requires_fit = True
-        dtype = np.dtype(self.dtype) if self.dtype is not None else None
-        tags.transformer_tags.preserves_dtype = (
-            [dtype.name] if dtype is not None and dtype.kind == "f" else []
-        )
+        tags.transformer_tags.preserves_dtype = preserved_dtypes(self.dtype)
         return tags
 
     # ------------------------------------------------------------- internals
@@ -520,11 +537,6 @@ class SpatialPoolerTransformer(
             ensure_all_finite=True,
         )
 
-    def _output_dtype(self):
-        try:
-            return np.dtype(self.dtype)
-        except TypeError as exc:
-            raise ValueError(f"dtype={self.dtype!r} is not a numpy dtype.") from exc
 
     def _resolve_shapes(self, n_features):
         """Column shape, input shape and potential radius, checked against X."""
@@ -587,6 +599,7 @@ class SpatialPoolerTransformer(
         self._check_memory(
             expected_synapse_count(column_shape, input_shape, radius, self.potential_pct)
         )
+        self._structure = self._structural_params()
         self.column_shape_ = column_shape
         self.input_shape_ = input_shape
         self.n_active_columns_ = n_active
@@ -616,8 +629,28 @@ class SpatialPoolerTransformer(
             rng,
         )
 
+    def _structural_params(self):
+        return {name: getattr(self, name) for name in _STRUCTURAL_PARAMS}
+
     def _config(self):
-        """Constants for the backends, from the parameters and fitted structure."""
+        """Constants for the backends, from the parameters and fitted structure.
+
+        Structural parameters are fixed when the pooler is initialised; a
+        change made with set_params since then is refused until ``fit``.
+        """
+        changed = [
+            name
+            for name, value in self._structural_params().items()
+            if value != self._structure[name]
+        ]
+        if changed:
+            raise ValueError(
+                "The pooler was initialised with "
+                + ", ".join(f"{name}={self._structure[name]!r}" for name in changed)
+                + "; "
+                + ", ".join(f"{name}={getattr(self, name)!r}" for name in changed)
+                + " only takes effect when fit() initialises it again."
+            )
         threshold = PERMANENCE_DTYPE(self.connected_threshold)
         hoods = self._neighbourhoods or (None, None, None)
         return PoolerConfig(
