@@ -3,7 +3,6 @@
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -12,6 +11,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .backends._array_ops import greyscale_buckets, greyscale_indices
+from .utils._array_api import (
+    array_namespace,
+    csr_output,
+    is_device_array,
+    validate_device_data,
+)
 from .utils._atomic import restore_on_failure
 from .utils._validation import check_output_dtype, preserved_dtypes
 
@@ -111,7 +117,7 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
         with restore_on_failure(self):
             for attribute in ("data_min_", "data_max_"):
                 self.__dict__.pop(attribute, None)
-            self._update_range(validate_data(self, X, reset=True, dtype="numeric"))
+            self._update_range(self._validate(X, reset=True))
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -133,9 +139,7 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
             # _fit_context validates parameters only while unfitted.
             self._validate_params()
         with restore_on_failure(self):
-            self._update_range(
-                validate_data(self, X, reset=first_call, dtype="numeric")
-            )
+            self._update_range(self._validate(X, reset=first_call))
         return self
 
     def transform(self, X):
@@ -150,42 +154,24 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
         bits : {ndarray, sparse matrix} of shape (n_samples, n_features * n_bits)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype="numeric")
+        X = self._validate(X, reset=False)
+        xp = array_namespace(X)
         low, high = self.data_min_, self.data_max_
-        values = np.asarray(X, dtype=np.float64)
+        values = xp.asarray(X, dtype=xp.float64)
         if self.handle_out_of_range == "error":
             outside = (values < low) | (values > high)
-            if outside.any():
+            if bool(outside.any()):
                 raise ValueError(
                     f"X has {int(outside.sum())} value(s) outside the range "
                     f"[{low}, {high}]; set handle_out_of_range='clip' or widen "
                     "value_range."
                 )
-        values = np.clip(values, low, high)
-        scale = self.n_bits / (high - low) if high > low else 0.0
-        bucket = np.minimum(
-            np.floor((values - low) * scale), self.n_bits - 1
-        ).astype(np.int64)
-        n_samples, n_features = bucket.shape
-        first_bit = np.arange(n_features, dtype=np.int64) * self.n_bits
-        if self.encoding == "onehot":
-            indices = (first_bit + bucket).ravel()
-            indptr = np.arange(0, n_samples * n_features + 1, n_features)
-        else:
-            n_set = bucket + 1
-            row_counts = n_set.sum(axis=1)
-            indptr = np.concatenate([[0], np.cumsum(row_counts)])
-            starts = np.repeat((first_bit + np.zeros_like(bucket)).ravel(), n_set.ravel())
-            offsets = np.arange(starts.size) - np.repeat(
-                np.cumsum(n_set.ravel()) - n_set.ravel(), n_set.ravel()
-            )
-            indices = starts + offsets
-        dtype = check_output_dtype(self.dtype)
-        bits = sp.csr_matrix(
-            (np.ones(indices.size, dtype=dtype), indices, indptr),
-            shape=(n_samples, n_features * self.n_bits),
+        bucket = greyscale_buckets(xp, values, low, high, self.n_bits)
+        indptr, indices = greyscale_indices(xp, bucket, self.n_bits, self.encoding)
+        return csr_output(
+            indptr, indices, X.shape[1] * self.n_bits, check_output_dtype(self.dtype),
+            self.sparse_output,
         )
-        return bits if self.sparse_output else bits.toarray()
 
     def get_feature_names_out(self, input_features=None):
         """Output names ``"{feature}_{bit}"``.
@@ -209,8 +195,15 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.array_api_support = True
         tags.transformer_tags.preserves_dtype = preserved_dtypes(self.dtype)
         return tags
+
+    def _validate(self, X, reset):
+        """validate_data, or its device counterpart for CuPy input."""
+        if is_device_array(X):
+            return validate_device_data(self, X, reset=reset)
+        return validate_data(self, X, reset=reset, dtype="numeric")
 
     def _update_range(self, X):
         check_output_dtype(self.dtype)
@@ -229,7 +222,7 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
                     "be finite."
                 )
         else:
-            low, high = float(np.min(X)), float(np.max(X))
+            low, high = float(X.min()), float(X.max())
             if hasattr(self, "data_min_"):
                 low, high = min(low, self.data_min_), max(high, self.data_max_)
         self.data_min_, self.data_max_ = low, high

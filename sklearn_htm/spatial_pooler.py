@@ -29,13 +29,24 @@ from ._topology import (
 )
 from .backends import BACKENDS, get_backend
 from .exceptions import MemoryBudgetError
+from .utils._array_api import (
+    array_namespace,
+    csr_output,
+    is_device_array,
+    is_sparse,
+    take_rows,
+    to_device,
+    to_host,
+    validate_device_data,
+)
 from .utils._atomic import restore_on_failure
 from .utils._validation import check_output_dtype, preserved_dtypes
 from .utils._progress import ProgressReporter
 
 # Rows handed to a backend per call while learning (rounded to a multiple of
 # batch_size): small enough for timely progress reports and interrupts,
-# large enough that the call overhead does not matter.
+# large enough that the call overhead does not matter. A backend whose calls
+# cost more (cupy moves the state to the GPU and back) sets learn_chunk_rows.
 _LEARN_CHUNK = 2048
 # Parameters that shape the pooler when it is initialised (fit or the first
 # partial_fit). Learning parameters (increments, boosting, duty cycles,
@@ -83,33 +94,45 @@ def _as_shape(value, name):
     return tuple(int(v) for v in shape)
 
 
-def binary_rows(X, binarize):
-    """Convert validated input to a canonical binary CSR matrix (bool data).
-
-    ``binarize=None`` requires X to hold only 0 and 1; a number ``t`` maps
-    values ``> t`` to 1 and the rest to 0 (BernoulliNB's rule).
-    """
-    if sp.issparse(X):
-        X = sp.csr_matrix(X, copy=True)
-        X.sum_duplicates()
-        values = X.data
-    else:
-        values = X
+def _active(values, binarize):
+    """Which values are active inputs: ``> binarize``, or non-zero when
+    ``binarize=None`` (which refuses anything but 0 and 1)."""
     if binarize is None:
-        if not np.all((values == 0) | (values == 1)):
+        if not bool(array_namespace(values).all((values == 0) | (values == 1))):
             raise ValueError(
                 "X must be binary (only 0 and 1) when binarize=None; set binarize "
                 "to a threshold (values above it become 1), or encode the input "
                 "first, for example with GreyscaleEncoder."
             )
-        active = values != 0
-    else:
-        active = values > binarize
+        return values != 0
+    return values > binarize
+
+
+def binary_rows(X, binarize):
+    """Convert validated input to binary rows.
+
+    Host input becomes a canonical binary CSR matrix (bool data). CuPy input
+    stays on the device: dense input becomes a bool array, cupyx sparse input
+    a CSR matrix whose stored values are 1. ``binarize=None`` requires X to
+    hold only 0 and 1; a number ``t`` maps values ``> t`` to 1 and the rest
+    to 0 (BernoulliNB's rule).
+    """
+    if is_device_array(X):
+        if not is_sparse(X):
+            return _active(X, binarize)
+        X = X.tocsr(copy=True)
+        X.sum_duplicates()
+        X.data = _active(X.data, binarize).astype(X.dtype)
+        X.eliminate_zeros()
+        return X
     if sp.issparse(X):
+        X = sp.csr_matrix(X, copy=True)
+        X.sum_duplicates()
+        active = _active(X.data, binarize)
         rows = sp.csr_matrix((active, X.indices, X.indptr), shape=X.shape)
         rows.eliminate_zeros()
     else:
-        rows = sp.csr_matrix(active)
+        rows = sp.csr_matrix(_active(X, binarize))
     rows.sort_indices()
     return rows
 
@@ -292,7 +315,7 @@ class SpatialPoolerTransformer(
         "shuffle": ["boolean"],
         "binarize": [None, Interval(Real, None, None, closed="neither")],
         "sparse_output": ["boolean"],
-        "dtype": "no_validation",  # validated by numpy in _output_dtype
+        "dtype": "no_validation",  # checked by utils._validation.check_output_dtype
         "backend": [StrOptions(set(BACKENDS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -374,7 +397,7 @@ class SpatialPoolerTransformer(
         with restore_on_failure(self):
             check_output_dtype(self.dtype)
             X = self._validate_input(X, reset=True)
-            rows = binary_rows(X, self.binarize)
+            rows = self._backend_rows(binary_rows(X, self.binarize))
             self._random_state = check_random_state(self.random_state)
             state = self._initialise(rows.shape[1], self._random_state)
             config = self._config()
@@ -385,7 +408,7 @@ class SpatialPoolerTransformer(
             for _ in range(self.max_iter):
                 epoch = rows
                 if self.shuffle:
-                    epoch = rows[self._random_state.permutation(n_samples)]
+                    epoch = take_rows(rows, self._random_state.permutation(n_samples))
                 self._learn(config, state, epoch, reporter)
             self._state = state
             self.n_iter_ = self.max_iter
@@ -419,7 +442,7 @@ class SpatialPoolerTransformer(
         with restore_on_failure(self):
             check_output_dtype(self.dtype)
             X = self._validate_input(X, reset=first_call)
-            rows = binary_rows(X, self.binarize)
+            rows = self._backend_rows(binary_rows(X, self.binarize))
             if first_call:
                 self._random_state = check_random_state(self.random_state)
                 state = self._initialise(rows.shape[1], self._random_state)
@@ -449,15 +472,14 @@ class SpatialPoolerTransformer(
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        rows = binary_rows(X, self.binarize)
+        rows = self._backend_rows(binary_rows(X, self.binarize))
         backend = get_backend(self.backend)
         indptr, indices = backend.transform(self._config(), self._state, rows)
-        dtype = check_output_dtype(self.dtype)
-        sdr = sp.csr_matrix(
-            (np.ones(indices.size, dtype=dtype), indices, indptr),
-            shape=(rows.shape[0], self.n_columns_),
+        if is_device_array(X) and not is_device_array(indices):
+            indptr, indices = to_device(indptr), to_device(indices)
+        return csr_output(
+            indptr, indices, self.n_columns_, check_output_dtype(self.dtype), self.sparse_output
         )
-        return sdr if self.sparse_output else sdr.toarray()
 
     # ------------------------------------------------------- fitted attributes
 
@@ -520,6 +542,7 @@ class SpatialPoolerTransformer(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.array_api_support = True
         tags.input_tags.sparse = True
         tags.requires_fit = True
         tags.transformer_tags.preserves_dtype = preserved_dtypes(self.dtype)
@@ -528,6 +551,8 @@ class SpatialPoolerTransformer(
     # ------------------------------------------------------------- internals
 
     def _validate_input(self, X, reset):
+        if is_device_array(X):
+            return validate_device_data(self, X, reset=reset, accept_sparse=True)
         return validate_data(
             self,
             X,
@@ -536,6 +561,13 @@ class SpatialPoolerTransformer(
             dtype="numeric",
             ensure_all_finite=True,
         )
+
+    def _backend_rows(self, rows):
+        """Binary rows where the backend computes: the host, unless the rows
+        are on the device and the backend is cupy."""
+        if is_device_array(rows) and get_backend(self.backend).name != "cupy":
+            return binary_rows(to_host(rows), None)
+        return rows
 
 
     def _resolve_shapes(self, n_features):
@@ -676,7 +708,8 @@ class SpatialPoolerTransformer(
     def _learn(self, config, state, rows, reporter):
         """Learn from ``rows`` in order, in chunks aligned on ``batch_size``."""
         backend = get_backend(self.backend)
-        chunk = max(1, _LEARN_CHUNK // self.batch_size) * self.batch_size
+        rows_per_call = getattr(backend, "learn_chunk_rows", _LEARN_CHUNK)
+        chunk = max(1, rows_per_call // self.batch_size) * self.batch_size
         for start in range(0, rows.shape[0], chunk):
             block = rows[start:start + chunk]
             backend.learn(config, state, block, self.batch_size)
