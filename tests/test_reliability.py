@@ -600,6 +600,24 @@ def test_concurrent_transforms_equal_serial_ones(backend, global_inhibition):
     assert_unchanged(estimator, before)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_concurrent_fits_equal_serial_ones(backend):
+    """Fits of several poolers in threads at once (a grid search on the
+    threading backend) give what the same fits give one after the other."""
+    X = random_binary(np.random.RandomState(7), 120, 30, 0.3)
+    configs = [dict(random_state=seed, batch_size=batch, global_inhibition=gi)
+               for seed, batch, gi in [(0, 1, True), (1, 4, True), (2, 1, False), (3, 2, False)]]
+
+    def fit(params):
+        return pooler(n_columns=32, backend=backend, inhibition_radius=3, **params).fit(X)
+
+    serial = [fit(params) for params in configs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(fit, configs))
+    for expected, found in zip(serial, parallel):
+        assert snapshot(found) == snapshot(expected)
+
+
 def test_concurrent_encoder_transforms_equal_serial_ones():
     X = encoder_data(200)
     estimator = encoder(encoding="thermometer").fit(X)
@@ -733,6 +751,28 @@ def test_binary_formats_with_binarize_none(backend, fmt):
     np.testing.assert_array_equal(
         fitted.transform(convert(X)).toarray(), reference.transform(X).toarray()
     )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("global_inhibition", [True, False])
+def test_read_only_memory_mapped_state_gives_the_same_results(tmp_path, backend,
+                                                              global_inhibition):
+    """A pooler loaded with joblib's mmap_mode="r" (as joblib and Dask workers
+    get it) holds read-only memory maps; transform and partial_fit must work
+    on them and give what the in-memory pooler gives."""
+    joblib = pytest.importorskip("joblib")
+    X = random_binary(np.random.RandomState(6), 200, 40, 0.3)
+    fitted = pooler(n_columns=64, backend=backend, global_inhibition=global_inhibition,
+                    inhibition_radius=4).fit(X[:100])
+    joblib.dump(fitted, tmp_path / "pooler.joblib")
+    mapped = joblib.load(tmp_path / "pooler.joblib", mmap_mode="r")
+    assert isinstance(mapped._state.permanences, np.memmap)
+    assert not mapped._state.permanences.flags.writeable
+    np.testing.assert_array_equal(mapped.transform(X).toarray(), fitted.transform(X).toarray())
+    mapped.partial_fit(X[100:])
+    fitted.partial_fit(X[100:])
+    assert_same_state(mapped, fitted)
+    np.testing.assert_array_equal(mapped.transform(X).toarray(), fitted.transform(X).toarray())
 
 
 ENCODER_FORMATS = ("float32", "int64", "uint8", "fortran", "read_only", "memmap",
