@@ -324,8 +324,11 @@ def _default_classifier():
     return LogisticRegression(max_iter=1000)
 
 
+_ABLATIONS = ("raw", "encoder", "untrained", "trained")
+
+
 def ablation_study(X_train, y_train, X_test, y_test, *, encoder, pooler,
-                   classifier=None, untrained=True, verbose=False):
+                   classifier=None, include=_ABLATIONS, verbose=False):
     """Accuracy of each stage of encoder -> pooler -> classifier, side by side.
 
     Fits and scores four pipelines, all ending in a clone of ``classifier``:
@@ -333,8 +336,7 @@ def ablation_study(X_train, y_train, X_test, y_test, *, encoder, pooler,
     - ``"raw pixels + LR"``: the classifier on X scaled by its largest
       absolute value per feature (:class:`~sklearn.preprocessing.MaxAbsScaler`);
     - ``"encoder + LR"``: on the encoder's bits;
-    - ``"untrained SP + LR"``: on the SDRs of :func:`untrained_pooler`
-      (skipped when ``untrained=False``);
+    - ``"untrained SP + LR"``: on the SDRs of :func:`untrained_pooler`;
     - ``"trained SP + LR"``: on the SDRs of the trained pooler.
 
     Parameters
@@ -347,8 +349,9 @@ def ablation_study(X_train, y_train, X_test, y_test, *, encoder, pooler,
         Cloned.
     classifier : classifier or None, default=None
         Cloned; None means ``LogisticRegression(max_iter=1000)``.
-    untrained : bool, default=True
-        Whether to include the untrained pooler.
+    include : collection of str, default=("raw", "encoder", "untrained", "trained")
+        Which of the four pipelines to measure (in this order, whatever the
+        order given).
     verbose : bool, default=False
         Print each row as soon as it is measured.
 
@@ -359,16 +362,26 @@ def ablation_study(X_train, y_train, X_test, y_test, *, encoder, pooler,
         set), ``"fit_time"`` and ``"score_time"`` (seconds) and ``"pipeline"``
         (fitted).
     """
+    unknown = set(include) - set(_ABLATIONS)
+    if unknown:
+        raise ValueError(
+            f"include may only name {', '.join(_ABLATIONS)}; got {sorted(unknown)}."
+        )
     classifier = _default_classifier() if classifier is None else classifier
-    candidates = [
-        ("raw pixels + LR", [MaxAbsScaler()]),
-        ("encoder + LR", [clone(encoder)]),
-    ]
-    if untrained:
-        candidates.append(("untrained SP + LR", [clone(encoder), untrained_pooler(pooler)]))
-    candidates.append(("trained SP + LR", [clone(encoder), clone(pooler)]))
+    candidates = {
+        "raw": ("raw pixels + LR", lambda: [MaxAbsScaler()]),
+        "encoder": ("encoder + LR", lambda: [clone(encoder)]),
+        "untrained": (
+            "untrained SP + LR", lambda: [clone(encoder), untrained_pooler(pooler)]
+        ),
+        "trained": ("trained SP + LR", lambda: [clone(encoder), clone(pooler)]),
+    }
     rows = []
-    for name, steps in candidates:
+    for key in _ABLATIONS:
+        if key not in include:
+            continue
+        name, make_steps = candidates[key]
+        steps = make_steps()
         pipeline = make_pipeline(*steps, clone(classifier))
         start = time.perf_counter()
         pipeline.fit(X_train, y_train)

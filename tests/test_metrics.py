@@ -149,7 +149,7 @@ def test_ablation_study_and_table(digits):
         encoder=GreyscaleEncoder(n_bits=2, value_range=(0, 16)),
         pooler=SpatialPoolerTransformer(n_columns=64, batch_size=20, random_state=0,
                                         backend="numpy"),
-        untrained=False,
+        include=["trained", "encoder", "raw"],
     )
     assert [row["model"] for row in rows] == [
         "raw pixels + LR", "encoder + LR", "trained SP + LR"
@@ -160,6 +160,10 @@ def test_ablation_study_and_table(digits):
     # sklearn's LR on raw digits is well above 90%; a broken split or scaler is not.
     assert rows[0]["accuracy"] > 0.85
     assert rows[2]["pipeline"][1].n_columns_ == 64
+    with pytest.raises(ValueError, match="include may only name"):
+        metrics.ablation_study(
+            X[:10], y[:10], X[:10], y[:10], encoder=None, pooler=None, include=["sp"]
+        )
     table = metrics.format_ablation_table(rows).splitlines()
     assert table[0].split() == ["model", "accuracy", "fit", "(s)", "score", "(s)"]
     assert table[3].startswith("trained SP + LR")
