@@ -93,9 +93,8 @@ def pooler_cases(draw):
         permanence_increment=draw(st.sampled_from([0.0, 1.0]) | st.floats(0.0, 1.0)),
         permanence_decrement=draw(st.sampled_from([0.0, 1.0]) | st.floats(0.0, 1.0)),
         stimulus_threshold=draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, 5.0])),
-        # Below log(float32 max) = 88.7: larger values overflow the boost
-        # factors (see test_boost_factors_that_overflow_keep_k_winners).
-        boost_strength=draw(st.sampled_from([0.0, 0.5, 3.0, 20.0, 80.0])),
+        # From 100 on, boost factors reach their float32 ceiling (exp(88)).
+        boost_strength=draw(st.sampled_from([0.0, 0.5, 3.0, 20.0, 100.0, 1000.0])),
         duty_cycle_period=draw(st.integers(1, 30)),
         min_pct_overlap_duty_cycle=draw(st.sampled_from([0.0, 1.0]) | st.floats(0.0, 1.0)),
         update_period=draw(st.integers(1, 6)),
@@ -216,7 +215,9 @@ def check_invariants(estimator, X, Xf, params, cuts):
         assert duty.dtype == np.float64 and duty.shape == (n_columns,)
         assert np.all((duty >= 0) & (duty <= 1))
     boost = estimator.boost_factors_
-    assert boost.dtype == np.float32 and np.all(np.isfinite(boost)) and np.all(boost > 0)
+    # Finite (an infinite boost would make 0 * inf = NaN); from boost_strength
+    # of about 100 on, the factor of a busy column may underflow to 0.
+    assert boost.dtype == np.float32 and np.all(np.isfinite(boost)) and np.all(boost >= 0)
     if params["boost_strength"] == 0:
         np.testing.assert_array_equal(boost, 1)
     n_passes = params["max_iter"] if cuts is None else 1
@@ -296,15 +297,10 @@ def test_pooler_fuzz(case):
     run_case(case)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: boost factors overflow float32 to inf when (target - duty) * "
-    "boost_strength > 88.7 (allowed: boost_strength has no upper bound); a "
-    "column with overlap 0 then has o' = 0 * inf = NaN and takes a winner slot "
-    "that the stimulus check then empties, so rows get fewer than min(k, "
-    "eligible) winners"
-))
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_boost_factors_that_overflow_keep_k_winners(backend):
+    """Boost factors beyond float32 must not turn a zero overlap into NaN
+    (0 * inf) and so cost rows their winners."""
     # After one all-zero row no column has won: every boost factor is
     # exp(0.5 * 200) = exp(100), beyond float32.
     X = np.zeros((1, 12))
