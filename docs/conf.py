@@ -16,6 +16,10 @@ sys.path.insert(0, os.path.abspath(".."))
 
 import sklearn_htm  # noqa: E402
 
+# The gallery resolves the names the examples import, also in the examples it
+# does not run; the halving searches exist only once this has been imported.
+from sklearn.experimental import enable_halving_search_cv  # noqa: E402, F401
+
 project = "sklearn-htm"
 author = "sklearn-htm developers"
 copyright = "2026, sklearn-htm developers"

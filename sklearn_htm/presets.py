@@ -39,6 +39,17 @@ PRESETS = {
         "pooler": {"n_columns": 2048, "sparsity": 0.02},
         "classifier": {"max_iter": 1000},
     },
+    "mnist": {
+        "encoder": {"n_bits": 4, "value_range": (0, 255)},
+        "pooler": {
+            "n_columns": (28, 28, 8),
+            "input_shape": (28, 28, 4),
+            "potential_radius": (3, 3, 3),
+            "sparsity": 0.03,
+            "boost_strength": 10.0,
+        },
+        "classifier": {"max_iter": 1000},
+    },
 }
 
 
