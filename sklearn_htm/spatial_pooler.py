@@ -61,6 +61,9 @@ _STRUCTURAL_PARAMS = (
     "global_inhibition",
     "inhibition_radius",
 )
+# Bytes per local inhibition neighbour: its int32 index, and as much again
+# for the per-row work arrays the backends build over the neighbourhoods.
+_BYTES_PER_NEIGHBOUR = 8
 # Bytes per potential synapse: float32 permanence + int32 input index, held
 # twice while a call works on a copy of the state.
 _BYTES_PER_SYNAPSE = 2 * (4 + 4)
@@ -611,16 +614,22 @@ class SpatialPoolerTransformer(
             radius = tuple(int(r) for r in radius)
         return column_shape, input_shape, radius
 
-    def _check_memory(self, n_synapses):
-        needed = n_synapses * _BYTES_PER_SYNAPSE
+    def _check_memory(self, n_synapses, n_neighbours):
+        needed = n_synapses * _BYTES_PER_SYNAPSE + n_neighbours * _BYTES_PER_NEIGHBOUR
         available = available_memory_bytes()
         if available is not None and needed > available:
+            hoods = (
+                f" and {n_neighbours:,} inhibition neighbours "
+                f"(inhibition_radius={self.inhibition_radius!r})"
+                if n_neighbours
+                else ""
+            )
             raise MemoryBudgetError(
                 f"SpatialPoolerTransformer would need about {needed / 2**30:.1f} GiB "
-                f"for {n_synapses:,} potential synapses "
+                f"for {n_synapses:,} potential synapses{hoods} "
                 f"(n_columns={self.n_columns!r}, potential_pct={self.potential_pct}), "
                 f"but only {available / 2**30:.1f} GiB is available. Reduce "
-                "n_columns, potential_pct or potential_radius."
+                "n_columns, potential_pct, potential_radius or inhibition_radius."
             )
 
     def _initialise(self, n_features, rng):
@@ -628,23 +637,29 @@ class SpatialPoolerTransformer(
         column_shape, input_shape, radius = self._resolve_shapes(n_features)
         n_columns = math.prod(column_shape)
         n_active = max(1, int(np.floor(self.sparsity * n_columns + 0.5)))
+        inhibition_radius = None
+        n_neighbours = 0
+        if not self.global_inhibition:
+            inhibition_radius = self.inhibition_radius
+            if inhibition_radius is None:
+                inhibition_radius = default_inhibition_radius(
+                    column_shape, input_shape, radius
+                )
+            window = math.prod(min(2 * inhibition_radius + 1, d) for d in column_shape)
+            n_neighbours = n_columns * (window - 1)
         self._check_memory(
-            expected_synapse_count(column_shape, input_shape, radius, self.potential_pct)
+            expected_synapse_count(column_shape, input_shape, radius, self.potential_pct),
+            n_neighbours,
         )
         self._structure = self._structural_params()
         self.column_shape_ = column_shape
         self.input_shape_ = input_shape
         self.n_active_columns_ = n_active
-        if self.global_inhibition:
-            self.inhibition_radius_ = None
-            self._neighbourhoods = None
-        else:
-            radius_c = self.inhibition_radius
-            if radius_c is None:
-                radius_c = default_inhibition_radius(column_shape, input_shape, radius)
-            self.inhibition_radius_ = int(radius_c)
+        self.inhibition_radius_ = inhibition_radius
+        self._neighbourhoods = None
+        if inhibition_radius is not None:
             indptr, indices = inhibition_neighbourhoods(
-                column_shape, self.inhibition_radius_, self.wrap_around
+                column_shape, inhibition_radius, self.wrap_around
             )
             sizes = np.diff(indptr).astype(np.float64)
             n_winners = np.maximum(
