@@ -30,6 +30,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 import sklearn_htm.spatial_pooler as spatial_pooler_module
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
@@ -71,9 +72,11 @@ def assert_unchanged(estimator, before):
 
 
 def is_fitted(estimator):
-    return estimator.__sklearn_is_fitted__() if hasattr(
-        estimator, "__sklearn_is_fitted__"
-    ) else hasattr(estimator, "data_min_")
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
 
 
 def pooler(**params):
@@ -666,7 +669,8 @@ def _strided(X):
 
 
 def _messy_csr(X):
-    """CSR with unsorted indices, explicit zeros and int64 index arrays."""
+    """CSR with unsorted indices, an explicit zero per row (sometimes a
+    duplicate of a stored entry, which adds nothing) and int64 indices."""
     X = sp.csr_matrix(X)
     indptr, indices, data = [0], [], []
     for row in range(X.shape[0]):
@@ -680,10 +684,7 @@ def _messy_csr(X):
          np.array(indptr, dtype=np.int64)), shape=X.shape,
     )
     messy.has_sorted_indices = False
-    # An explicit zero on an entry that already holds a value would be a
-    # duplicate; keep only those that land on empty positions.
-    dense = messy.toarray()
-    assert np.array_equal(dense, X.toarray())
+    assert np.array_equal(messy.toarray(), X.toarray())
     return messy
 
 
