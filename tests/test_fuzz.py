@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 
+from .test_encoders import expected_bucket
 from .test_reliability import available_backends
 from .test_spatial_pooler import assert_same_state
 
@@ -357,9 +358,7 @@ def test_encoder_fuzz(case):
         )
     # The documented rule, one value at a time.
     for (row, col), value in np.ndenumerate(X):
-        clipped = min(max(value, low), high)
-        expected = 0 if high == low else min(int((clipped - low) / (high - low) * n_bits),
-                                             n_bits - 1)
+        expected = 0 if high == low else expected_bucket(value, low, high, n_bits)
         assert buckets[row, col] == expected
     # partial_fit over chunks learns the range of all of them.
     streamed = GreyscaleEncoder(n_bits=n_bits, value_range=value_range, encoding=encoding)
@@ -367,3 +366,28 @@ def test_encoder_fuzz(case):
         streamed.partial_fit(convert(X[rows]))
     assert (streamed.data_min_, streamed.data_max_) == (low, high)
     np.testing.assert_array_equal(streamed.transform(X).toarray(), bits.toarray())
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: greyscale_buckets computes floor((v - low) * (n_bits / (high - low))), "
+    "which rounds differently from the documented floor((v - low) / (high - low) "
+    "* n_bits) at bucket boundaries: value_range=(0, 10), n_bits=7, v=60/7 gives "
+    "bucket 5 instead of 6"
+))
+@given(
+    low=st.sampled_from([0.0, -1.5]) | st.floats(-100, 100),
+    width=st.sampled_from([1.0, 10.0, 255.0, 0.3]) | st.floats(0.01, 1000),
+    n_bits=st.integers(2, 16),
+    boundary=st.integers(0, 14),
+)
+@example(low=0.0, width=10.0, n_bits=7, boundary=5)
+def test_encoder_bucket_boundaries_follow_the_documented_rule(low, width, n_bits,
+                                                              boundary):
+    """Values exactly on the boundaries between buckets, where rounding decides."""
+    high = low + width
+    j = 1 + boundary % (n_bits - 1)  # a boundary inside the range: 1 .. n_bits - 1
+    values = np.array([[low + width * j / n_bits, low + width * (j - 1) / n_bits, high]])
+    encoder = GreyscaleEncoder(n_bits=n_bits, value_range=(low, high), sparse_output=False)
+    buckets = encoder.fit_transform(values).reshape(3, n_bits).argmax(axis=1)
+    expected = [expected_bucket(v, low, high, n_bits) for v in values[0]]
+    np.testing.assert_array_equal(buckets, expected)

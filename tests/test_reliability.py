@@ -221,6 +221,35 @@ def test_bad_data_is_refused_and_changes_nothing(kind, call, make_X, error, matc
     assert_unchanged(estimator, before)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: a value range wider than the largest float64 (high - low = inf) or "
+    "narrower than the smallest normal one (n_bits / (high - low) = inf) makes "
+    "the bucket 0 * inf = NaN, cast to a huge negative index: transform fails "
+    "with an IndexError"
+))
+@pytest.mark.parametrize("value_range", [None, "given"])
+@pytest.mark.parametrize(
+    "values, buckets",
+    [
+        ([-1e308, 0.0, 1e308], [0, 2, 3]),  # the width overflows float64
+        ([0.0, 5e-324, 1e-320], [0, 0, 3]),  # the width is subnormal
+    ],
+    ids=["huge_range", "subnormal_range"],
+)
+def test_extreme_value_ranges_are_encoded_or_refused_clearly(values, buckets, value_range):
+    """Finite values with a range at the edges of float64: the documented
+    buckets, or a ValueError naming the range."""
+    X = np.array([values])
+    params = dict(value_range=(min(values), max(values))) if value_range else {}
+    estimator = encoder(n_bits=4, sparse_output=False, **params)
+    try:
+        bits = estimator.fit(X).transform(X)
+    except ValueError as error:
+        assert "range" in str(error)
+        return
+    np.testing.assert_array_equal(bits.reshape(3, 4).argmax(axis=1), buckets)
+
+
 @pytest.mark.parametrize("kind", ESTIMATORS)
 @pytest.mark.parametrize("call", ["transform", "partial_fit_later"])
 def test_other_feature_names_are_refused_and_change_nothing(kind, call):
