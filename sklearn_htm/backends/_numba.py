@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
+import scipy.sparse as sp
 
 from . import _numba_kernels as kernels
 
@@ -32,7 +33,8 @@ _ROWS_PER_THREAD = 64
 
 _EMPTY_INDPTR = np.zeros(1, dtype=np.uint64)
 _EMPTY_INDICES = np.zeros(0, dtype=np.uint32)
-_EMPTY_COUNTS = np.zeros(0, dtype=np.int32)
+_NO_HOODS = (_EMPTY_INDPTR, _EMPTY_INDICES, _EMPTY_INDPTR, _EMPTY_INDICES,
+             np.zeros(0, dtype=np.int32))
 
 
 def _array(values, dtype):
@@ -60,19 +62,35 @@ def _rows(X):
 
 
 def _inhibition(config):
-    """Selection mode, k, and the neighbourhood arrays the kernels need."""
+    """Selection mode, k, the neighbourhoods and ``n_strong`` for the kernels.
+
+    The neighbourhoods travel as one tuple: ``indptr``, ``indices``, their
+    reverse lists (the columns whose neighbourhood holds a column) and each
+    column's number of local winners.
+    """
     if config.global_inhibition:
-        return (
-            kernels.GLOBAL, int(config.n_active_columns),
-            _EMPTY_INDPTR, _EMPTY_INDICES, _EMPTY_COUNTS,
-        )
+        return kernels.GLOBAL, int(config.n_active_columns), _NO_HOODS, 0
+    n_columns = config.n_columns
     indptr = _indices(config.neighbourhood_indptr, np.uint64)
     indices = _indices(config.neighbourhood_indices, np.uint32)
     n_local = _array(config.local_n_winners, np.int32)
-    sizes = np.diff(indptr)
-    if np.all(sizes == config.n_columns - 1) and np.all(n_local == n_local[0]):
-        return kernels.LOCAL_WHOLE_LAYER, int(n_local[0]), indptr, indices, n_local
-    return kernels.LOCAL, int(config.n_active_columns), indptr, indices, n_local
+    sizes = np.diff(indptr.view(np.int64))
+    if np.all(sizes == n_columns - 1) and np.all(n_local == n_local[0]):
+        # Every other column is a neighbour: the lists are their own reverse.
+        hoods = (indptr, indices, indptr, indices, n_local)
+        return kernels.LOCAL_WHOLE_LAYER, int(n_local[0]), hoods, 0
+    reverse = sp.csr_matrix(
+        (np.ones(indices.size, dtype=bool), indices.view(np.int32), indptr.view(np.int64)),
+        shape=(n_columns, n_columns),
+    ).T.tocsr()
+    reverse.sort_indices()
+    hoods = (indptr, indices, _indices(reverse.indptr, np.uint64),
+             _indices(reverse.indices, np.uint32), n_local)
+    # Enough of the layer's strongest columns that most neighbourhoods hold
+    # a few more of them than they admit winners (see _select_local).
+    share = (n_local.mean() + 3.0) / (sizes.mean() + 1.0)
+    n_strong = int(min(n_columns, max(n_local.max(), np.ceil(share * n_columns))))
+    return kernels.LOCAL, int(config.n_active_columns), hoods, n_strong
 
 
 def _bit_sets(config, state):
@@ -105,7 +123,7 @@ def transform(config, state, X):
     x_indptr, x_indices = _rows(X)
     n_rows = x_indptr.size - 1
     _, word_indptr, word_index, _, connected, blocked = _bit_sets(config, state)
-    mode, k, hood_indptr, hood_indices, n_local = _inhibition(config)
+    mode, k, hoods, n_strong = _inhibition(config)
     slots = config.n_columns if mode == kernels.LOCAL else k
     block = max(kernels.TILE, _WINNER_SLOTS // max(slots, 1))
     n_words = (config.n_inputs + 63) // 64
@@ -118,8 +136,8 @@ def transform(config, state, X):
     def run(start, stop, winners):
         kernels.transform_rows(
             x_indptr, x_indices, start, stop - start, n_words, word_indptr,
-            word_index, connected, blocked, boost, mode, k, stimulus, hood_indptr,
-            hood_indices, n_local, winners, counts[start:stop],
+            word_index, connected, blocked, boost, mode, k, stimulus, hoods, n_strong,
+            winners, counts[start:stop],
         )
 
     with ThreadPoolExecutor(n_threads) as pool:
@@ -141,6 +159,21 @@ def transform(config, state, X):
     return indptr, indices.astype(np.int32, copy=False)
 
 
+def _transposed_neighbourhoods(config):
+    """Row ``j``: the ``j``-th neighbour of every column, or ``n_columns``
+    where a column has fewer (see ``_numba_kernels._local_sums``)."""
+    if config.global_inhibition:
+        return np.zeros((0, config.n_columns), dtype=np.uint32)
+    indptr = np.asarray(config.neighbourhood_indptr, dtype=np.int64)
+    sizes = np.diff(indptr)
+    j = np.arange(int(sizes.max(initial=0)))[:, None]
+    has_j = j < sizes
+    positions = np.where(has_j, indptr[:-1] + j, 0)
+    indices = np.asarray(config.neighbourhood_indices)
+    columns = np.where(has_j, indices[positions] if indices.size else 0, config.n_columns)
+    return np.ascontiguousarray(columns, dtype=np.uint32)
+
+
 def _writeable_state(state):
     """Make the arrays learning writes to C-contiguous and writeable, in ``state``."""
     for attribute, dtype in (
@@ -159,7 +192,8 @@ def learn(config, state, X, batch_size):
     potential_indptr, word_indptr, word_index, word_mask, connected, blocked = (
         _bit_sets(config, state)
     )
-    mode, k, hood_indptr, hood_indices, n_local = _inhibition(config)
+    mode, k, hoods, n_strong = _inhibition(config)
+    hood_columns = _transposed_neighbourhoods(config)
     state.n_samples_seen = int(
         kernels.learn_rows(
             x_indptr, x_indices, (config.n_inputs + 63) // 64, int(batch_size),
@@ -174,6 +208,6 @@ def learn(config, state, X, batch_size):
             np.float32(config.weak_column_bump), float(config.sparsity),
             float(config.boost_strength), int(config.duty_cycle_period),
             float(config.min_pct_overlap_duty_cycle), int(config.update_period),
-            hood_indptr, hood_indices, n_local,
+            hoods, n_strong, hood_columns,
         )
     )

@@ -70,9 +70,14 @@ _U0 = np.uint64(0)
 _U1 = np.uint64(1)
 _U6 = np.uint64(6)
 _U63 = np.uint64(63)
+_U16 = np.uint64(16)
 _U64 = np.uint64(64)
 _UBLOCK = np.uint64(BLOCK)
 _HINT_MARGIN = np.float32(0.97)
+# Decisions of local inhibition (see _select_local).
+_UNDECIDED = 0
+_DECIDED_WINNER = 1
+_DECIDED_LOSER = 2
 
 
 # --------------------------------------------------------------- intrinsics
@@ -560,20 +565,18 @@ def _sift_down(heap_v, heap_i, size, pos, v, c):
 
 
 @njit
-def _select_global(boosted, k, stimulus_threshold, hint, heap_v, heap_i, candidates,
-                   winners):
-    """The reference's global inhibition for one row; winners sorted.
+def _top_k(boosted, k, hint, heap_v, heap_i, candidates):
+    """A min-heap (by rank) of the best ``k`` columns in ``heap_v/heap_i[:k]``.
 
-    Returns the number of winners and the k-th best boosted overlap, which
-    makes a good ``hint`` for the next row: only columns at or above the
-    hint (and NaNs) are candidates, when at least k of them are (else every
-    column is). Among the candidates, a min-heap (by rank) holds the best k
-    seen so far. The hint changes the work, never the result.
+    Only columns at or above ``hint`` (and NaNs) are candidates, when at
+    least k of them are (else every column is); a good hint (a little below
+    the previous row's k-th value) leaves a few dozen candidates beyond the
+    k needed, and most of them are rejected by one comparison with the
+    heap's root. The hint changes the work, never the result. Returns the
+    heap's size and the number of candidates, ``candidates[:m]`` (sorted).
     """
     n_columns = boosted.size
     size = min(k, n_columns)
-    if size == 0:
-        return 0, hint
     m = 0
     for c in range(np.uint64(n_columns)):
         v = boosted[c]
@@ -589,6 +592,8 @@ def _select_global(boosted, k, stimulus_threshold, hint, heap_v, heap_i, candida
         heap_i[j] = c
     for j in range(size // 2 - 1, -1, -1):
         _sift_down(heap_v, heap_i, size, j, heap_v[j], heap_i[j])
+    if size == 0:
+        return size, m
     root = heap_v[0]
     for j in range(size, m):
         c = candidates[j]
@@ -599,8 +604,22 @@ def _select_global(boosted, k, stimulus_threshold, hint, heap_v, heap_i, candida
         if _ranks_above(v, c, root, heap_i[0]):
             _sift_down(heap_v, heap_i, size, 0, v, c)
             root = heap_v[0]
+    return size, m
+
+
+@njit
+def _select_global(boosted, k, stimulus_threshold, hint, buffers, winners):
+    """The reference's global inhibition for one row; winners sorted.
+
+    Returns the number of winners and the next row's hint (see ``_top_k``).
+    """
+    heap_v, heap_i, candidates = buffers[1], buffers[2], buffers[3]
+    size, m = _top_k(boosted, k, hint, heap_v, heap_i, candidates)
+    if size == 0:
+        return 0, hint
     # The winners are the root (the last of the best k) and every candidate
     # ranking above it; scanning the candidates yields them sorted.
+    root = heap_v[0]
     last = heap_i[0]
     n_winners = 0
     for j in range(m):
@@ -610,34 +629,80 @@ def _select_global(boosted, k, stimulus_threshold, hint, heap_v, heap_i, candida
             if v >= stimulus_threshold:
                 winners[n_winners] = c
                 n_winners += 1
-    return n_winners, root
+    return n_winners, root * _HINT_MARGIN
+
+
+@njit(inline="always")
+def _beaten_by(boosted, c, v, hood_indices, start, stop):
+    """How many of the neighbours ``hood_indices[start:stop]`` beat column
+    ``c`` (boosted ``v``): a larger value, or the same and a larger index."""
+    count = 0
+    for p in range(start, stop):
+        n = hood_indices[p]
+        u = boosted[n]
+        count += (u > v) | ((u == v) & (n > c))
+    return count
 
 
 @njit
-def _select_local(boosted, stimulus_threshold, hood_indptr, hood_indices, n_local, winners):
+def _select_local(boosted, stimulus_threshold, hint, hoods, n_strong, buffers, winners):
     """The reference's local inhibition for one row; winners sorted.
 
-    Counting a column's beaters stops as soon as they are enough to
-    inhibit it.
+    First the ``n_strong`` columns that rank highest in the whole layer are
+    decided, best first: each one's beaters among them are the ones already
+    seen in its neighbourhood, and nothing outside them can beat it; each
+    then counts as a beater of the columns whose neighbourhood holds it
+    (``hoods``' reverse lists). Most other columns are by then beaten
+    enough; the rest count their beaters directly, 16 neighbours at a time
+    (a vectorised loop), stopping as soon as they are enough. NaNs beat no
+    column and win nothing, as in the reference.
     """
+    hood_indptr, hood_indices, reverse_indptr, reverse_indices, n_local = hoods
+    heap_v, heap_i, candidates, beaten, state = (
+        buffers[1], buffers[2], buffers[3], buffers[4], buffers[5]
+    )
+    size, _ = _top_k(boosted, n_strong, hint, heap_v, heap_i, candidates)
+    next_hint = heap_v[0] * _HINT_MARGIN if size > 0 else hint
+    # Heap sort: best first.
+    for end in range(size - 1, 0, -1):
+        v, c = heap_v[end], heap_i[end]
+        heap_v[end], heap_i[end] = heap_v[0], heap_i[0]
+        _sift_down(heap_v, heap_i, end, 0, v, c)
+    beaten[:] = 0
+    for j in range(size):
+        s, v = heap_i[j], heap_v[j]
+        state[s] = _DECIDED_LOSER
+        if v != v:
+            continue
+        if not v >= stimulus_threshold:
+            break
+        if beaten[s] < n_local[s]:
+            state[s] = _DECIDED_WINNER
+        for p in range(reverse_indptr[s], reverse_indptr[s + _U1]):
+            beaten[reverse_indices[p]] += 1
     n_winners = 0
     for c in range(np.uint64(boosted.size)):
-        v = boosted[c]
-        if not v >= stimulus_threshold:
+        if state[c] != _UNDECIDED:
+            if state[c] == _DECIDED_WINNER:
+                winners[n_winners] = c
+                n_winners += 1
+            state[c] = _UNDECIDED
             continue
+        v = boosted[c]
         limit = n_local[c]
-        beaten_by = 0
-        for p in range(hood_indptr[c], hood_indptr[c + _U1]):
-            n = hood_indices[p]
-            u = boosted[n]
-            if u > v or (u == v and n > c):
-                beaten_by += 1
-                if beaten_by >= limit:
-                    break
-        if beaten_by < limit:
+        if not v >= stimulus_threshold or beaten[c] >= limit:
+            continue
+        start = hood_indptr[c]
+        stop = hood_indptr[c + _U1]
+        count = 0
+        while start < stop and count < limit:
+            chunk = min(start + _U16, stop)
+            count += _beaten_by(boosted, c, v, hood_indices, start, chunk)
+            start = chunk
+        if count < limit:
             winners[n_winners] = c
             n_winners += 1
-    return n_winners
+    return n_winners, next_hint
 
 
 @njit
@@ -649,30 +714,26 @@ def _has_nan(values):
 
 
 @njit
-def _select(mode, boosted, k, stimulus_threshold, hint, hood_indptr, hood_indices,
-            n_local, heap_v, heap_i, candidates, winners):
+def _select(mode, boosted, k, stimulus_threshold, hint, hoods, n_strong, buffers,
+            winners):
     """Winners of one row (sorted) and the next row's selection hint."""
     if mode == GLOBAL or (mode == LOCAL_WHOLE_LAYER and not _has_nan(boosted)):
-        n_winners, kth = _select_global(
-            boosted, k, stimulus_threshold, hint, heap_v, heap_i, candidates, winners
-        )
-        # A little below this row's k-th value: most rows then have a few
-        # dozen candidates beyond the k they need.
-        return n_winners, kth * _HINT_MARGIN
-    n_winners = _select_local(
-        boosted, stimulus_threshold, hood_indptr, hood_indices, n_local, winners
-    )
-    return n_winners, hint
+        return _select_global(boosted, k, stimulus_threshold, hint, buffers, winners)
+    return _select_local(boosted, stimulus_threshold, hint, hoods, n_strong, buffers,
+                         winners)
 
 
 @njit
 def _selection_buffers(n_columns, k):
-    """Scratch of one row's selection: boosted overlaps, heap, candidates."""
+    """Scratch of one row's selection: boosted overlaps, heap (values and
+    columns), candidates, beaters counted and decisions (local inhibition)."""
     return (
         np.empty(n_columns, dtype=np.float32),
         np.empty(max(k, 1), dtype=np.float32),
         np.empty(max(k, 1), dtype=np.uint64),
         np.empty(n_columns, dtype=np.uint64),
+        np.zeros(n_columns, dtype=np.int32),
+        np.zeros(n_columns, dtype=np.uint8),
     )
 
 
@@ -682,16 +743,18 @@ def _selection_buffers(n_columns, k):
 @njit(cache=True, nogil=True)
 def transform_rows(x_indptr, x_indices, row_start, n_rows, n_words, word_indptr,
                    word_index, connected, blocked, boost_factors, mode, k,
-                   stimulus_threshold, hood_indptr, hood_indices, n_local, winners,
-                   counts):
+                   stimulus_threshold, hoods, n_strong, winners, counts):
     """Winners of rows ``row_start:row_start + n_rows`` into ``winners[r, :counts[r]]``.
 
-    Releases the GIL, so that the driver can run it on several threads.
+    ``hoods`` are the neighbourhoods, their reverse lists and each column's
+    number of local winners; ``n_strong``: see ``_select_local``. Releases
+    the GIL, so that the driver can run it on several threads.
     """
     n_columns = boost_factors.size
     bits = np.zeros((n_words, TILE), dtype=np.uint64)
     overlap = np.empty((n_columns, TILE), dtype=np.int32)
-    boosted, heap_v, heap_i, candidates = _selection_buffers(n_columns, k)
+    buffers = _selection_buffers(n_columns, max(k, n_strong))
+    boosted = buffers[0]
     hint = np.float32(0.0)
     for r0 in range(0, n_rows, TILE):
         m = min(TILE, n_rows - r0)
@@ -702,8 +765,8 @@ def transform_rows(x_indptr, x_indices, row_start, n_rows, n_words, word_indptr,
         for r in range(m):
             _boost(overlap[:, r], boost_factors, boosted)
             counts[r0 + r], hint = _select(
-                mode, boosted, k, stimulus_threshold, hint, hood_indptr, hood_indices,
-                n_local, heap_v, heap_i, candidates, winners[r0 + r],
+                mode, boosted, k, stimulus_threshold, hint, hoods, n_strong, buffers,
+                winners[r0 + r],
             )
 
 
@@ -778,8 +841,33 @@ def _bump(s0, n, permanences, threshold, bump, flags):
 
 
 @njit
+def _local_sums(values, hood_columns, combine, out):
+    """``out[c]``: ``values[c]`` combined with its neighbours' values in index
+    order (``combine``: 0 sums, 1 takes the maximum), as the reference.
+
+    ``hood_columns`` holds the neighbourhoods transposed, row ``j`` the
+    ``j``-th neighbour of every column, or ``n_columns`` for columns with
+    fewer neighbours; that index reads 0.0, which changes neither a sum nor a
+    maximum of duty cycles (never negative, never -0.0). One row at a time,
+    the loop over columns vectorises.
+    """
+    n_columns = np.uint64(out.size)
+    padded = np.zeros(n_columns + _U1, dtype=np.float64)
+    padded[:n_columns] = values
+    out[:] = values
+    for j in range(hood_columns.shape[0]):
+        row = hood_columns[j]
+        if combine == 0:
+            for c in range(n_columns):
+                out[c] = out[c] + padded[row[c]]
+        else:
+            for c in range(n_columns):
+                out[c] = max(out[c], padded[row[c]])
+
+
+@njit
 def _update_boost_factors(global_inhibition, sparsity, boost_strength, active_duty,
-                          hood_indptr, hood_indices, boost_factors):
+                          hood_indptr, hood_columns, target, boost_factors):
     """b[c] = float32(exp((target[c] - a[c]) * boost_strength)), as the reference.
 
     The local target sums the column's own duty cycle, then its neighbours'
@@ -792,32 +880,26 @@ def _update_boost_factors(global_inhibition, sparsity, boost_strength, active_du
                 _portable_exp((sparsity - active_duty[c]) * boost_strength)
             )
         return
+    _local_sums(active_duty, hood_columns, 0, target)
     for c in range(n_columns):
-        total = active_duty[c]
-        for p in range(hood_indptr[c], hood_indptr[c + _U1]):
-            total = total + active_duty[hood_indices[p]]
-        target = total / np.float64(hood_indptr[c + _U1] - hood_indptr[c] + _U1)
-        boost_factors[c] = np.float32(
-            _portable_exp((target - active_duty[c]) * boost_strength)
-        )
+        mean = target[c] / np.float64(hood_indptr[c + _U1] - hood_indptr[c] + _U1)
+        boost_factors[c] = np.float32(_portable_exp((mean - active_duty[c]) * boost_strength))
 
 
 @njit
-def _update_min_duty_cycles(global_inhibition, min_pct, overlap_duty, hood_indptr,
-                            hood_indices, min_overlap_duty):
+def _update_min_duty_cycles(global_inhibition, min_pct, overlap_duty, hood_columns,
+                            largest, min_overlap_duty):
     n_columns = np.uint64(overlap_duty.size)
     if global_inhibition:
-        largest = overlap_duty[0]
+        top = overlap_duty[0]
         for c in range(n_columns):
-            largest = max(largest, overlap_duty[c])
+            top = max(top, overlap_duty[c])
         for c in range(n_columns):
-            min_overlap_duty[c] = min_pct * largest
+            min_overlap_duty[c] = min_pct * top
         return
+    _local_sums(overlap_duty, hood_columns, 1, largest)
     for c in range(n_columns):
-        largest = overlap_duty[c]
-        for p in range(hood_indptr[c], hood_indptr[c + _U1]):
-            largest = max(largest, overlap_duty[hood_indices[p]])
-        min_overlap_duty[c] = min_pct * largest
+        min_overlap_duty[c] = min_pct * largest[c]
 
 
 @njit
@@ -844,11 +926,12 @@ def learn_rows(x_indptr, x_indices, n_words, batch_size, potential_indptr, perma
                overlap_duty, min_overlap_duty, boost_factors, n_samples_seen, mode, k,
                stimulus_threshold, connected_threshold, increment, decrement, bump,
                sparsity, boost_strength, duty_cycle_period, min_pct, update_period,
-               hood_indptr, hood_indices, n_local):
+               hoods, n_strong, hood_columns):
     """The reference's ``learn``: every step of every batch, in one call.
 
-    Updates the state arrays and ``connected`` in place; returns the new
-    number of samples seen.
+    ``hoods`` and ``n_strong``: see ``transform_rows``; ``hood_columns``:
+    see ``_local_sums``. Updates the state arrays and ``connected`` in
+    place; returns the new number of samples seen.
     """
     n_rows = x_indptr.size - 1
     n_columns = boost_factors.size
@@ -870,8 +953,10 @@ def learn_rows(x_indptr, x_indices, n_words, batch_size, potential_indptr, perma
     activity = np.zeros((size, stream_words), dtype=np.uint64)
     flags = np.zeros(stream_words, dtype=np.uint64)
     counts = np.zeros(64, dtype=np.float32)
-    boosted, heap_v, heap_i, candidates = _selection_buffers(n_columns, k)
+    buffers = _selection_buffers(n_columns, max(k, n_strong))
+    boosted = buffers[0]
     hint = np.float32(0.0)
+    local = np.empty(n_columns, dtype=np.float64)
     for start in range(0, n_rows, batch_size):
         m = min(batch_size, n_rows - start)
         # Overlaps and winners of every row against the state at the batch start.
@@ -892,8 +977,8 @@ def learn_rows(x_indptr, x_indices, n_words, batch_size, potential_indptr, perma
         for r in range(m):
             _boost(overlap[r, :n_columns], boost_factors, boosted)
             n_winners[r], hint = _select(
-                mode, boosted, k, stimulus_threshold, hint, hood_indptr, hood_indices,
-                n_local, heap_v, heap_i, candidates, winners[r],
+                mode, boosted, k, stimulus_threshold, hint, hoods, n_strong, buffers,
+                winners[r],
             )
             for j in range(n_winners[r]):
                 won[r, winners[r, j]] = True
@@ -942,12 +1027,12 @@ def learn_rows(x_indptr, x_indices, n_words, batch_size, potential_indptr, perma
             boost_factors[:] = 1.0
         else:
             _update_boost_factors(
-                global_inhibition, sparsity, boost_strength, active_duty, hood_indptr,
-                hood_indices, boost_factors,
+                global_inhibition, sparsity, boost_strength, active_duty, hoods[0],
+                hood_columns, local, boost_factors,
             )
         if n_samples_seen // update_period > n_before // update_period:
             _update_min_duty_cycles(
-                global_inhibition, min_pct, overlap_duty, hood_indptr, hood_indices,
+                global_inhibition, min_pct, overlap_duty, hood_columns, local,
                 min_overlap_duty,
             )
     return n_samples_seen
