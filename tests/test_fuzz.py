@@ -372,7 +372,8 @@ def test_encoder_fuzz(case):
     "BUG: greyscale_buckets computes floor((v - low) * (n_bits / (high - low))), "
     "which rounds differently from the documented floor((v - low) / (high - low) "
     "* n_bits) at bucket boundaries: value_range=(0, 10), n_bits=7, v=60/7 gives "
-    "bucket 5 instead of 6"
+    "bucket 5 instead of 6; integer data learned as (11, 256), n_bits=5: 207 gives "
+    "3 instead of 4"
 ))
 @given(
     low=st.sampled_from([0.0, -1.5]) | st.floats(-100, 100),
@@ -381,6 +382,8 @@ def test_encoder_fuzz(case):
     boundary=st.integers(0, 14),
 )
 @example(low=0.0, width=10.0, n_bits=7, boundary=5)
+# Integer pixels with a learned range (11, 256): 207 is exactly 4/5 of the way.
+@example(low=11.0, width=245.0, n_bits=5, boundary=3)
 def test_encoder_bucket_boundaries_follow_the_documented_rule(low, width, n_bits,
                                                               boundary):
     """Values exactly on the boundaries between buckets, where rounding decides."""
