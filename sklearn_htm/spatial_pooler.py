@@ -120,6 +120,11 @@ def binary_rows(X, binarize):
     hold only 0 and 1; a number ``t`` maps values ``> t`` to 1 and the rest
     to 0 (BernoulliNB's rule).
     """
+    if binarize is not None and binarize < 0 and is_sparse(X):
+        raise ValueError(
+            f"binarize={binarize} < 0 would turn every implicit zero of the sparse "
+            "input into a 1; use a threshold >= 0 or pass dense input."
+        )
     if is_device_array(X):
         if not is_sparse(X):
             return _active(X, binarize)

@@ -368,13 +368,6 @@ def test_encoder_fuzz(case):
     np.testing.assert_array_equal(streamed.transform(X).toarray(), bits.toarray())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: greyscale_buckets computes floor((v - low) * (n_bits / (high - low))), "
-    "which rounds differently from the documented floor((v - low) / (high - low) "
-    "* n_bits) at bucket boundaries: value_range=(0, 10), n_bits=7, v=60/7 gives "
-    "bucket 5 instead of 6; integer data learned as (11, 256), n_bits=5: 207 gives "
-    "3 instead of 4"
-))
 @given(
     low=st.sampled_from([0.0, -1.5]) | st.floats(-100, 100),
     width=st.sampled_from([1.0, 10.0, 255.0, 0.3]) | st.floats(0.01, 1000),

@@ -221,12 +221,6 @@ def test_bad_data_is_refused_and_changes_nothing(kind, call, make_X, error, matc
     assert_unchanged(estimator, before)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a value range wider than the largest float64 (high - low = inf) or "
-    "narrower than the smallest normal one (n_bits / (high - low) = inf) makes "
-    "the bucket 0 * inf = NaN, cast to a huge negative index: transform fails "
-    "with an IndexError"
-))
 @pytest.mark.parametrize("value_range", [None, "given"])
 @pytest.mark.parametrize(
     "values, buckets",
@@ -383,12 +377,6 @@ def test_memory_error_is_also_a_memory_error_and_says_how_much():
     assert not is_fitted(estimator)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the memory guard counts only potential synapses; local inhibition's "
-    "neighbourhoods (n_columns x |H(c)| indices, the whole layer by default "
-    "without a potential radius) are built without a check, so a large local "
-    "layer exhausts the memory instead of raising"
-))
 def test_memory_guard_counts_local_inhibition_neighbourhoods(monkeypatch):
     # With 1 GiB available, 20000 columns whose neighbourhood is the rest of
     # the layer need 20000 * 19999 int32 indices (1.5 GiB); their potential
@@ -825,11 +813,6 @@ def test_read_only_memory_mapped_state_gives_the_same_results(tmp_path, backend,
     np.testing.assert_array_equal(mapped.transform(X).toarray(), fitted.transform(X).toarray())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: with binarize < 0 the implicit zeros of sparse input stay 0 although "
-    "0 > binarize, so sparse and dense copies of the same X give different "
-    "states and SDRs"
-))
 @pytest.mark.parametrize("call", ["fit", "transform"])
 def test_negative_binarize_is_consistent_or_refused_for_sparse_input(call):
     """Sparse input with a negative threshold must be refused (as

@@ -10,6 +10,7 @@ kernel follows the same algorithm (for example the radix selection of
 logic.
 """
 
+import math
 import numpy as np
 
 from .._state import DUTY_DTYPE, PERMANENCE_DTYPE
@@ -240,8 +241,15 @@ def greyscale_buckets(xp, values, low, high, n_bits):
     """Bucket of each value of a float64 array: ``min(floor((clip(v) - low) /
     (high - low) * n_bits), n_bits - 1)`` (0 everywhere when ``high == low``)."""
     values = xp.clip(values, low, high)
-    scale = n_bits / (high - low) if high > low else 0.0
-    return xp.minimum(xp.floor((values - low) * scale), n_bits - 1).astype(xp.int64)
+    if not high > low:
+        return xp.zeros(values.shape, dtype=xp.int64)
+    width = high - low
+    if math.isinf(width):
+        # The width overflows float64; halving every term is exact and keeps
+        # the fraction the same.
+        values, low, width = values * 0.5, low * 0.5, high * 0.5 - low * 0.5
+    fraction = (values - low) / width
+    return xp.minimum(xp.floor(fraction * n_bits), n_bits - 1).astype(xp.int64)
 
 
 def greyscale_indices(xp, bucket, n_bits, encoding):
