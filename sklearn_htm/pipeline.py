@@ -147,7 +147,7 @@ class IncrementalPipeline(Pipeline):
         self.steps = list(self.steps)
         self._validate_steps()
         step_params = self._partial_fit_params(params)
-        self._check_first_call(classes)
+        self._check_before_learning(classes)
         final_idx = len(self.steps) - 1
         active = list(self._iter(with_final=True))
         for position, (step_idx, name, step) in enumerate(active, start=1):
@@ -182,7 +182,7 @@ class IncrementalPipeline(Pipeline):
             per_step.setdefault(name, {})[param] = value
         return per_step
 
-    def _check_first_call(self, classes):
+    def _check_before_learning(self, classes):
         """Refuse, before any step learns, what would fail half-way through."""
         for _, name, step in self._iter(with_final=True):
             if not _learns_incrementally(step) and not _is_fitted(step):
