@@ -254,7 +254,7 @@ class SpatialPoolerTransformer(
 
     Attributes
     ----------
-    permanences_ : scipy.sparse.csr_matrix of float32, shape (n_columns, n_features_in_)
+    permanences_ : scipy.sparse.csr_matrix of float32, shape (n_columns, n_features)
         Permanence of every potential synapse (explicit zeros included).
     potential_pools_ : scipy.sparse.csr_matrix of bool
         The potential synapses.
