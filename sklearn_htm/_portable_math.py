@@ -17,11 +17,12 @@ import numpy as np
 LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
 INV_LN2 = 1.44269504088896338700e00
-# The argument is clipped to [EXP_ARG_MIN, EXP_ARG_MAX]. The upper bound keeps
-# exp(x) below float32's largest value (exp(88.72)): boost factors are stored
-# as float32, and an infinite boost would turn a zero overlap into 0 * inf =
-# NaN, which no ordering can rank. Below the lower bound exp underflows.
-EXP_ARG_MIN = -700.0
+# The argument is clipped to [EXP_ARG_MIN, EXP_ARG_MAX] so that exp(x) is a
+# normal float32 number: boost factors are stored as float32. An infinite
+# boost would turn a zero overlap into 0 * inf = NaN, which no ordering can
+# rank; a boost that underflows to 0 would rank a column with overlap on par
+# with columns without any.
+EXP_ARG_MIN = -87.0
 EXP_ARG_MAX = 88.0
 # Taylor coefficients 1/k! for k = 13 .. 0, applied by Horner's rule.
 EXP_COEFFICIENTS = (

@@ -54,8 +54,13 @@ def overlaps(config, state, X_rows):
 
 
 def boosted_overlaps(config, state, overlap):
-    """o'[s, c] = o[s, c] * b[c] in float32 (b = 1 when boosting is off)."""
-    return overlap.astype(np.float32) * state.boost_factors
+    """o'[s, c] = o[s, c] * b[c] in float32 (b = 1 when boosting is off).
+
+    With extreme boost strengths the product may overflow to inf; such
+    columns then tie and the higher index wins, on every backend.
+    """
+    with np.errstate(over="ignore"):
+        return overlap.astype(np.float32) * state.boost_factors
 
 
 def inhibit_global(config, boosted):
