@@ -73,7 +73,16 @@ _U63 = np.uint64(63)
 _U16 = np.uint64(16)
 _U64 = np.uint64(64)
 _UBLOCK = np.uint64(BLOCK)
-_HINT_MARGIN = np.float32(0.97)
+# Margin of the selection hint below the previous row's k-th value (see _top_k).
+_MARGIN_START = np.float32(0.97)
+_MARGIN_MIN = np.float32(0.5)
+_MARGIN_MAX = np.float32(0.999)
+_MARGIN_STEP = np.float32(0.002)
+# Non-literal constants: Numba compiles a function once more for each
+# literal constant passed to it, so helpers get these instead.
+_ROOT = np.int64(0)
+_SUM = np.int64(0)
+_MAXIMUM = np.int64(1)
 # Decisions of local inhibition (see _select_local).
 _UNDECIDED = 0
 _DECIDED_WINNER = 1
@@ -178,7 +187,7 @@ def _make_popcount_dot(lanes):
             s = scalars[s_base + j * s_step]
             x = index[i_base + j]
             acc += popcount(vectors[v_base + x * v_step:][:lanes] & s)
-        out[out_base:out_base + lanes] = acc  # as int32
+        out[out_base + lane * out_step] = acc[lane]  # as int32, for each lane
 
     Written in LLVM IR because the accumulator must stay in a vector
     register: Numba keeps array accumulators in memory, and LLVM does not
@@ -190,9 +199,9 @@ def _make_popcount_dot(lanes):
 
     @intrinsic
     def popcount_dot(typingctx, scalars, s_base, s_step, index, i_base, n, vectors,
-                     v_base, v_step, out, out_base):
+                     v_base, v_step, out, out_base, out_step):
         sig = types.void(scalars, s_base, s_step, index, i_base, n, vectors, v_base,
-                         v_step, out, out_base)
+                         v_step, out, out_base, out_step)
 
         def codegen(context, builder, signature, args):
             i32 = ir.IntType(32)
@@ -206,8 +215,8 @@ def _make_popcount_dot(lanes):
             def integer(j):
                 return context.cast(builder, args[j], signature.args[j], types.int64)
 
-            s_start, s_stride, i_start, count, v_start, v_stride, o_start = (
-                integer(j) for j in (1, 2, 4, 5, 7, 8, 10)
+            s_start, s_stride, i_start, count, v_start, v_stride, o_start, o_stride = (
+                integer(j) for j in (1, 2, 4, 5, 7, 8, 10, 11)
             )
             ctpop = cgutils.get_or_insert_function(
                 builder.module, ir.FunctionType(vector, [vector]),
@@ -241,7 +250,9 @@ def _make_popcount_dot(lanes):
                 value = builder.extract_element(total, ir.Constant(i32, lane))
                 builder.store(
                     builder.trunc(value, i32),
-                    builder.gep(out, [builder.add(o_start, ir.Constant(i64, lane))]),
+                    builder.gep(out, [builder.add(
+                        o_start, builder.mul(ir.Constant(i64, lane), o_stride)
+                    )]),
                 )
             return context.get_dummy_value()
 
@@ -399,6 +410,14 @@ def column_words(potential_indptr, potential_indices):
 
 
 @njit(inline="always")
+def _clip(p, low, high):
+    """numpy's clip for numbers that are not NaN (Numba's float min and max
+    take seconds to compile)."""
+    p = p if p > low else low
+    return p if p < high else high
+
+
+@njit(inline="always")
 def _word_location(word_indptr, c, n_words, blocked):
     """Where column ``c``'s first word is stored in ``connected``, and the
     step to its next word (see ``BLOCK``)."""
@@ -489,7 +508,7 @@ def _row_overlaps(word_indptr, word_index, connected, blocked, bits, overlap):
             # Every column is dense: word_index[j] == j for column 0.
             _popcount_dot_block(
                 bits, 0, 1, word_index, 0, n_words, connected,
-                block * n_words * _UBLOCK, _UBLOCK, overlap, block * _UBLOCK,
+                block * n_words * _UBLOCK, _UBLOCK, overlap, block * _UBLOCK, 1,
             )
         return
     for c in range(np.uint64(word_indptr.size - 1)):
@@ -501,8 +520,11 @@ def _row_overlaps(word_indptr, word_index, connected, blocked, bits, overlap):
 
 @njit
 def _tile_overlaps(x_indptr, x_indices, row_start, n_rows, word_indptr, word_index,
-                   connected, blocked, bits, overlap):
-    """overlap[c, r] for rows ``row_start + r``, ``r < n_rows <= TILE``."""
+                   connected, blocked, bits, overlap, first):
+    """``overlap[first + r, c]`` for rows ``row_start + r``, ``r < n_rows <= TILE``.
+
+    Writes all ``TILE`` rows ``first:first + TILE`` of ``overlap``.
+    """
     bits[:] = 0
     for r in range(n_rows):
         row = row_start + r
@@ -510,12 +532,14 @@ def _tile_overlaps(x_indptr, x_indices, row_start, n_rows, word_indptr, word_ind
             i = np.uint64(x_indices[p])
             bits[i >> _U6, r] |= _U1 << (i & _U63)
     n_words = np.uint64(bits.shape[0])
+    width = np.uint64(overlap.shape[1])
+    base = np.uint64(first) * width
     for c in range(np.uint64(word_indptr.size - 1)):
         location, step = _word_location(word_indptr, c, n_words, blocked)
         w0 = word_indptr[c]
         _popcount_dot_tile(
             connected, location, step, word_index, w0, word_indptr[c + _U1] - w0, bits,
-            0, TILE, overlap, c * TILE,
+            0, TILE, overlap, base + c, width,
         )
 
 
@@ -565,27 +589,37 @@ def _sift_down(heap_v, heap_i, size, pos, v, c):
 
 
 @njit
-def _top_k(boosted, k, hint, heap_v, heap_i, candidates):
-    """A min-heap (by rank) of the best ``k`` columns in ``heap_v/heap_i[:k]``.
+def _top_k(boosted, k, buffers):
+    """A min-heap (by rank) of the best ``k`` columns in the heap buffers.
 
-    Only columns at or above ``hint`` (and NaNs) are candidates, when at
-    least k of them are (else every column is); a good hint (a little below
-    the previous row's k-th value) leaves a few dozen candidates beyond the
-    k needed, and most of them are rejected by one comparison with the
-    heap's root. The hint changes the work, never the result. Returns the
-    heap's size and the number of candidates, ``candidates[:m]`` (sorted).
+    Only columns at or above a hint (and NaNs) are candidates, when at least
+    k of them are (else every column is). The hint is a little below the
+    previous row's k-th value: its margin grows while rows leave more than
+    twice the candidates needed and shrinks faster after a row that had too
+    few (which costs a heap over every column), so that most rows have a
+    few candidates beyond the k needed, most of them rejected by one
+    comparison with the heap's root. The hint changes the work, never the
+    result. Returns the heap's size and the number of candidates,
+    ``candidates[:m]`` (sorted).
     """
+    heap_v, heap_i, candidates, hint = buffers[1], buffers[2], buffers[3], buffers[6]
     n_columns = boosted.size
     size = min(k, n_columns)
+    threshold = hint[0] * hint[1]
     m = 0
     for c in range(np.uint64(n_columns)):
         v = boosted[c]
         candidates[m] = c
-        m += (v >= hint) | (v != v)
+        m += (v >= threshold) | (v != v)
     if m < size:
         for c in range(np.uint64(n_columns)):
             candidates[c] = c
         m = n_columns
+        margin = hint[1] - 10 * _MARGIN_STEP
+        hint[1] = margin if margin > _MARGIN_MIN else _MARGIN_MIN
+    elif m > 2 * size:
+        margin = hint[1] + _MARGIN_STEP
+        hint[1] = margin if margin < _MARGIN_MAX else _MARGIN_MAX
     for j in range(size):
         c = candidates[j]
         heap_v[j] = boosted[c]
@@ -602,21 +636,19 @@ def _top_k(boosted, k, hint, heap_v, heap_i, candidates):
         if v < root:
             continue
         if _ranks_above(v, c, root, heap_i[0]):
-            _sift_down(heap_v, heap_i, size, 0, v, c)
+            _sift_down(heap_v, heap_i, size, _ROOT, v, c)
             root = heap_v[0]
+    hint[0] = root
     return size, m
 
 
 @njit
-def _select_global(boosted, k, stimulus_threshold, hint, buffers, winners):
-    """The reference's global inhibition for one row; winners sorted.
-
-    Returns the number of winners and the next row's hint (see ``_top_k``).
-    """
+def _select_global(boosted, k, stimulus_threshold, buffers, winners):
+    """The reference's global inhibition for one row; winners sorted."""
     heap_v, heap_i, candidates = buffers[1], buffers[2], buffers[3]
-    size, m = _top_k(boosted, k, hint, heap_v, heap_i, candidates)
+    size, m = _top_k(boosted, k, buffers)
     if size == 0:
-        return 0, hint
+        return 0
     # The winners are the root (the last of the best k) and every candidate
     # ranking above it; scanning the candidates yields them sorted.
     root = heap_v[0]
@@ -629,7 +661,7 @@ def _select_global(boosted, k, stimulus_threshold, hint, buffers, winners):
             if v >= stimulus_threshold:
                 winners[n_winners] = c
                 n_winners += 1
-    return n_winners, root * _HINT_MARGIN
+    return n_winners
 
 
 @njit(inline="always")
@@ -645,7 +677,7 @@ def _beaten_by(boosted, c, v, hood_indices, start, stop):
 
 
 @njit
-def _select_local(boosted, stimulus_threshold, hint, hoods, n_strong, buffers, winners):
+def _select_local(boosted, stimulus_threshold, hoods, n_strong, buffers, winners):
     """The reference's local inhibition for one row; winners sorted.
 
     First the ``n_strong`` columns that rank highest in the whole layer are
@@ -661,13 +693,12 @@ def _select_local(boosted, stimulus_threshold, hint, hoods, n_strong, buffers, w
     heap_v, heap_i, candidates, beaten, state = (
         buffers[1], buffers[2], buffers[3], buffers[4], buffers[5]
     )
-    size, _ = _top_k(boosted, n_strong, hint, heap_v, heap_i, candidates)
-    next_hint = heap_v[0] * _HINT_MARGIN if size > 0 else hint
+    size, _ = _top_k(boosted, n_strong, buffers)
     # Heap sort: best first.
     for end in range(size - 1, 0, -1):
         v, c = heap_v[end], heap_i[end]
         heap_v[end], heap_i[end] = heap_v[0], heap_i[0]
-        _sift_down(heap_v, heap_i, end, 0, v, c)
+        _sift_down(heap_v, heap_i, end, _ROOT, v, c)
     beaten[:] = 0
     for j in range(size):
         s, v = heap_i[j], heap_v[j]
@@ -702,7 +733,7 @@ def _select_local(boosted, stimulus_threshold, hint, hoods, n_strong, buffers, w
         if count < limit:
             winners[n_winners] = c
             n_winners += 1
-    return n_winners, next_hint
+    return n_winners
 
 
 @njit
@@ -714,19 +745,20 @@ def _has_nan(values):
 
 
 @njit
-def _select(mode, boosted, k, stimulus_threshold, hint, hoods, n_strong, buffers,
-            winners):
-    """Winners of one row (sorted) and the next row's selection hint."""
+def _select(mode, boosted, k, stimulus_threshold, hoods, n_strong, buffers, winners):
+    """Winners of one row (sorted)."""
     if mode == GLOBAL or (mode == LOCAL_WHOLE_LAYER and not _has_nan(boosted)):
-        return _select_global(boosted, k, stimulus_threshold, hint, buffers, winners)
-    return _select_local(boosted, stimulus_threshold, hint, hoods, n_strong, buffers,
-                         winners)
+        return _select_global(boosted, k, stimulus_threshold, buffers, winners)
+    return _select_local(boosted, stimulus_threshold, hoods, n_strong, buffers, winners)
 
 
 @njit
 def _selection_buffers(n_columns, k):
     """Scratch of one row's selection: boosted overlaps, heap (values and
-    columns), candidates, beaters counted and decisions (local inhibition)."""
+    columns), candidates, beaters counted and decisions (local inhibition),
+    and the hint (the last k-th value and its margin, see ``_top_k``)."""
+    hint = np.zeros(2, dtype=np.float32)
+    hint[1] = _MARGIN_START
     return (
         np.empty(n_columns, dtype=np.float32),
         np.empty(max(k, 1), dtype=np.float32),
@@ -734,6 +766,7 @@ def _selection_buffers(n_columns, k):
         np.empty(n_columns, dtype=np.uint64),
         np.zeros(n_columns, dtype=np.int32),
         np.zeros(n_columns, dtype=np.uint8),
+        hint,
     )
 
 
@@ -752,20 +785,19 @@ def transform_rows(x_indptr, x_indices, row_start, n_rows, n_words, word_indptr,
     """
     n_columns = boost_factors.size
     bits = np.zeros((n_words, TILE), dtype=np.uint64)
-    overlap = np.empty((n_columns, TILE), dtype=np.int32)
+    overlap = np.empty((TILE, n_columns), dtype=np.int32)
     buffers = _selection_buffers(n_columns, max(k, n_strong))
     boosted = buffers[0]
-    hint = np.float32(0.0)
     for r0 in range(0, n_rows, TILE):
         m = min(TILE, n_rows - r0)
         _tile_overlaps(
             x_indptr, x_indices, row_start + r0, m, word_indptr, word_index, connected,
-            blocked, bits, overlap,
+            blocked, bits, overlap, np.int64(0),
         )
         for r in range(m):
-            _boost(overlap[:, r], boost_factors, boosted)
-            counts[r0 + r], hint = _select(
-                mode, boosted, k, stimulus_threshold, hint, hoods, n_strong, buffers,
+            _boost(overlap[r], boost_factors, boosted)
+            counts[r0 + r] = _select(
+                mode, boosted, k, stimulus_threshold, hoods, n_strong, buffers,
                 winners[r0 + r],
             )
 
@@ -815,7 +847,7 @@ def _adapt(s0, n, activity, n_rows, permanences, threshold, increment, decrement
         for i in range(size):
             a = counts[i]
             p = permanences[base + i] + (a * increment - (n_wins - a) * decrement)
-            p = min(max(p, zero), one)
+            p = _clip(p, zero, one)
             permanences[base + i] = p
             bits |= np.uint64(p >= threshold) << i
         flags[chunk] = bits
@@ -834,7 +866,8 @@ def _bump(s0, n, permanences, threshold, bump, flags):
         base = s0 + (chunk << _U6)
         bits = _U0
         for i in range(n & _U63):
-            p = min(permanences[base + i] + bump, one)
+            p = permanences[base + i] + bump
+            p = p if p < one else one
             permanences[base + i] = p
             bits |= np.uint64(p >= threshold) << i
         flags[chunk] = bits
@@ -843,7 +876,7 @@ def _bump(s0, n, permanences, threshold, bump, flags):
 @njit
 def _local_sums(values, hood_columns, combine, out):
     """``out[c]``: ``values[c]`` combined with its neighbours' values in index
-    order (``combine``: 0 sums, 1 takes the maximum), as the reference.
+    order (``combine``: ``_SUM`` or ``_MAXIMUM``), as the reference.
 
     ``hood_columns`` holds the neighbourhoods transposed, row ``j`` the
     ``j``-th neighbour of every column, or ``n_columns`` for columns with
@@ -857,12 +890,14 @@ def _local_sums(values, hood_columns, combine, out):
     out[:] = values
     for j in range(hood_columns.shape[0]):
         row = hood_columns[j]
-        if combine == 0:
+        if combine == _SUM:
             for c in range(n_columns):
                 out[c] = out[c] + padded[row[c]]
         else:
             for c in range(n_columns):
-                out[c] = max(out[c], padded[row[c]])
+                value = padded[row[c]]
+                if value > out[c]:
+                    out[c] = value
 
 
 @njit
@@ -875,15 +910,15 @@ def _update_boost_factors(global_inhibition, sparsity, boost_strength, active_du
     """
     n_columns = np.uint64(boost_factors.size)
     if global_inhibition:
+        target[:] = sparsity
+    else:
+        _local_sums(active_duty, hood_columns, _SUM, target)
         for c in range(n_columns):
-            boost_factors[c] = np.float32(
-                _portable_exp((sparsity - active_duty[c]) * boost_strength)
-            )
-        return
-    _local_sums(active_duty, hood_columns, 0, target)
+            target[c] = target[c] / np.float64(hood_indptr[c + _U1] - hood_indptr[c] + _U1)
     for c in range(n_columns):
-        mean = target[c] / np.float64(hood_indptr[c + _U1] - hood_indptr[c] + _U1)
-        boost_factors[c] = np.float32(_portable_exp((mean - active_duty[c]) * boost_strength))
+        boost_factors[c] = np.float32(
+            _portable_exp((target[c] - active_duty[c]) * boost_strength)
+        )
 
 
 @njit
@@ -893,11 +928,12 @@ def _update_min_duty_cycles(global_inhibition, min_pct, overlap_duty, hood_colum
     if global_inhibition:
         top = overlap_duty[0]
         for c in range(n_columns):
-            top = max(top, overlap_duty[c])
+            if overlap_duty[c] > top:
+                top = overlap_duty[c]
         for c in range(n_columns):
             min_overlap_duty[c] = min_pct * top
         return
-    _local_sums(overlap_duty, hood_columns, 1, largest)
+    _local_sums(overlap_duty, hood_columns, _MAXIMUM, largest)
     for c in range(n_columns):
         min_overlap_duty[c] = min_pct * largest[c]
 
@@ -943,9 +979,10 @@ def learn_rows(x_indptr, x_indices, n_words, batch_size, potential_indptr, perma
     stream_words = words + _U1
     row_bits = np.zeros((size, n_words), dtype=np.uint64)
     tile_bits = np.zeros((n_words, TILE), dtype=np.uint64)
-    tile_overlap = np.empty((n_columns, TILE), dtype=np.int32)
-    # Room for whole blocks: the blocked row overlap writes BLOCK at a time.
-    overlap = np.empty((size, -(-n_columns // BLOCK) * BLOCK), dtype=np.int32)
+    # Room for whole tiles and blocks: tiles write TILE rows, the blocked row
+    # overlap BLOCK columns at a time.
+    overlap = np.empty((-(-size // TILE) * TILE, -(-n_columns // BLOCK) * BLOCK),
+                       dtype=np.int32)
     winners = np.empty((size, slots), dtype=np.int32)
     n_winners = np.zeros(size, dtype=np.int64)
     won = np.zeros((size, n_columns), dtype=np.bool_)
@@ -955,7 +992,6 @@ def learn_rows(x_indptr, x_indices, n_words, batch_size, potential_indptr, perma
     counts = np.zeros(64, dtype=np.float32)
     buffers = _selection_buffers(n_columns, max(k, n_strong))
     boosted = buffers[0]
-    hint = np.float32(0.0)
     local = np.empty(n_columns, dtype=np.float64)
     for start in range(0, n_rows, batch_size):
         m = min(batch_size, n_rows - start)
@@ -969,15 +1005,14 @@ def learn_rows(x_indptr, x_indices, n_words, batch_size, potential_indptr, perma
                 mt = min(TILE, m - t)
                 _tile_overlaps(
                     x_indptr, x_indices, start + t, mt, word_indptr, word_index,
-                    connected, blocked, tile_bits, tile_overlap,
+                    connected, blocked, tile_bits, overlap, t,
                 )
                 for r in range(mt):
-                    overlap[t + r, :n_columns] = tile_overlap[:, r]
                     _set_row_bits(x_indptr, x_indices, start + t + r, row_bits[t + r])
         for r in range(m):
             _boost(overlap[r, :n_columns], boost_factors, boosted)
-            n_winners[r], hint = _select(
-                mode, boosted, k, stimulus_threshold, hint, hoods, n_strong, buffers,
+            n_winners[r] = _select(
+                mode, boosted, k, stimulus_threshold, hoods, n_strong, buffers,
                 winners[r],
             )
             for j in range(n_winners[r]):
@@ -987,7 +1022,7 @@ def learn_rows(x_indptr, x_indices, n_words, batch_size, potential_indptr, perma
         for c in range(np.uint64(n_columns)):
             if n_wins[c] == 0:
                 continue
-            n = 0
+            n = np.int64(0)
             for r in range(m):
                 if won[r, c]:
                     _gather_activity(
