@@ -384,28 +384,33 @@ def column_words(potential_indptr, potential_indices):
     n_columns = potential_indptr.size - 1
     word_indptr = np.zeros(n_columns + 1, dtype=np.uint64)
     for c in range(n_columns):
-        count = _U0
-        last = -1
-        for s in range(potential_indptr[c], potential_indptr[c + 1]):
-            word = np.int64(potential_indices[s] >> 6)
-            if word != last:
-                count += _U1
-                last = word
+        s0 = potential_indptr[c]
+        s1 = potential_indptr[c + 1]
+        count = np.uint64(s1 > s0)
+        for s in range(s0 + _U1, s1):
+            count += np.uint64((potential_indices[s] >> 6) != (potential_indices[s - _U1] >> 6))
         word_indptr[c + 1] = word_indptr[c] + count
     n_words = word_indptr[n_columns]
     word_index = np.empty(n_words, dtype=np.uint32)
-    word_mask = np.zeros(n_words, dtype=np.uint64)
-    w = -1
+    word_mask = np.empty(n_words, dtype=np.uint64)
     for c in range(n_columns):
-        last = -1
-        for s in range(potential_indptr[c], potential_indptr[c + 1]):
+        s0 = potential_indptr[c]
+        s1 = potential_indptr[c + 1]
+        if s0 == s1:
+            continue
+        # Branch-free, and the mask kept in a register: w (and a fresh mask)
+        # move on where the input's word changes.
+        w = word_indptr[c]
+        last = np.uint64(potential_indices[s0]) >> _U6
+        mask = _U0
+        for s in range(s0, s1):
             i = np.uint64(potential_indices[s])
-            word = np.int64(i >> _U6)
-            if word != last:
-                w += 1
-                word_index[w] = word
-                last = word
-            word_mask[w] |= _U1 << (i & _U63)
+            changed = np.uint64((i >> _U6) != last)
+            w += changed
+            mask = (mask & (changed - _U1)) | (_U1 << (i & _U63))
+            last = i >> _U6
+            word_index[w] = last
+            word_mask[w] = mask
     return word_indptr, word_index, word_mask
 
 
