@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 
 from .test_encoders import expected_bucket
-from .test_reliability import available_backends
+from sklearn_htm.backends import available_backends
 from .test_spatial_pooler import assert_same_state
 
 BACKENDS = available_backends()

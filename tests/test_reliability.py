@@ -34,23 +34,10 @@ from sklearn.utils.validation import check_is_fitted
 
 import sklearn_htm.spatial_pooler as spatial_pooler_module
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
-from sklearn_htm.backends import get_backend, gpu_available
+from sklearn_htm.backends import available_backends, get_backend, gpu_available
 
 from .conftest import random_binary
 from .test_spatial_pooler import assert_same_state
-
-
-def available_backends():
-    """Backends that can run here: numpy, numba if written, cupy if a GPU is usable."""
-    names = ["numpy"]
-    if importlib.util.find_spec("sklearn_htm.backends._numba") is not None:
-        names.append("numba")
-    if (
-        importlib.util.find_spec("sklearn_htm.backends._cupy") is not None
-        and gpu_available()
-    ):
-        names.append("cupy")
-    return names
 
 
 BACKENDS = available_backends()

@@ -39,6 +39,23 @@ def _module_exists(name):
     return importlib.util.find_spec(_MODULES[name]) is not None
 
 
+def available_backends():
+    """The concrete backends that can run in this process.
+
+    Returns
+    -------
+    names : list of str
+        "numpy" always, "numba" when its module is present, "cupy" when a GPU
+        is usable.
+    """
+    names = ["numpy"]
+    if _module_exists("numba"):
+        names.append("numba")
+    if _module_exists("cupy") and gpu_available():
+        names.append("cupy")
+    return names
+
+
 def resolve_backend_name(backend):
     """The concrete backend ``backend`` stands for ("auto" picks one)."""
     if backend == "auto":
