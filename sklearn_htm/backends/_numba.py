@@ -23,11 +23,6 @@ import scipy.sparse as sp
 from . import _numba_kernels as kernels
 
 name = "numba"
-# Rows the estimator hands to ``learn`` per call. Each call rebuilds the bit
-# sets (about 8 ms for 2048 columns x 1568 synapses, 0.8 s for 65536 columns),
-# so a few thousand rows keep that under a few microseconds per row while
-# progress reports and interrupts still come every fraction of a second.
-learn_chunk_rows = 4096
 
 # Upper bound on the winner slots (rows x slots per row) one transform call
 # of the kernel fills; bounds the temporary memory of local inhibition.
