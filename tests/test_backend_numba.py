@@ -10,6 +10,9 @@ backend with the same parameters and compares every array of the state and
 the SDRs.
 """
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -304,6 +307,23 @@ def test_transform_of_no_rows():
     )
     np.testing.assert_array_equal(indptr, [0])
     assert indices.size == 0 and indices.dtype == np.int32
+
+
+def test_importing_the_backend_compiles_nothing():
+    """Kernels compile on first use (or load from Numba's cache), never at
+    import; importing also leaves Numba's global settings alone."""
+    code = (
+        "import numba\n"
+        "from numba.core.event import install_recorder\n"
+        "before = (numba.get_num_threads(), numba.config.THREADING_LAYER)\n"
+        "with install_recorder('numba:compile') as recorder:\n"
+        "    import sklearn_htm.backends._numba\n"
+        "after = (numba.get_num_threads(), numba.config.THREADING_LAYER)\n"
+        "print(len(recorder.buffer), before == after)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["0", "True"]
 
 
 @pytest.mark.skipif(gpu_available(), reason="auto picks cupy when a GPU is usable")

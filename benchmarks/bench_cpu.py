@@ -1,0 +1,373 @@
+"""Speed of the numba backend on the MNIST workload, next to numpy and the dense formulation.
+
+Workload (the seed's): MNIST through ``GreyscaleEncoder(n_bits=4)`` (3136
+binary inputs, 784 active), 2048 columns, sparsity 0.02 (41 winners),
+potential_pct 0.5, global inhibition. Rows are real MNIST with ``--mnist
+DIR`` (the idx files), else random rows of the same shape.
+
+Measures, in samples per second of wall time (best of ``--repeat``):
+
+* transform: the numba backend (all of Numba's threads, and one), the
+  numpy reference (on a few rows: it is slow), and the dense formulation,
+  float32 ``X @ C.T`` (BLAS, all its threads) plus an ``argpartition`` top-k,
+  on the same rows;
+* learning at batch_size 1 and 32: numba, and numpy on a few rows;
+* local against global inhibition, on a topology (input grid 28 x 28 x 4,
+  column grid 32 x 64, potential radius 5: 120 neighbours per column) and
+  without one (local inhibition over the whole layer, htm.core's default);
+* first-call compile time of the kernels, in fresh processes: with an empty
+  Numba cache, then with the cache it left;
+* scale: ``n_columns=65536`` learning from MNIST (its rate and the process's
+  peak memory), and the error of a pooler too large for this machine;
+* a profile of one online learning step (batch_size 1): each part of the
+  step timed on its own, in microseconds of CPU time per row, next to the
+  whole step.
+
+Prints JSON (and writes it with ``--output``), with the load average before
+and after: other processes on the machine slow every figure down. Usage::
+
+    python benchmarks/bench_cpu.py --mnist /path/to/mnist \\
+        --output benchmarks/results/cpu.json
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from bench_gpu import N_INPUTS, POOLER, dense_formulation, encoded, images, repeat_rows
+from sklearn_htm import SpatialPoolerTransformer
+from sklearn_htm.backends import _numba_kernels as kernels
+from sklearn_htm.backends import get_backend
+from sklearn_htm.exceptions import MemoryBudgetError
+
+# A column grid for local inhibition with a topology.
+TOPOLOGY = dict(input_shape=(28, 28, 4), n_columns=(32, 64), potential_radius=5)
+# htm.core, as quoted in the issue (not measured here).
+HTM_CORE = {"inference_samples_per_s": 2000, "learning_samples_per_s": 330,
+            "local_over_global_slowdown": "20-70x"}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mnist", help="folder with the MNIST idx files (else random rows)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=10_000,
+                        help="rows per numba and dense measure")
+    parser.add_argument("--numpy-rows", type=int, default=50,
+                        help="rows per measure of the (slow) numpy reference")
+    parser.add_argument("--large-rows", type=int, default=2_000,
+                        help="rows learned by the 65536-column pooler")
+    parser.add_argument("--skip-scale", action="store_true",
+                        help="leave out the 65536-column measure")
+    parser.add_argument("--output", help="also write the JSON here")
+    return parser.parse_args(argv)
+
+
+def best_rate(n_rows, function, repeat):
+    """Rows per second of wall time, best of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return round(n_rows / min(times))
+
+
+def pooler_parts(**params):
+    """Config and initial state of a pooler on the benchmark's inputs."""
+    pooler = SpatialPoolerTransformer(backend="numpy", **{**POOLER, **params})
+    pooler.n_features_in_ = N_INPUTS
+    state = pooler._initialise(N_INPUTS, np.random.RandomState(POOLER["random_state"]))
+    return pooler._config(), state
+
+
+def rates(config, state, rows, args, numpy_too=False):
+    """Transform and learning rates of numba (and numpy) on ``rows``."""
+    fast = get_backend("numba")
+    fast.transform(config, state, rows[:100])
+    fast.learn(config, state.copy(), rows[:64], 32)
+    out = {"transform": {"numba": best_rate(
+        rows.shape[0], lambda: fast.transform(config, state, rows), args.repeat)}}
+    for batch_size in (1, 32):
+        out[f"learn_batch_size_{batch_size}"] = {"numba": best_rate(
+            rows.shape[0], lambda: fast.learn(config, state.copy(), rows, batch_size),
+            args.repeat)}
+    if numpy_too:
+        slow = get_backend("numpy")
+        few = rows[:args.numpy_rows]
+        out["transform"]["numpy"] = best_rate(
+            few.shape[0], lambda: slow.transform(config, state, few), 1)
+        for batch_size in (1, 32):
+            out[f"learn_batch_size_{batch_size}"]["numpy"] = best_rate(
+                few.shape[0], lambda: slow.learn(config, state.copy(), few, batch_size), 1)
+    return out
+
+
+def bench_workload(X, args):
+    config, state = pooler_parts()
+    rows = repeat_rows(X, args.rows)
+    out = rates(config, state, rows, args, numpy_too=True)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        out["transform"]["numba_one_thread"] = best_rate(
+            rows.shape[0], lambda: get_backend("numba").transform(config, state, rows),
+            args.repeat)
+    finally:
+        numba.set_num_threads(threads)
+    dense = dense_formulation(np, config, state, rows.toarray().astype(np.float32))
+    out["transform"]["dense_formulation"] = best_rate(rows.shape[0], dense, args.repeat)
+    out["transform"]["numba_over_dense"] = round(
+        out["transform"]["numba"] / out["transform"]["dense_formulation"], 1)
+    return out
+
+
+def bench_inhibition(X, args):
+    """Local against global inhibition, with and without a topology."""
+    rows = repeat_rows(X, args.rows)
+    out = {}
+    for name, params, n_rows in (
+        ("topology_global", dict(TOPOLOGY), args.rows),
+        ("topology_local", dict(TOPOLOGY, global_inhibition=False), args.rows),
+        # Its boost targets sum 2047 duty cycles per column and step: slow.
+        ("whole_layer_local", dict(global_inhibition=False), args.rows // 5),
+    ):
+        config, state = pooler_parts(**params)
+        hood = (0 if config.global_inhibition
+                else int(np.diff(config.neighbourhood_indptr).max()))
+        out[name] = {"neighbours": hood, "rows": n_rows,
+                     **rates(config, state, rows[:n_rows], args)}
+    for measure in ("transform", "learn_batch_size_1", "learn_batch_size_32"):
+        out[f"topology_local_over_global_{measure}"] = round(
+            out["topology_global"][measure]["numba"]
+            / out["topology_local"][measure]["numba"], 2)
+    return out
+
+
+@numba.njit
+def _profile_overlap(x_indptr, x_indices, words, n_rows, overlap):
+    bits = np.zeros(words[5], dtype=np.uint64)
+    for row in range(n_rows):
+        kernels._set_row_bits(x_indptr, x_indices, row, bits)
+        kernels._row_overlaps(words[0], words[1], words[3], words[4], bits, overlap[row])
+        kernels._clear_row_bits(x_indptr, x_indices, row, bits)
+
+
+@numba.njit
+def _profile_select(overlap, boost_factors, k, n_rows, winners):
+    buffers = kernels._selection_buffers(boost_factors.size, k)
+    for row in range(n_rows):
+        kernels._boost(overlap[row, :boost_factors.size], boost_factors, buffers[0])
+        kernels._select_global(buffers[0], k, np.float32(0), buffers, winners[row])
+
+
+@numba.njit
+def _profile_adapt(x_indptr, x_indices, words, potential_indptr, permanences, winners,
+                   n_rows, constants):
+    bits = np.zeros(words[5], dtype=np.uint64)
+    activity = np.zeros((1, words[5] + 1), dtype=np.uint64)
+    flags = np.zeros(words[5] + 1, dtype=np.uint64)
+    counts = np.zeros(64, dtype=np.float32)
+    for row in range(n_rows):
+        kernels._set_row_bits(x_indptr, x_indices, row, bits)
+        for column in winners[row]:
+            c = np.uint64(column)
+            kernels._gather_activity(c, bits, words[0], words[1], words[2], activity[0])
+            s0 = potential_indptr[c]
+            kernels._adapt(s0, potential_indptr[c + np.uint64(1)] - s0, activity,
+                           np.int64(1), permanences, constants[0], constants[1],
+                           constants[2], counts, flags)
+            kernels._scatter_connected(c, flags, words[0], words[2],
+                                       np.uint64(words[5]), words[4], words[3])
+        kernels._clear_row_bits(x_indptr, x_indices, row, bits)
+
+
+@numba.njit
+def _profile_homeostasis(overlap, winners, active, overlap_duty, boost_factors, n_rows):
+    won = np.zeros(boost_factors.size, dtype=np.bool_)
+    target = np.empty(boost_factors.size)
+    no_hoods = np.zeros((0, boost_factors.size), dtype=np.uint32)
+    for row in range(n_rows):
+        won[winners[row]] = True
+        kernels._update_duty_cycles(overlap[row, :boost_factors.size], won, 1000 + row,
+                                    1000, overlap_duty, active)
+        won[winners[row]] = False
+        kernels._update_boost_factors(True, 0.02, 2.0, active, np.zeros(1, np.uint64),
+                                      no_hoods, target, boost_factors)
+
+
+def _cpu_seconds(function):
+    start = time.process_time()
+    function()
+    return time.process_time() - start
+
+
+def profile_online_step(X, args):
+    """Microseconds of CPU time per row for each part of an online step
+    (the kernels' own helpers, timed apart), next to the whole step."""
+    from sklearn_htm.backends import _numba as driver
+
+    config, state = pooler_parts()
+    n = min(args.rows, 2048)
+    rows = repeat_rows(X, n)
+    x_indptr, x_indices = driver._rows(rows)
+    potential_indptr, word_indptr, word_index, word_mask, connected, blocked = (
+        driver._bit_sets(config, state))
+    words = (word_indptr, word_index, word_mask, connected, blocked,
+             (config.n_inputs + 63) // 64)
+    k = config.n_active_columns
+    overlap = np.zeros((n, -(-config.n_columns // kernels.BLOCK) * kernels.BLOCK),
+                       dtype=np.int32)
+    winners = np.zeros((n, k), dtype=np.int32)
+    constants = (np.float32(config.connected_threshold),
+                 np.float32(config.permanence_increment),
+                 np.float32(config.permanence_decrement))
+    parts = {
+        "overlap (one row, every column)": lambda: _profile_overlap(
+            x_indptr, x_indices, words, n, overlap),
+        "boost and select the winners": lambda: _profile_select(
+            overlap, state.boost_factors, k, n, winners),
+        "adapt the winners (permanences and bit sets)": lambda: _profile_adapt(
+            x_indptr, x_indices, words, potential_indptr, state.permanences.copy(),
+            winners, n, constants),
+        "duty cycles and boost factors": lambda: _profile_homeostasis(
+            overlap, winners, state.active_duty_cycles.copy(),
+            state.overlap_duty_cycles.copy(), state.boost_factors.copy(), n),
+    }
+    out = {}
+    for name, part in parts.items():
+        part()  # compiles; also fills overlap and winners for the next parts
+        out[name] = round(min(_cpu_seconds(part) for _ in range(args.repeat)) / n * 1e6, 1)
+    out["sum of the parts"] = round(sum(out.values()), 1)
+    fast = get_backend("numba")
+    out["whole step"] = round(min(
+        _cpu_seconds(lambda: fast.learn(config, state.copy(), rows, 1))
+        for _ in range(args.repeat)) / n * 1e6, 1)
+    return out
+
+
+def in_subprocess(code, env=None):
+    """Run ``code`` in a fresh interpreter; its last output line, parsed as JSON."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+FIRST_CALLS = """
+import json, time
+start = time.perf_counter()
+import numpy as np
+from sklearn_htm import SpatialPoolerTransformer
+imported = time.perf_counter()
+X = (np.random.RandomState(0).random_sample((20, 200)) < 0.3).astype(float)
+pooler = SpatialPoolerTransformer(n_columns=64, sparsity=0.1, random_state=0, backend="numba")
+pooler.fit(X)
+fitted = time.perf_counter()
+pooler.transform(X)
+done = time.perf_counter()
+print(json.dumps({"import_s": round(imported - start, 2),
+                  "first_fit_s": round(fitted - imported, 2),
+                  "first_transform_s": round(done - fitted, 2)}))
+"""
+
+
+def bench_compile():
+    """First calls in fresh processes: compiling, then loading Numba's cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"NUMBA_CACHE_DIR": cache}
+        return {"empty_cache": in_subprocess(FIRST_CALLS, env),
+                "warm_cache": in_subprocess(FIRST_CALLS, env)}
+
+
+SCALE = """
+import json, resource, sys, time
+import numpy as np
+from bench_cpu import best_rate, pooler_parts, repeat_rows
+from bench_gpu import encoded, images
+from sklearn_htm.backends import get_backend
+args = json.loads(sys.argv[-1])
+train = images(type("A", (), {"mnist": args["mnist"]}))[0]
+rows = repeat_rows(encoded(train[0][:args["rows"]]), args["rows"])
+start = time.perf_counter()
+config, state = pooler_parts(n_columns=65536)
+initialised = time.perf_counter() - start
+backend = get_backend("numba")
+out = {"n_columns": config.n_columns, "winners": config.n_active_columns,
+       "potential_synapses": int(state.permanences.size),
+       "initialise_s": round(initialised, 1)}
+for batch_size in (1, 32):
+    out[f"learn_batch_size_{batch_size}"] = best_rate(
+        rows.shape[0], lambda: backend.learn(config, state.copy(), rows, batch_size), 1)
+out["transform"] = best_rate(rows.shape[0], lambda: backend.transform(config, state, rows), 1)
+out["peak_rss_gib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+print(json.dumps(out))
+"""
+
+
+def bench_scale(args):
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = f"import sys; sys.path.insert(0, {here!r}); sys.argv.append({json.dumps(json.dumps({'mnist': args.mnist, 'rows': args.large_rows}))})\n" + SCALE  # noqa: E501
+    out = in_subprocess(code)
+    too_large = SpatialPoolerTransformer(n_columns=2**24, potential_pct=1.0)
+    try:
+        too_large.fit(np.zeros((1, N_INPUTS)))
+        out["refused"] = None
+    except MemoryBudgetError as exc:
+        out["refused"] = f"n_columns=2**24, potential_pct=1.0: {exc}"
+    return out
+
+
+def machine():
+    model = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "numba": numba.__version__,
+            "numba_threads": numba.get_num_threads(), "numpy": np.__version__,
+            "python": platform.python_version(), "nice": os.nice(0)}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    load_before = os.getloadavg()
+    train, _, source = images(args)
+    X = encoded(train[0])
+    result = {
+        "workload": {"inputs": N_INPUTS, "active_inputs": int(X[0].sum()),
+                     "columns": POOLER["n_columns"], "rows": source},
+        "machine": machine(),
+        "samples_per_s": bench_workload(X, args),
+        "inhibition_samples_per_s": bench_inhibition(X, args),
+        "online_step_profile_us_per_row": profile_online_step(X, args),
+        "compile": bench_compile(),
+    }
+    if not args.skip_scale:
+        result["scale"] = bench_scale(args)
+    result["htm_core_for_scale"] = HTM_CORE
+    result["peak_rss_gib"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+    result["load_average"] = {"before": load_before, "after": os.getloadavg()}
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
