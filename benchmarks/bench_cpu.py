@@ -43,8 +43,8 @@ from pathlib import Path
 
 import numba
 import numpy as np
-
 from bench_gpu import N_INPUTS, POOLER, dense_formulation, encoded, images, repeat_rows
+
 from sklearn_htm import SpatialPoolerTransformer
 from sklearn_htm.backends import _numba_kernels as kernels
 from sklearn_htm.backends import get_backend
@@ -100,7 +100,8 @@ def rates(config, state, rows, args, numpy_too=False):
         rows.shape[0], lambda: fast.transform(config, state, rows), args.repeat)}}
     for batch_size in (1, 32):
         out[f"learn_batch_size_{batch_size}"] = {"numba": best_rate(
-            rows.shape[0], lambda: fast.learn(config, state.copy(), rows, batch_size),
+            rows.shape[0],
+            lambda b=batch_size: fast.learn(config, state.copy(), rows, b),
             args.repeat)}
     if numpy_too:
         slow = get_backend("numpy")
@@ -109,7 +110,8 @@ def rates(config, state, rows, args, numpy_too=False):
             few.shape[0], lambda: slow.transform(config, state, few), 1)
         for batch_size in (1, 32):
             out[f"learn_batch_size_{batch_size}"]["numpy"] = best_rate(
-                few.shape[0], lambda: slow.learn(config, state.copy(), few, batch_size), 1)
+                few.shape[0],
+                lambda b=batch_size: slow.learn(config, state.copy(), few, b), 1)
     return out
 
 
@@ -318,7 +320,9 @@ print(json.dumps(out))
 
 def bench_scale(args):
     here = os.path.dirname(os.path.abspath(__file__))
-    code = f"import sys; sys.path.insert(0, {here!r}); sys.argv.append({json.dumps(json.dumps({'mnist': args.mnist, 'rows': args.large_rows}))})\n" + SCALE  # noqa: E501
+    arguments = json.dumps({"mnist": args.mnist, "rows": args.large_rows})
+    code = (f"import sys; sys.path.insert(0, {here!r}); "
+            f"sys.argv.append({arguments!r})\n" + SCALE)
     out = in_subprocess(code)
     too_large = SpatialPoolerTransformer(n_columns=2**24, potential_pct=1.0)
     try:

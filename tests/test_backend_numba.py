@@ -154,7 +154,7 @@ def test_local_inhibition_over_the_whole_layer():
     X = (rng.random_sample((30, 100)) < 0.3).astype(float)
     params = dict(n_columns=40, sparsity=0.1, global_inhibition=False,
                   inhibition_radius=40, random_state=8)
-    numpy_pooler, numba_pooler = fit_both(params, X)
+    _, numba_pooler = fit_both(params, X)
     assert numba_pooler._neighbourhoods[1].size == 40 * 39
 
 

@@ -416,8 +416,8 @@ def column_words(potential_indptr, potential_indices):
 
 @njit(inline="always")
 def _clip(p, low, high):
-    """numpy's clip for numbers that are not NaN (Numba's float min and max
-    take seconds to compile)."""
+    """numpy's clip for numbers that are not NaN. Here and below, float
+    comparisons stand for min and max, which take Numba seconds to compile."""
     p = p if p > low else low
     return p if p < high else high
 
@@ -662,10 +662,10 @@ def _select_global(boosted, k, stimulus_threshold, buffers, winners):
     for j in range(m):
         c = candidates[j]
         v = boosted[c]
-        if v > root or (not v < root and (c == last or _ranks_above(v, c, root, last))):
-            if v >= stimulus_threshold:
-                winners[n_winners] = c
-                n_winners += 1
+        ranks_in = v > root or (not v < root and (c == last or _ranks_above(v, c, root, last)))
+        if ranks_in and v >= stimulus_threshold:
+            winners[n_winners] = c
+            n_winners += 1
     return n_winners
 
 
@@ -695,9 +695,7 @@ def _select_local(boosted, stimulus_threshold, hoods, n_strong, buffers, winners
     column and win nothing, as in the reference.
     """
     hood_indptr, hood_indices, reverse_indptr, reverse_indices, n_local = hoods
-    heap_v, heap_i, candidates, beaten, state = (
-        buffers[1], buffers[2], buffers[3], buffers[4], buffers[5]
-    )
+    heap_v, heap_i, beaten, state = buffers[1], buffers[2], buffers[4], buffers[5]
     size, _ = _top_k(boosted, n_strong, buffers)
     # Heap sort: best first.
     for end in range(size - 1, 0, -1):
