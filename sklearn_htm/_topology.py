@@ -98,22 +98,29 @@ def potential_pools(
     """
     n_columns = math.prod(column_shape)
     n_inputs = math.prod(input_shape)
-    pools = []
     if potential_radius is None:
+        # Every pool has the same size: fill one int32 array in place rather
+        # than concatenating per-column int64 arrays (65,536 columns of the
+        # MNIST workload would need several GiB of temporaries).
         size = pool_size(n_inputs, potential_pct)
-        for _ in range(n_columns):
-            pools.append(np.sort(rng.permutation(n_inputs)[:size]))
-    else:
-        centers = column_centers(column_shape, input_shape)
-        for center in centers:
-            candidates = hypercube(center, potential_radius, input_shape, wrap_around)
-            size = pool_size(candidates.size, potential_pct)
-            chosen = candidates[rng.permutation(candidates.size)[:size]]
-            pools.append(np.sort(chosen))
+        indices = np.empty(n_columns * size, dtype=np.int32)
+        for column in range(n_columns):
+            pool = indices[column * size:(column + 1) * size]
+            pool[:] = rng.permutation(n_inputs)[:size]
+            pool.sort()
+        indptr = np.arange(n_columns + 1, dtype=np.int64) * size
+        return indptr, indices
+    pools = []
+    centers = column_centers(column_shape, input_shape)
+    for center in centers:
+        candidates = hypercube(center, potential_radius, input_shape, wrap_around)
+        size = pool_size(candidates.size, potential_pct)
+        chosen = candidates[rng.permutation(candidates.size)[:size]]
+        pools.append(np.sort(chosen).astype(np.int32))
     lengths = np.fromiter((p.size for p in pools), dtype=np.int64, count=n_columns)
     indptr = np.zeros(n_columns + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    indices = np.concatenate(pools).astype(np.int32, copy=False)
+    indices = np.concatenate(pools)
     return indptr, indices
 
 

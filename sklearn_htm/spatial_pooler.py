@@ -61,12 +61,15 @@ _STRUCTURAL_PARAMS = (
     "global_inhibition",
     "inhibition_radius",
 )
-# Bytes per local inhibition neighbour: its int32 index, and as much again
-# for the per-row work arrays the backends build over the neighbourhoods.
-_BYTES_PER_NEIGHBOUR = 8
-# Bytes per potential synapse: float32 permanence + int32 input index, held
-# twice while a call works on a copy of the state.
-_BYTES_PER_SYNAPSE = 2 * (4 + 4)
+# Memory per element of the state and of the backends' work structures
+# (measured on the numba backend, see benchmarks/README.md): a potential
+# synapse (float32 permanence and int32 index, the permanences held twice
+# while a call works on a copy, plus the learning kernel's work arrays), a
+# 64-bit word of connected-synapse bits, a local inhibition neighbour
+# (forward and reverse neighbour lists).
+_BYTES_PER_SYNAPSE = 16
+_BYTES_PER_CONNECTED_WORD = 20
+_BYTES_PER_NEIGHBOUR = 16
 
 
 def available_memory_bytes():
@@ -619,8 +622,15 @@ class SpatialPoolerTransformer(
             radius = tuple(int(r) for r in radius)
         return column_shape, input_shape, radius
 
-    def _check_memory(self, n_synapses, n_neighbours):
-        needed = n_synapses * _BYTES_PER_SYNAPSE + n_neighbours * _BYTES_PER_NEIGHBOUR
+    def _check_memory(self, n_synapses, n_neighbours, n_columns, n_features):
+        # Connected-synapse bit sets: one 64-bit word per column and 64 inputs,
+        # never more words than synapses (plus their work arrays).
+        n_words = min(n_synapses, n_columns * -(-n_features // 64))
+        needed = (
+            n_synapses * _BYTES_PER_SYNAPSE
+            + n_words * _BYTES_PER_CONNECTED_WORD
+            + n_neighbours * _BYTES_PER_NEIGHBOUR
+        )
         available = available_memory_bytes()
         if available is not None and needed > available:
             hoods = (
@@ -655,6 +665,8 @@ class SpatialPoolerTransformer(
         self._check_memory(
             expected_synapse_count(column_shape, input_shape, radius, self.potential_pct),
             n_neighbours,
+            n_columns,
+            n_features,
         )
         self._structure = self._structural_params()
         self.column_shape_ = column_shape
