@@ -88,10 +88,22 @@ def initial_permanences(n_synapses, connected_threshold, rng):
     this is U(0, 1).
     """
     threshold = float(connected_threshold)
-    connected = rng.random_sample(n_synapses) <= INIT_CONNECTED_PCT
-    u = rng.random_sample(n_synapses)
-    values = np.where(connected, threshold + (1.0 - threshold) * u, threshold * u)
-    return values.astype(PERMANENCE_DTYPE)
+    # Drawn in chunks to bound the float64 temporaries; the stream and so
+    # the values are those of one draw of all flags, then one of all u.
+    connected = np.empty(n_synapses, dtype=bool)
+    for chunk in _chunks(n_synapses):
+        connected[chunk] = rng.random_sample(chunk.stop - chunk.start) <= INIT_CONNECTED_PCT
+    values = np.empty(n_synapses, dtype=PERMANENCE_DTYPE)
+    for chunk in _chunks(n_synapses):
+        u = rng.random_sample(chunk.stop - chunk.start)
+        values[chunk] = np.where(
+            connected[chunk], threshold + (1.0 - threshold) * u, threshold * u
+        )
+    return values
+
+
+def _chunks(n, size=1 << 22):
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
 def initial_state(config, column_shape, input_shape, potential_radius,
