@@ -6,7 +6,7 @@ Digits: encoder, Spatial Pooler, and LR
 The package's main job, on scikit-learn's bundled 8x8 digits: a
 :class:`~sklearn_htm.GreyscaleEncoder` turns each pixel into 4 bits, a
 :class:`~sklearn_htm.SpatialPoolerTransformer` turns the 256 bits into an SDR
-of 2048 columns (41 active), and a logistic regression reads the SDR.
+of 2048 columns (102 active), and a logistic regression reads the SDR.
 
 Beside it, the ablations: logistic regression on the raw pixels, on the
 encoder's bits, and on the SDRs of an *untrained* pooler (the same random
@@ -31,7 +31,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 )
 pipe = make_pipeline(
     GreyscaleEncoder(n_bits=4, value_range=(0, 16)),
-    SpatialPoolerTransformer(n_columns=2048, sparsity=0.02, random_state=0),
+    SpatialPoolerTransformer(n_columns=2048, sparsity=0.05, random_state=0),
     LogisticRegression(max_iter=1000),
 )
 pipe.fit(X_train, y_train)

@@ -6,6 +6,9 @@ and the commands that reproduce them):
 
 ``"digits"``
     sklearn's bundled 8x8 digits (values 0..16): the quick demonstration.
+    5% sparsity (102 active columns of 2048) gave a better 3-fold
+    cross-validated accuracy on the demo's training split than 2% (0.950
+    against 0.927).
 ``"blog"``
     MNIST with the configuration of the blog post the project grew from:
     4 bits per pixel, 2048 columns, 2% sparsity, the package defaults for the
@@ -31,7 +34,7 @@ __all__ = ["PRESETS", "get_preset", "make_preset_pipeline"]
 PRESETS = {
     "digits": {
         "encoder": {"n_bits": 4, "value_range": (0, 16)},
-        "pooler": {"n_columns": 2048, "sparsity": 0.02},
+        "pooler": {"n_columns": 2048, "sparsity": 0.05},
         "classifier": {"max_iter": 1000},
     },
     "blog": {
