@@ -43,15 +43,14 @@ PRESETS = {
         "classifier": {"max_iter": 1000},
     },
     "mnist": {
-        "encoder": {"n_bits": 4, "value_range": (0, 255)},
+        "encoder": {"n_bits": 2, "value_range": (0, 255)},
         "pooler": {
-            "n_columns": (28, 28, 8),
-            "input_shape": (28, 28, 4),
-            "potential_radius": (3, 3, 3),
-            "sparsity": 0.03,
-            "boost_strength": 10.0,
+            "n_columns": (28, 28, 64),
+            "input_shape": (28, 28, 2),
+            "potential_radius": (2, 2, 1),
+            "sparsity": 0.05,
         },
-        "classifier": {"max_iter": 1000},
+        "classifier": {"C": 0.3, "max_iter": 1000},
     },
 }
 
