@@ -87,7 +87,13 @@ def main():
 
     pipe = make_pipeline(
         GreyscaleEncoder(value_range=(0, 255)),
-        SpatialPoolerTransformer(random_state=0),
+        # The pool and boosting parameters the search ran with (the package
+        # defaults of the time), given explicitly so that the search
+        # reproduces whatever the defaults become.
+        SpatialPoolerTransformer(
+            potential_pct=0.5, boost_strength=2.0, duty_cycle_period=1000,
+            random_state=0,
+        ),
         LogisticRegression(C=0.3, max_iter=1000),
     )
     search = HalvingGridSearchCV(

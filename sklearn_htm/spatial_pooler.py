@@ -177,9 +177,10 @@ class SpatialPoolerTransformer(
         Fraction of columns active per row [localAreaDensity]. Global
         inhibition keeps ``round(sparsity * n_columns)`` columns (halves round
         up, at least 1).
-    potential_pct : float in (0, 1], default=0.5
+    potential_pct : float in (0, 1], default=0.3
         Fraction of the candidate inputs (all inputs, or those within
         ``potential_radius``) in each column's potential pool [potentialPct].
+        htm.core's default is 0.5; 0.3 classified MNIST better (see Notes).
     potential_radius : int, tuple of int or None, default=None
         Radius, in input units per dimension of ``input_shape``, of the
         window around each column's centre from which its pool is drawn
@@ -213,11 +214,15 @@ class SpatialPoolerTransformer(
     stimulus_threshold : float >= 0, default=0
         Winners whose boosted overlap is below this are dropped
         [stimulusThreshold].
-    boost_strength : float >= 0, default=2.0
+    boost_strength : float >= 0, default=30.0
         Boost factor ``exp((target - active_duty_cycle) * boost_strength)``;
-        0 switches boosting off [boostStrength].
-    duty_cycle_period : int >= 1, default=1000
+        0 switches boosting off [boostStrength]. A column that never wins
+        gets ``exp(sparsity * boost_strength)``, so weak boosting does little
+        at low sparsity (see Notes).
+    duty_cycle_period : int >= 1, default=20000
         Window of the duty cycles' moving averages [dutyCyclePeriod].
+        htm.core's default is 1000; a long window keeps the boost factors
+        from swinging (see Notes).
     min_pct_overlap_duty_cycle : float in [0, 1], default=0.001
         A column whose overlap duty cycle falls below this fraction of the
         largest one in its inhibition area gets all its potential
@@ -292,6 +297,21 @@ class SpatialPoolerTransformer(
     --------
     GreyscaleEncoder : Turns pixel intensities into the binary input this needs.
 
+    Notes
+    -----
+    The boosting and pool defaults differ from htm.core's. With htm.core's
+    ``potential_pct=0.5``, this package's former ``boost_strength=2.0`` and
+    ``duty_cycle_period=1000``, the blog configuration (2048 columns, 2%
+    sparsity, MNIST one-hot encoded with 4 bits per pixel) left 1717 of the
+    2048 columns never active and one column active on every image, and
+    LogisticRegression on its SDRs scored 0.895 on the last 10,000 training
+    images after learning from the first 50,000. A never-winning column's
+    boost is ``exp(sparsity * boost_strength)``, only 1.04 there. With the
+    current defaults every column is in use and the same split scores 0.948;
+    pools of 0.15, 0.3 and 0.5 and boost strengths of 10 to 100 over windows
+    of 1,000 to 60,000 rows were compared. The documentation's MNIST page has
+    the test-set figures.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -337,7 +357,7 @@ class SpatialPoolerTransformer(
         n_columns=2048,
         *,
         sparsity=0.02,
-        potential_pct=0.5,
+        potential_pct=0.3,
         potential_radius=None,
         input_shape=None,
         wrap_around=True,
@@ -347,8 +367,8 @@ class SpatialPoolerTransformer(
         permanence_increment=0.03,
         permanence_decrement=0.015,
         stimulus_threshold=0.0,
-        boost_strength=2.0,
-        duty_cycle_period=1000,
+        boost_strength=30.0,
+        duty_cycle_period=20000,
         min_pct_overlap_duty_cycle=0.001,
         update_period=50,
         batch_size=1,
