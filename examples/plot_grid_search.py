@@ -35,7 +35,7 @@ pipe = make_pipeline(
     LogisticRegression(max_iter=1000),
 )
 param_grid = {
-    "spatialpoolertransformer__boost_strength": [0.0, 2.0, 20.0],
+    "spatialpoolertransformer__boost_strength": [0.0, 2.0, 30.0],
     "spatialpoolertransformer__sparsity": [0.02, 0.05],
 }
 search = HalvingGridSearchCV(
