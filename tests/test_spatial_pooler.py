@@ -416,6 +416,23 @@ def test_trained_pooler_beats_the_untrained_one(digits):
     assert scores[1] > scores[0] + 0.05, scores
 
 
+def test_default_boosting_keeps_every_column_in_use(digits):
+    """The reason for the boosting defaults: at 2% sparsity htm.core-like
+    boosting (strength 2 over 1000 rows, pools of 50%) leaves many columns
+    that never win, the defaults leave none."""
+    X, _ = digits
+    bits = GreyscaleEncoder(n_bits=4, value_range=(0, 16)).fit_transform(X)
+    unused = {}
+    for name, params in {
+        "defaults": {},
+        "htm.core-like": dict(boost_strength=2.0, duty_cycle_period=1000, potential_pct=0.5),
+    }.items():
+        sp = SpatialPoolerTransformer(n_columns=1024, random_state=0, **params).fit(bits)
+        unused[name] = int((np.asarray(sp.transform(bits).sum(axis=0)).ravel() == 0).sum())
+    assert unused["defaults"] == 0, unused
+    assert unused["htm.core-like"] > 100, unused
+
+
 def test_verbose_reports_progress(capsys):
     X = random_binary(np.random.RandomState(0), 20, 10, 0.3)
     small_pooler(verbose=2).fit(X)
