@@ -43,7 +43,8 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from bench_gpu import N_INPUTS, POOLER, dense_formulation, encoded, images, repeat_rows
+from bench_gpu import (N_INPUTS, POOLER, dense_formulation, encoded, fresh_pooler, images,
+                       repeat_rows)
 
 from sklearn_htm import SpatialPoolerTransformer
 from sklearn_htm.backends import _numba_kernels as kernels
@@ -83,14 +84,6 @@ def best_rate(n_rows, function, repeat):
     return round(n_rows / min(times))
 
 
-def pooler_parts(**params):
-    """Config and initial state of a pooler on the benchmark's inputs."""
-    pooler = SpatialPoolerTransformer(backend="numpy", **{**POOLER, **params})
-    pooler.n_features_in_ = N_INPUTS
-    state = pooler._initialise(N_INPUTS, np.random.RandomState(POOLER["random_state"]))
-    return pooler._config(), state
-
-
 def rates(config, state, rows, args, numpy_too=False):
     """Transform and learning rates of numba (and numpy) on ``rows``."""
     fast = get_backend("numba")
@@ -116,7 +109,7 @@ def rates(config, state, rows, args, numpy_too=False):
 
 
 def bench_workload(X, args):
-    config, state = pooler_parts()
+    config, state = fresh_pooler()
     rows = repeat_rows(X, args.rows)
     out = rates(config, state, rows, args, numpy_too=True)
     threads = numba.get_num_threads()
@@ -144,7 +137,7 @@ def bench_inhibition(X, args):
         # Its boost targets sum 2047 duty cycles per column and step: slow.
         ("whole_layer_local", dict(global_inhibition=False), args.rows // 5),
     ):
-        config, state = pooler_parts(**params)
+        config, state = fresh_pooler(**params)
         hood = (0 if config.global_inhibition
                 else int(np.diff(config.neighbourhood_indptr).max()))
         out[name] = {"neighbours": hood, "rows": n_rows,
@@ -195,16 +188,18 @@ def _profile_adapt(x_indptr, x_indices, words, potential_indptr, permanences, wi
 
 
 @numba.njit
-def _profile_homeostasis(overlap, winners, active, overlap_duty, boost_factors, n_rows):
+def _profile_homeostasis(overlap, winners, active, overlap_duty, boost_factors, n_rows,
+                         sparsity, boost_strength, period):
     won = np.zeros(boost_factors.size, dtype=np.bool_)
     target = np.empty(boost_factors.size)
     no_hoods = np.zeros((0, boost_factors.size), dtype=np.uint32)
     for row in range(n_rows):
         won[winners[row]] = True
-        kernels._update_duty_cycles(overlap[row, :boost_factors.size], won, 1000 + row,
-                                    1000, overlap_duty, active)
+        kernels._update_duty_cycles(overlap[row, :boost_factors.size], won, period + row,
+                                    period, overlap_duty, active)
         won[winners[row]] = False
-        kernels._update_boost_factors(True, 0.02, 2.0, active, np.zeros(1, np.uint64),
+        kernels._update_boost_factors(True, sparsity, boost_strength, active,
+                                      np.zeros(1, np.uint64),
                                       no_hoods, target, boost_factors)
 
 
@@ -219,7 +214,7 @@ def profile_online_step(X, args):
     (the kernels' own helpers, timed apart), next to the whole step."""
     from sklearn_htm.backends import _numba as driver
 
-    config, state = pooler_parts()
+    config, state = fresh_pooler()
     n = min(args.rows, 2048)
     rows = repeat_rows(X, n)
     x_indptr, x_indices = driver._rows(rows)
@@ -244,7 +239,8 @@ def profile_online_step(X, args):
             winners, n, constants),
         "duty cycles and boost factors": lambda: _profile_homeostasis(
             overlap, winners, state.active_duty_cycles.copy(),
-            state.overlap_duty_cycles.copy(), state.boost_factors.copy(), n),
+            state.overlap_duty_cycles.copy(), state.boost_factors.copy(), n,
+            config.sparsity, config.boost_strength, config.duty_cycle_period),
     }
     out = {}
     for name, part in parts.items():
@@ -295,15 +291,14 @@ def bench_compile():
 
 SCALE = """
 import json, resource, sys, time
-import numpy as np
-from bench_cpu import best_rate, pooler_parts, repeat_rows
-from bench_gpu import encoded, images
+from bench_cpu import best_rate, repeat_rows
+from bench_gpu import encoded, fresh_pooler, images
 from sklearn_htm.backends import get_backend
 args = json.loads(sys.argv[-1])
 train = images(type("A", (), {"mnist": args["mnist"]}))[0]
 rows = repeat_rows(encoded(train[0][:args["rows"]]), args["rows"])
 start = time.perf_counter()
-config, state = pooler_parts(n_columns=65536)
+config, state = fresh_pooler(n_columns=65536)
 initialised = time.perf_counter() - start
 backend = get_backend("numba")
 out = {"n_columns": config.n_columns, "winners": config.n_active_columns,

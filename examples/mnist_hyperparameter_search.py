@@ -125,14 +125,12 @@ def main():
                 "n_resources": int(results["n_resources"][i]),
                 "mean_test_score": float(results["mean_test_score"][i]),
                 "mean_fit_time": float(results["mean_fit_time"][i]),
-                "params": {k: list(v) if isinstance(v, tuple) else v
-                           for k, v in results["params"][i].items()},
+                "params": results["params"][i],  # json writes tuples as lists
             }
             for i in order
         ]
         Path(args.output).write_text(json.dumps(
-            {"best_params": {k: list(v) if isinstance(v, tuple) else v
-                             for k, v in search.best_params_.items()},
+            {"best_params": search.best_params_,
              "best_score": float(search.best_score_), "seconds": elapsed,
              "results": rows}, indent=2))
 

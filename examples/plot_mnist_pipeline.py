@@ -30,13 +30,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
-from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer, __version__
+from sklearn_htm import __version__
 from sklearn_htm import metrics
 from sklearn_htm.backends import resolve_backend_name
 from sklearn_htm.datasets import load_mnist
-from sklearn_htm.presets import get_preset
+from sklearn_htm.presets import get_preset, make_preset_pipeline
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
@@ -138,9 +137,9 @@ def main():
     raw_row = None
     for name in args.presets:
         preset = get_preset(name)
-        encoder = GreyscaleEncoder(**preset["encoder"])
-        pooler = SpatialPoolerTransformer(**preset["pooler"], random_state=args.random_state)
-        classifier = LogisticRegression(**preset["classifier"])
+        encoder, pooler, classifier = make_preset_pipeline(
+            name, random_state=args.random_state
+        ).named_steps.values()
         print(f"\n=== preset {name!r}: encoder {preset['encoder']}, pooler "
               f"{preset['pooler']}, LogisticRegression {preset['classifier']}")
         include = ["encoder", "untrained", "trained"] + (["raw"] if raw_row is None else [])

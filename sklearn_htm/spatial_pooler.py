@@ -428,7 +428,7 @@ class SpatialPoolerTransformer(
         with restore_on_failure(self):
             check_output_dtype(self.dtype)
             X = self._validate_input(X, reset=True)
-            rows = self._backend_rows(binary_rows(X, self.binarize))
+            rows = self._binary_rows(X)
             self._random_state = check_random_state(self.random_state)
             state = self._initialise(rows.shape[1], self._random_state)
             config = self._config()
@@ -473,7 +473,7 @@ class SpatialPoolerTransformer(
         with restore_on_failure(self):
             check_output_dtype(self.dtype)
             X = self._validate_input(X, reset=first_call)
-            rows = self._backend_rows(binary_rows(X, self.binarize))
+            rows = self._binary_rows(X)
             if first_call:
                 self._random_state = check_random_state(self.random_state)
                 state = self._initialise(rows.shape[1], self._random_state)
@@ -503,7 +503,7 @@ class SpatialPoolerTransformer(
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        rows = self._backend_rows(binary_rows(X, self.binarize))
+        rows = self._binary_rows(X)
         backend = get_backend(self.backend)
         indptr, indices = backend.transform(self._config(), self._state, rows)
         if is_device_array(X) and not is_device_array(indices):
@@ -593,12 +593,12 @@ class SpatialPoolerTransformer(
             ensure_all_finite=True,
         )
 
-    def _backend_rows(self, rows):
-        """Binary rows where the backend computes: the host, unless the rows
-        are on the device and the backend is cupy."""
-        if is_device_array(rows) and get_backend(self.backend).name != "cupy":
-            return binary_rows(to_host(rows), None)
-        return rows
+    def _binary_rows(self, X):
+        """X binarized where the backend computes: on the host, unless X is
+        on the device and the backend is cupy."""
+        if is_device_array(X) and get_backend(self.backend).name != "cupy":
+            X = to_host(X)
+        return binary_rows(X, self.binarize)
 
 
     def _resolve_shapes(self, n_features):

@@ -216,8 +216,8 @@ def check_invariants(estimator, X, Xf, params, cuts):
         assert duty.dtype == np.float64 and duty.shape == (n_columns,)
         assert np.all((duty >= 0) & (duty <= 1))
     boost = estimator.boost_factors_
-    # Finite (an infinite boost would make 0 * inf = NaN); from boost_strength
-    # of about 100 on, the factor of a busy column may underflow to 0.
+    # Finite (an infinite boost would make 0 * inf = NaN); the clipped
+    # exponent keeps even a busy column's factor at exp(-87) or more.
     assert boost.dtype == np.float32 and np.all(np.isfinite(boost)) and np.all(boost >= 0)
     if params["boost_strength"] == 0:
         np.testing.assert_array_equal(boost, 1)

@@ -16,7 +16,6 @@ when its module exists, cupy when a GPU is usable.
 """
 
 import hashlib
-import importlib.util
 import json
 import os
 import pickle

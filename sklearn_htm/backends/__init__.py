@@ -8,7 +8,6 @@ never imports Numba kernels' dependencies eagerly nor CuPy at all.
 
 import functools
 import importlib
-import importlib.util
 
 BACKENDS = ("auto", "numpy", "numba", "cupy")
 
@@ -35,35 +34,23 @@ def gpu_available():
         return False
 
 
-def _module_exists(name):
-    return importlib.util.find_spec(_MODULES[name]) is not None
-
-
 def available_backends():
     """The concrete backends that can run in this process.
 
     Returns
     -------
     names : list of str
-        "numpy" always, "numba" when its module is present, "cupy" when a GPU
-        is usable.
+        "numpy" and "numba" always (numba is a core dependency), "cupy" when
+        a GPU is usable.
     """
-    names = ["numpy"]
-    if _module_exists("numba"):
-        names.append("numba")
-    if _module_exists("cupy") and gpu_available():
-        names.append("cupy")
-    return names
+    return ["numpy", "numba"] + (["cupy"] if gpu_available() else [])
 
 
 def resolve_backend_name(backend):
-    """The concrete backend ``backend`` stands for ("auto" picks one)."""
+    """The concrete backend ``backend`` stands for ("auto" picks the fastest
+    available one)."""
     if backend == "auto":
-        if _module_exists("cupy") and gpu_available():
-            return "cupy"
-        if _module_exists("numba"):
-            return "numba"
-        return "numpy"
+        return available_backends()[-1]
     return backend
 
 

@@ -240,9 +240,9 @@ def concat_csr(xp, parts):
 def greyscale_buckets(xp, values, low, high, n_bits):
     """Bucket of each value of a float64 array: ``min(floor((clip(v) - low) /
     (high - low) * n_bits), n_bits - 1)`` (0 everywhere when ``high == low``)."""
-    values = xp.clip(values, low, high)
     if not high > low:
         return xp.zeros(values.shape, dtype=xp.int64)
+    values = xp.clip(values, low, high)
     width = high - low
     if math.isinf(width):
         # The width overflows float64; halving every term is exact and keeps

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _numba_kernels as kernels
+from ._array_ops import counts_to_indptr
 
 name = "numba"
 
@@ -153,10 +154,8 @@ def transform(config, state, X):
             for part in parts:
                 part.result()
             pieces.append(winners[np.arange(slots) < counts[start:start + m, None]])
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
     indices = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
-    return indptr, indices.astype(np.int32, copy=False)
+    return counts_to_indptr(np, counts), indices
 
 
 def _transposed_neighbourhoods(config):

@@ -50,7 +50,8 @@ LOCAL = 1  # each column against its neighbourhood
 # Local inhibition where every neighbourhood is the whole rest of the layer
 # and admits the same number of winners: a column then wins when it ranks
 # among the best of the layer, which global selection finds far faster.
-# Rows holding a NaN (possible only with infinite boost factors) keep the
+# Rows holding a NaN (possible only with boost_strength=inf, where a column
+# exactly on target gets a boost of exp(0 * inf)) keep the
 # local rule, under which a NaN beats no column.
 LOCAL_WHOLE_LAYER = 2
 
@@ -348,7 +349,7 @@ def _portable_exp(x):
 
     Same constants, same operations, same order. ``ldexp(result, n)`` is
     computed as ``result * 2.0**n`` with ``2.0**n`` built from its bits:
-    the clip keeps ``|n| <= 1010``, so ``2.0**n`` is a normal double and
+    the clip keeps ``n`` in [-125, 127], so ``2.0**n`` is a normal double and
     the product is ``ldexp``'s correctly rounded result (also when it
     overflows), without a call into the C library.
     """
