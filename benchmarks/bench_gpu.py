@@ -118,8 +118,7 @@ def fresh_pooler(**params):
     ``POOLER``)."""
     pooler = SpatialPoolerTransformer(backend="numpy", **{**POOLER, **params})
     pooler.n_features_in_ = N_INPUTS
-    state = pooler._initialise(N_INPUTS, np.random.RandomState(POOLER["random_state"]))
-    return pooler._config(), state
+    return pooler._initialise(N_INPUTS, np.random.RandomState(POOLER["random_state"]))
 
 
 def dense_formulation(xp, config, state, X_dense):

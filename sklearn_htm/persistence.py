@@ -7,10 +7,12 @@ types the caller trusts. scikit-learn's and numpy's types are trusted by
 skops by default; :data:`SKOPS_TRUSTED_TYPES` lists sklearn-htm's own.
 """
 
-from ._state import PoolerState
 from .encoders import GreyscaleEncoder
 from .pipeline import IncrementalPipeline
 from .spatial_pooler import SpatialPoolerTransformer
+from .spatial_pooler._estimator import _ConfigCache
+from .spatial_pooler._state import PoolerState
+from .spatial_pooler._structure import SpatialPoolerStructure
 
 
 def _type_name(cls):
@@ -19,14 +21,17 @@ def _type_name(cls):
 
 #: Names of the sklearn-htm types a skops file of a sklearn-htm model can
 #: hold, for ``skops.io.load(..., trusted=...)``: the estimators and the
-#: dataclass that keeps the Spatial Pooler's fitted state (numpy arrays only).
+#: dataclasses that keep the Spatial Pooler's fitted state and structure
+#: (numpy arrays, tuples and numbers only) and its empty configuration cache.
 SKOPS_TRUSTED_TYPES = tuple(
     _type_name(cls)
     for cls in (
         GreyscaleEncoder,
         IncrementalPipeline,
         PoolerState,
+        SpatialPoolerStructure,
         SpatialPoolerTransformer,
+        _ConfigCache,
     )
 )
 

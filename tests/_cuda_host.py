@@ -1,6 +1,6 @@
 """Run the CuPy backend's CUDA C kernels on the CPU, for tests without a GPU.
 
-The kernel source (:data:`sklearn_htm.backends._cupy_kernels.KERNEL_SOURCE`)
+The kernel source (:data:`sklearn_htm.spatial_pooler.backends._cupy._kernels.KERNEL_SOURCE`)
 is compiled as C++ with a small shim: every CUDA thread of a block is a
 cooperative fiber (``ucontext``) that runs until it waits on a barrier,
 ``__syncthreads`` and the warp primitives (``__ballot_sync``,

@@ -25,7 +25,9 @@ from sklearn_htm.dask import warm_up_workers, worker_env  # noqa: E402
 from sklearn_htm.pipeline import make_incremental_pipeline  # noqa: E402
 
 CLASSES = np.arange(10)
-HAS_NUMBA_BACKEND = importlib.util.find_spec("sklearn_htm.backends._numba") is not None
+HAS_NUMBA_BACKEND = (
+    importlib.util.find_spec("sklearn_htm.spatial_pooler.backends._numba") is not None
+)
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import sklearn_htm.backends
+import sklearn_htm.spatial_pooler.backends
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
-from sklearn_htm.backends import _cupy as cu
-from sklearn_htm.backends import _cupy_kernels as kernels
+from sklearn_htm.spatial_pooler.backends._cupy import _backend as cu
+from sklearn_htm.spatial_pooler.backends._cupy import _kernels as kernels
 
 from ._cuda_host import HostKernels, NumpyGemm, compiler
 
@@ -88,7 +88,7 @@ def device(monkeypatch, host_kernels):
     for name, module in (("cupy", cupy), ("cupyx", cupyx), ("cupyx.scipy", scipy_),
                          ("cupyx.scipy.sparse", sparse)):
         monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.setattr(sklearn_htm.backends, "gpu_available", lambda: True)
+    monkeypatch.setattr(sklearn_htm.spatial_pooler.backends, "gpu_available", lambda: True)
     ops = cu.KernelOps(cupy, host_kernels, NumpyGemm(), column_block=64, max_warps=2)
     monkeypatch.setattr(cu, "kernel_ops", lambda: ops)
     return cupy

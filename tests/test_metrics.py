@@ -7,8 +7,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.preprocessing import FunctionTransformer
 
-from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
-from sklearn_htm import metrics
+from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer, metrics
 from sklearn_htm._demo import run_digits_demo
 
 SDR = np.array(

@@ -82,9 +82,14 @@ def assert_same_pooler(a, b):
     state_a, state_b = a._random_state.get_state(), b._random_state.get_state()
     assert state_a[0] == state_b[0] and np.array_equal(state_a[1], state_b[1])
     assert state_a[2:] == state_b[2:]
-    assert (a._neighbourhoods is None) == (b._neighbourhoods is None)
-    for left, right in zip(a._neighbourhoods or (), b._neighbourhoods or ()):
-        assert left.dtype == right.dtype and np.array_equal(left, right)
+    assert a._structure.key == b._structure.key
+    hoods_a, hoods_b = a._structure.neighbourhoods, b._structure.neighbourhoods
+    assert (hoods_a is None) == (hoods_b is None)
+    for name in ("indptr", "indices", "n_winners", "table", "reverse_indptr",
+                 "reverse_indices"):
+        left, right = getattr(hoods_a, name, None), getattr(hoods_b, name, None)
+        assert getattr(left, "dtype", None) == getattr(right, "dtype", None)
+        assert np.array_equal(left, right) if left is not None else right is None
 
 
 def assert_same_pipeline(a, b, X):

@@ -5,8 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from sklearn_htm import SpatialPoolerTransformer
-from sklearn_htm import plotting
+from sklearn_htm import SpatialPoolerTransformer, plotting
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")

@@ -31,13 +31,13 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-import sklearn_htm.spatial_pooler as spatial_pooler_module
+import sklearn_htm.spatial_pooler._memory as memory_module
+import sklearn_htm.spatial_pooler._structure as structure_module
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
-from sklearn_htm.backends import available_backends, get_backend, gpu_available
+from sklearn_htm.spatial_pooler.backends import available_backends, get_backend, gpu_available
 
 from .conftest import random_binary
-from .test_spatial_pooler import assert_same_state
-
+from .spatial_pooler.test_estimator import assert_same_state
 
 BACKENDS = available_backends()
 
@@ -367,12 +367,12 @@ def test_memory_guard_counts_local_inhibition_neighbourhoods(monkeypatch):
     # With 1 GiB available, 20000 columns whose neighbourhood is the rest of
     # the layer need 20000 * 19999 int32 indices (1.5 GiB); their potential
     # synapses (one per column) need almost nothing.
-    monkeypatch.setattr(spatial_pooler_module, "available_memory_bytes", lambda: 2**30)
+    monkeypatch.setattr(memory_module, "available_memory_bytes", lambda: 2**30)
 
     def must_not_build(*args, **kwargs):
         raise AssertionError("neighbourhoods built before the memory check")
 
-    monkeypatch.setattr(spatial_pooler_module, "inhibition_neighbourhoods", must_not_build)
+    monkeypatch.setattr(structure_module, "inhibition_neighbourhoods", must_not_build)
     estimator = pooler(n_columns=20000, global_inhibition=False, potential_pct=0.01)
     with pytest.raises(ValueError, match=r"\d+(\.\d+)? GiB"):
         estimator.fit(pooler_data())
@@ -465,7 +465,7 @@ def test_failure_inside_learning_changes_nothing(monkeypatch, backend, exception
     """The backend's learn modifies the state it was given and then raises,
     on its first call or after two chunks have been learned."""
     # Chunks of 4 rows (2 batches of 2): 20 rows take 5 calls per pass.
-    monkeypatch.setattr(spatial_pooler_module, "_LEARN_CHUNK", 4)
+    monkeypatch.setattr(get_backend(backend), "learn_chunk_rows", 4)
     X = pooler_data()
     params = dict(backend=backend, batch_size=2, max_iter=2)
     estimator = prepared("pooler", call, X)

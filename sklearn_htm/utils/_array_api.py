@@ -144,6 +144,10 @@ def csr_output(indptr, indices, n_columns, dtype, sparse_output):
         return dense
     ones = xp.ones(indices.shape[0], dtype=dtype)
     if xp is np:
+        # int32 index arrays where they fit: scipy then checks them quickly.
+        if indices.shape[0] < 2**31 and n_columns < 2**31:
+            indptr = indptr.astype(np.int32, copy=False)
+            indices = indices.astype(np.int32, copy=False)
         return sp.csr_matrix((ones, indices, indptr), shape=(n_rows, n_columns))
     import cupyx.scipy.sparse
 
@@ -151,3 +155,10 @@ def csr_output(indptr, indices, n_columns, dtype, sparse_output):
         (ones, indices.astype(xp.int32), indptr.astype(xp.int32)),
         shape=(n_rows, n_columns),
     )
+
+
+def counts_to_indptr(xp, counts):
+    """CSR row pointers (int64) from per-row counts, in the namespace ``xp``."""
+    indptr = xp.zeros(counts.shape[0] + 1, dtype=xp.int64)
+    indptr[1:] = xp.cumsum(counts)
+    return indptr

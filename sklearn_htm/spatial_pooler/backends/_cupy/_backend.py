@@ -39,12 +39,19 @@ imported on the first call only.
 
 import numpy as np
 
-from .._state import BOOST_DTYPE, DUTY_DTYPE, PERMANENCE_DTYPE, boost_factors
-from ..exceptions import MemoryBudgetError
-from ..utils._array_api import is_device_array, is_sparse, to_host
+from ....exceptions import MemoryBudgetError
+from ....utils._array_api import is_device_array, is_sparse, to_host
+from ..._input import BinaryRows
+from ..._state import (
+    BOOST_DTYPE,
+    DUTY_DTYPE,
+    PERMANENCE_DTYPE,
+    boost_factors,
+    crosses_update_round,
+)
+from .._base import SpatialPoolerBackend
 from . import _array_ops as ao
-from . import _cupy_kernels as kernels
-from ._numpy import crosses_update_round
+from . import _kernels as kernels
 
 name = "cupy"
 
@@ -447,7 +454,7 @@ def learn_with(ops, config, state, X, batch_size):
             ops.learn_step(config, dev, overlap, W, X_batch, decays[b0:b1], increments[b0:b1])
             n_before = dev.n_samples_seen
             dev.n_samples_seen += b1 - b0
-            if crosses_update_round(config, n_before, dev.n_samples_seen):
+            if crosses_update_round(n_before, dev.n_samples_seen, config.update_period):
                 ops.update_min_duty(config, dev)
     dev.write_back(state)
 
@@ -548,9 +555,28 @@ def kernel_ops():
     return _kernel_ops
 
 
+def _host_csr(X):
+    """Host rows as the canonical CSR matrix the ops read; device input as is."""
+    return X.to_csr() if isinstance(X, BinaryRows) else X
+
+
 def transform(config, state, X):
-    return transform_with(kernel_ops(), config, state, X)
+    return transform_with(kernel_ops(), config, state, _host_csr(X))
 
 
 def learn(config, state, X, batch_size):
-    learn_with(kernel_ops(), config, state, X, batch_size)
+    learn_with(kernel_ops(), config, state, _host_csr(X), batch_size)
+
+
+class CupyBackend(SpatialPoolerBackend):
+    """The CuPy GPU backend (see the module docstring)."""
+
+    name = "cupy"
+    learn_chunk_rows = learn_chunk_rows
+    accepts_device_input = True
+
+    def transform(self, config, state, rows):
+        return transform(config, state, rows)
+
+    def learn(self, config, state, rows, batch_size):
+        learn(config, state, rows, batch_size)

@@ -21,7 +21,7 @@ specification, :mod:`sklearn_htm.backends._numpy`):
   header is needed.
 """
 
-from .._portable_math import (
+from ....utils._portable_math import (
     EXP_ARG_MAX,
     EXP_ARG_MIN,
     EXP_COEFFICIENTS,

@@ -4,15 +4,9 @@ Readable and slow on purpose. Every other backend must reproduce what these
 functions compute, bit for bit; where a result depends on the order of
 floating-point operations, the order written here is the specification.
 
-Backends share one interface:
-
-``transform(config, state, X)``
-    ``X`` is a canonical binary CSR matrix (sorted indices, no duplicates);
-    returns the SDR as CSR parts ``(indptr, indices)`` of the winning columns,
-    sorted per row. Never modifies ``state``.
-``learn(config, state, X, batch_size)``
-    Runs the learning steps over the rows of ``X`` in order, ``batch_size``
-    rows per step (the last step may be smaller), modifying ``state`` in place.
+The functions below take the rows as a canonical binary scipy CSR matrix
+(sorted indices, no duplicates); :class:`NumpyBackend` is the
+:class:`~._base.SpatialPoolerBackend` over them.
 """
 
 import numpy as np
@@ -23,9 +17,9 @@ from .._state import (
     OVERLAP_DTYPE,
     PERMANENCE_DTYPE,
     boost_factors,
+    crosses_update_round,
 )
-
-name = "numpy"
+from ._base import SpatialPoolerBackend
 
 # Rows per block when transforming, to bound the dense intermediates.
 _TRANSFORM_BLOCK = 256
@@ -194,11 +188,6 @@ def update_min_duty_cycles(config, state):
     state.min_overlap_duty_cycles[:] = config.min_pct_overlap_duty_cycle * largest
 
 
-def crosses_update_round(config, n_before, n_after):
-    """Whether a multiple of ``update_period`` lies in (n_before, n_after]."""
-    return n_after // config.update_period > n_before // config.update_period
-
-
 def update_homeostasis(config, state, overlap, winners):
     """Duty cycles, weak-column bumps, boost factors and (on update rounds)
     minimum duty cycles, in htm.core's order."""
@@ -206,7 +195,7 @@ def update_homeostasis(config, state, overlap, winners):
     update_duty_cycles(config, state, overlap, winners)
     bump_weak_columns(config, state)
     state.boost_factors[:] = boost_factors(config, state.active_duty_cycles)
-    if crosses_update_round(config, n_before, state.n_samples_seen):
+    if crosses_update_round(n_before, state.n_samples_seen, config.update_period):
         update_min_duty_cycles(config, state)
 
 
@@ -216,3 +205,15 @@ def learn(config, state, X, batch_size):
         overlap, winners = active_columns(config, state, X_batch)
         adapt_permanences(config, state, X_batch.toarray().astype(bool), winners)
         update_homeostasis(config, state, overlap, winners)
+
+
+class NumpyBackend(SpatialPoolerBackend):
+    """The reference: the functions of this module, on scipy CSR rows."""
+
+    name = "numpy"
+
+    def transform(self, config, state, rows):
+        return transform(config, state, rows.to_csr())
+
+    def learn(self, config, state, rows, batch_size):
+        learn(config, state, rows.to_csr(), batch_size)

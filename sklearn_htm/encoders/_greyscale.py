@@ -1,5 +1,6 @@
 """Encoders that turn numbers into the binary input a Spatial Pooler needs."""
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,15 +12,52 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .backends._array_ops import greyscale_buckets, greyscale_indices
-from .utils._array_api import (
+from ..utils._array_api import (
     array_namespace,
+    counts_to_indptr,
     csr_output,
     is_device_array,
     validate_device_data,
 )
-from .utils._atomic import restore_on_failure
-from .utils._validation import check_output_dtype, preserved_dtypes
+from ..utils._atomic import restore_on_failure
+from ..utils._validation import check_output_dtype, preserved_dtypes
+
+
+def greyscale_buckets(xp, values, low, high, n_bits):
+    """Bucket of each value of a float64 array: ``min(floor((clip(v) - low) /
+    (high - low) * n_bits), n_bits - 1)`` (0 everywhere when ``high == low``)."""
+    if not high > low:
+        return xp.zeros(values.shape, dtype=xp.int64)
+    values = xp.clip(values, low, high)
+    width = high - low
+    if math.isinf(width):
+        # The width overflows float64; halving every term is exact and keeps
+        # the fraction the same.
+        values, low, width = values * 0.5, low * 0.5, high * 0.5 - low * 0.5
+    fraction = (values - low) / width
+    return xp.minimum(xp.floor(fraction * n_bits), n_bits - 1).astype(xp.int64)
+
+
+def greyscale_indices(xp, bucket, n_bits, encoding):
+    """CSR parts ``(indptr, indices)`` of the encoded bits, sorted per row.
+
+    Bit ``f * n_bits + j`` stands for bucket ``j`` of feature ``f``;
+    "onehot" sets the value's bucket, "thermometer" that bucket and every
+    one below it.
+    """
+    n_samples, n_features = bucket.shape
+    first_bit = xp.arange(n_features, dtype=xp.int64) * n_bits
+    if encoding == "onehot":
+        indptr = xp.arange(n_samples + 1, dtype=xp.int64) * n_features
+        return indptr, (first_bit + bucket).ravel()
+    n_set = (bucket + 1).ravel()
+    ends = xp.cumsum(n_set)
+    position = xp.arange(int(ends[-1]) if ends.size else 0, dtype=xp.int64)
+    feature = xp.searchsorted(ends, position, side="right")
+    offset = position - (ends[feature] - n_set[feature])
+    indices = first_bit[feature % n_features] + offset
+    row_counts = n_set.reshape(n_samples, n_features).sum(axis=1)
+    return counts_to_indptr(xp, row_counts), indices
 
 
 class GreyscaleEncoder(TransformerMixin, BaseEstimator):

@@ -20,13 +20,16 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sklearn_htm import SpatialPoolerTransformer
-from sklearn_htm._portable_math import EXP_ARG_MAX, EXP_ARG_MIN, portable_exp
-from sklearn_htm.backends import get_backend, gpu_available, resolve_backend_name
+from sklearn_htm.spatial_pooler.backends import get_backend, gpu_available, resolve_backend_name
+from sklearn_htm.utils._portable_math import EXP_ARG_MAX, EXP_ARG_MIN, portable_exp
 
-from .test_spatial_pooler import assert_same_state
+from .test_estimator import assert_same_state
 
 numba = pytest.importorskip("numba")
-kernels = pytest.importorskip("sklearn_htm.backends._numba_kernels")
+pytest.importorskip("sklearn_htm.spatial_pooler.backends._numba")
+from sklearn_htm.spatial_pooler._input import binary_rows  # noqa: E402
+from sklearn_htm.spatial_pooler.backends._numba import _homeostasis, _intrinsics  # noqa: E402
+
 numba_backend = get_backend("numba")
 
 
@@ -155,7 +158,7 @@ def test_local_inhibition_over_the_whole_layer():
     params = dict(n_columns=40, sparsity=0.1, global_inhibition=False,
                   inhibition_radius=40, random_state=8)
     _, numba_pooler = fit_both(params, X)
-    assert numba_pooler._neighbourhoods[1].size == 40 * 39
+    assert numba_pooler._structure.neighbourhoods.indices.size == 40 * 39
 
 
 # --------------------------------------------------------------------------
@@ -186,7 +189,7 @@ def exp_arguments():
 def test_portable_exp_matches_the_reference_bit_for_bit():
     x = exp_arguments()
     found = np.empty_like(x)
-    kernels.portable_exp(x, found)
+    _homeostasis.portable_exp(x, found)
     with np.errstate(invalid="ignore"):  # NaN cast to int inside the reference
         expected = portable_exp(x)
     np.testing.assert_array_equal(found.view(np.int64)[~np.isnan(expected)],
@@ -200,11 +203,11 @@ def _pext_pdep(x, masks, bmi2):
     out = np.empty((2, x.size), dtype=np.uint64)
     for j in range(x.size):
         if bmi2:
-            out[0, j] = kernels._pext(x[j], masks[j])
-            out[1, j] = kernels._pdep(x[j], masks[j])
+            out[0, j] = _intrinsics.pext(x[j], masks[j])
+            out[1, j] = _intrinsics.pdep(x[j], masks[j])
         else:
-            out[0, j] = kernels._pext_portable(x[j], masks[j])
-            out[1, j] = kernels._pdep_portable(x[j], masks[j])
+            out[0, j] = _intrinsics._pext_portable(x[j], masks[j])
+            out[1, j] = _intrinsics._pdep_portable(x[j], masks[j])
     return out
 
 
@@ -223,7 +226,7 @@ def test_portable_pext_and_pdep():
         pext = sum((int(x[j]) >> p & 1) << i for i, p in enumerate(positions))
         pdep = sum((int(x[j]) >> i & 1) << p for i, p in enumerate(positions))
         assert (int(found[0, j]), int(found[1, j])) == (pext, pdep)
-    if kernels._target_has_bmi2():
+    if _intrinsics._target_has_bmi2():
         np.testing.assert_array_equal(_pext_pdep(x, masks, True), found)
 
 
@@ -285,13 +288,13 @@ def test_backend_accepts_read_only_arrays():
     X_frozen = sp.csr_matrix(
         (read_only(X.data), read_only(X.indices), read_only(X.indptr)), shape=X.shape
     )
-    expected = get_backend("numpy").transform(config, state, X)
-    found = numba_backend.transform(config, frozen, X_frozen)
+    expected = get_backend("numpy").transform(config, state, binary_rows(X, 0.0))
+    found = numba_backend.transform(config, frozen, binary_rows(X_frozen, 0.0))
     for a, b in zip(expected, found):
         np.testing.assert_array_equal(a, b)
     learned = state.copy()
-    get_backend("numpy").learn(config, learned, X, 3)
-    numba_backend.learn(config, frozen, X_frozen, 3)
+    get_backend("numpy").learn(config, learned, binary_rows(X, 0.0), 3)
+    numba_backend.learn(config, frozen, binary_rows(X_frozen, 0.0), 3)
     for name in ("permanences", "active_duty_cycles", "overlap_duty_cycles",
                  "min_overlap_duty_cycles", "boost_factors"):
         np.testing.assert_array_equal(getattr(frozen, name), getattr(learned, name))
@@ -303,7 +306,7 @@ def test_transform_of_no_rows():
         np.eye(20)
     )
     indptr, indices = numba_backend.transform(
-        pooler._config(), pooler._state, sp.csr_matrix((0, 20), dtype=bool)
+        pooler._config(), pooler._state, binary_rows(sp.csr_matrix((0, 20)), 0.0)
     )
     np.testing.assert_array_equal(indptr, [0])
     assert indices.size == 0 and indices.dtype == np.int32
@@ -317,7 +320,7 @@ def test_importing_the_backend_compiles_nothing():
         "from numba.core.event import install_recorder\n"
         "before = (numba.get_num_threads(), numba.config.THREADING_LAYER)\n"
         "with install_recorder('numba:compile') as recorder:\n"
-        "    import sklearn_htm.backends._numba\n"
+        "    import sklearn_htm.spatial_pooler.backends._numba\n"
         "after = (numba.get_num_threads(), numba.config.THREADING_LAYER)\n"
         "print(len(recorder.buffer), before == after)\n"
     )

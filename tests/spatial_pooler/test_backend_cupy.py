@@ -28,16 +28,16 @@ from hypothesis import strategies as st
 from sklearn.utils import check_random_state
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
-from sklearn_htm._portable_math import EXP_COEFFICIENTS
-from sklearn_htm.backends import _array_ops as ao
-from sklearn_htm.backends import _cupy as cu
-from sklearn_htm.backends import _cupy_kernels as kernels
-from sklearn_htm.backends import _numpy as reference
-from sklearn_htm.backends import gpu_available
 from sklearn_htm.exceptions import MemoryBudgetError
+from sklearn_htm.spatial_pooler.backends import _numpy as reference
+from sklearn_htm.spatial_pooler.backends import gpu_available
+from sklearn_htm.spatial_pooler.backends._cupy import _array_ops as ao
+from sklearn_htm.spatial_pooler.backends._cupy import _backend as cu
+from sklearn_htm.spatial_pooler.backends._cupy import _kernels as kernels
 from sklearn_htm.utils._array_api import csr_output, is_device_array, to_host
+from sklearn_htm.utils._portable_math import EXP_COEFFICIENTS
 
-from ._cuda_host import HostKernels, NumpyGemm, compiler
+from .._cuda_host import HostKernels, NumpyGemm, compiler
 
 STATE_FIELDS = (
     "permanences",
@@ -62,8 +62,10 @@ def make_case(params, n_features):
     """Config and fresh state of a pooler with these parameters."""
     pooler = SpatialPoolerTransformer(backend="numpy", **params)
     pooler.n_features_in_ = n_features
-    state = pooler._initialise(n_features, check_random_state(params["random_state"]))
-    return pooler._config(), state
+    config, state = pooler._initialise(
+        n_features, check_random_state(params["random_state"])
+    )
+    return config, state
 
 
 def bits(array):
@@ -213,30 +215,6 @@ def test_duty_schedule_is_the_reference_step():
     np.testing.assert_array_equal(increments, 1 / periods)
 
 
-@given(
-    st.integers(1, 5), st.integers(1, 6), st.integers(1, 5),
-    st.sampled_from(["onehot", "thermometer"]), st.integers(0, 2**31 - 1),
-)
-def test_greyscale_indices_set_the_value_bucket_bits(n_samples, n_features, n_bits,
-                                                    encoding, seed):
-    rng = np.random.RandomState(seed)
-    values = rng.uniform(-2.0, 12.0, size=(n_samples, n_features))
-    bucket = ao.greyscale_buckets(np, values, 0.0, 10.0, n_bits)
-    indptr, indices = ao.greyscale_indices(np, bucket, n_bits, encoding)
-    expected = np.zeros((n_samples, n_features * n_bits), dtype=bool)
-    for i in range(n_samples):
-        for f in range(n_features):
-            b = min(int(np.floor(min(max(values[i, f], 0.0), 10.0) / 10.0 * n_bits)),
-                    n_bits - 1)
-            lowest = b if encoding == "onehot" else 0
-            expected[i, f * n_bits + lowest:f * n_bits + b + 1] = True
-    got = sp.csr_matrix(
-        (np.ones(indices.size, dtype=bool), indices, indptr), shape=expected.shape
-    )
-    assert got.has_sorted_indices
-    np.testing.assert_array_equal(got.toarray(), expected)
-
-
 @pytest.mark.parametrize("sparse_output", [True, False])
 def test_csr_output_on_the_host(sparse_output):
     indptr, indices = np.array([0, 2, 2, 3]), np.array([1, 3, 0], dtype=np.int32)
@@ -298,7 +276,8 @@ def test_kernel_ops_refuse_a_pooler_too_large_for_the_gpu():
 
 def test_importing_the_backend_neither_imports_cupy_nor_compiles():
     code = (
-        "import sys; import sklearn_htm.backends._cupy as c, sklearn_htm.backends._cupy_kernels as k; "
+        "import sys; from sklearn_htm.spatial_pooler.backends._cupy "
+        "import _backend as c, _kernels as k; "
         "assert 'cupy' not in sys.modules; assert k._module is None and c._kernel_ops is None"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -13,6 +13,20 @@ import math
 
 import numpy as np
 
+# A pool smaller than 1/SPARSE_DRAW of its candidates is drawn by rejection
+# (cost follows the pool) rather than from a permutation of every candidate.
+SPARSE_DRAW = 16
+
+
+def round_half_up(x):
+    """``floor(x + 0.5)`` as an int: the pooler's one rounding rule.
+
+    Used for the number of winners (global and per neighbourhood), the size
+    of a potential pool and the default inhibition radius. Halves round up,
+    as htm.core's ``round`` does for the positive numbers it meets here.
+    """
+    return int(math.floor(x + 0.5))
+
 
 def hypercube(center, radius, shape, wrap_around):
     """Flat indices of the grid points within ``radius`` of ``center``.
@@ -68,7 +82,29 @@ def pool_size(n_candidates, potential_pct):
     ``round(potential_pct * n_candidates)`` with halves rounded up, and at
     least one synapse so that no column is blind.
     """
-    return max(1, int(np.floor(potential_pct * n_candidates + 0.5)))
+    return max(1, round_half_up(potential_pct * n_candidates))
+
+
+def draw_pool(rng, n_candidates, size):
+    """``size`` distinct positions among ``n_candidates``, uniformly, sorted.
+
+    A pool of at least ``n_candidates / SPARSE_DRAW`` takes the first
+    ``size`` entries of ``rng.permutation(n_candidates)``. A smaller one is
+    drawn by rejection: uniform draws with replacement, in batches, keeping
+    the first ``size`` distinct values in draw order (a uniform subset, as
+    one draw at a time would give), so its cost follows the pool, not the
+    input width.
+    """
+    if size * SPARSE_DRAW >= n_candidates:
+        return np.sort(rng.permutation(n_candidates)[:size])
+    chosen = np.zeros(0, dtype=np.int64)
+    while chosen.size < size:
+        draws = rng.randint(0, n_candidates, size - chosen.size)
+        values, first = np.unique(draws, return_index=True)
+        fresh = ~np.isin(values, chosen)
+        new = values[fresh][np.argsort(first[fresh], kind="stable")]
+        chosen = np.concatenate([chosen, new])
+    return np.sort(chosen[:size])
 
 
 def potential_pools(
@@ -105,9 +141,7 @@ def potential_pools(
         size = pool_size(n_inputs, potential_pct)
         indices = np.empty(n_columns * size, dtype=np.int32)
         for column in range(n_columns):
-            pool = indices[column * size:(column + 1) * size]
-            pool[:] = rng.permutation(n_inputs)[:size]
-            pool.sort()
+            indices[column * size:(column + 1) * size] = draw_pool(rng, n_inputs, size)
         indptr = np.arange(n_columns + 1, dtype=np.int64) * size
         return indptr, indices
     pools = []
@@ -115,8 +149,8 @@ def potential_pools(
     for center in centers:
         candidates = hypercube(center, potential_radius, input_shape, wrap_around)
         size = pool_size(candidates.size, potential_pct)
-        chosen = candidates[rng.permutation(candidates.size)[:size]]
-        pools.append(np.sort(chosen).astype(np.int32))
+        chosen = candidates[draw_pool(rng, candidates.size, size)]
+        pools.append(chosen.astype(np.int32))
     lengths = np.fromiter((p.size for p in pools), dtype=np.int64, count=n_columns)
     indptr = np.zeros(n_columns + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
@@ -160,7 +194,7 @@ def default_inhibition_radius(column_shape, input_shape, potential_radius):
         / np.asarray(input_shape, dtype=np.float64)
     )
     diameter = np.mean(spans) * columns_per_input
-    return max(1, int(np.floor((diameter - 1.0) / 2.0 + 0.5)))
+    return max(1, round_half_up((diameter - 1.0) / 2.0))
 
 
 def inhibition_neighbourhoods(column_shape, radius, wrap_around):

@@ -1,7 +1,27 @@
-"""The Spatial Pooler as a scikit-learn transformer."""
+"""The Spatial Pooler as a scikit-learn transformer.
 
-import math
-import os
+How data flows (each step one function, in this order):
+
+``fit(X)``
+    :func:`~._input.validate_rows` -> :func:`~._input.binary_rows` ->
+    :func:`~._structure.resolve_structure` -> :func:`~._memory.check_memory`
+    -> :meth:`~._state.PoolerConfig.from_params` ->
+    :func:`~._state.initial_state` -> per pass (shuffled) and per chunk of
+    rows, ``backend.learn`` -> the fitted state.
+``partial_fit(X)``
+    the same, initialising only on the first call; later calls learn in
+    place (a compiled backend, one chunk) or on a copy kept on success.
+``transform(X)``
+    :func:`~._input.validate_rows` -> :func:`~._input.binary_rows` ->
+    ``backend.transform`` -> :func:`~sklearn_htm.utils._array_api.csr_output`.
+
+The configuration handed to the backends is rebuilt only when a parameter
+changes, so a stream of one-row calls pays for none of these decisions
+again; the backends keep what they derive from the state (the numba
+backend's connected-synapse words) with the state.
+"""
+
+import operator
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,138 +34,31 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._state import (
-    BOOST_DTYPE,
-    PERMANENCE_DTYPE,
-    PoolerConfig,
-    initial_state,
-)
-from ._topology import (
-    default_inhibition_radius,
-    expected_synapse_count,
-    inhibition_neighbourhoods,
-)
+from ..utils._array_api import csr_output, is_device_array, to_device, to_host
+from ..utils._atomic import restore_on_failure
+from ..utils._progress import ProgressReporter
+from ..utils._validation import check_output_dtype, preserved_dtypes
+from ._input import binary_rows, take_rows, validate_rows
+from ._memory import check_memory
+from ._state import PERMANENCE_DTYPE, PoolerConfig, initial_state
+from ._structure import STRUCTURAL_PARAMS, resolve_structure
 from .backends import BACKENDS, get_backend
-from .exceptions import MemoryBudgetError
-from .utils._array_api import (
-    array_namespace,
-    csr_output,
-    is_device_array,
-    is_sparse,
-    take_rows,
-    to_device,
-    to_host,
-    validate_device_data,
-)
-from .utils._atomic import restore_on_failure
-from .utils._validation import check_output_dtype, preserved_dtypes
-from .utils._progress import ProgressReporter
-
-# Rows handed to a backend per call while learning (rounded to a multiple of
-# batch_size): small enough for timely progress reports and interrupts,
-# large enough that the call overhead does not matter. A backend whose calls
-# cost more (cupy moves the state to the GPU and back) sets learn_chunk_rows.
-_LEARN_CHUNK = 2048
-# Parameters that shape the pooler when it is initialised (fit or the first
-# partial_fit). Learning parameters (increments, boosting, duty cycles,
-# batch_size, ...) may change between partial_fit calls; these may not.
-_STRUCTURAL_PARAMS = (
-    "n_columns",
-    "sparsity",
-    "potential_pct",
-    "potential_radius",
-    "input_shape",
-    "wrap_around",
-    "global_inhibition",
-    "inhibition_radius",
-)
-# Memory per element of the state and of the backends' work structures
-# (measured on the numba backend, see benchmarks/README.md): a potential
-# synapse (float32 permanence and int32 index, the permanences held twice
-# while a call works on a copy, plus the learning kernel's work arrays), a
-# 64-bit word of connected-synapse bits, a local inhibition neighbour
-# (forward and reverse neighbour lists).
-_BYTES_PER_SYNAPSE = 16
-_BYTES_PER_CONNECTED_WORD = 20
-_BYTES_PER_NEIGHBOUR = 16
 
 
-def available_memory_bytes():
-    """Memory this process can still allocate (Linux MemAvailable, else total RAM)."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover
-        return None
+class _ConfigCache:
+    """The configuration of the parameters last seen (not fitted state: it
+    is rebuilt from the parameters and the structure, and never pickled)."""
 
+    def __init__(self):
+        self.snapshot = self.config = None
 
-def _as_shape(value, name):
-    """A tuple of positive ints from an int or a sequence of ints."""
-    if isinstance(value, Integral):
-        value = (value,)
-    shape = tuple(value)
-    if not shape or not all(isinstance(v, Integral) and v >= 1 for v in shape):
-        raise ValueError(
-            f"{name} must be a positive integer or a non-empty tuple of positive "
-            f"integers, got {value!r}."
-        )
-    return tuple(int(v) for v in shape)
+    def __getstate__(self):
+        return {}
 
-
-def _active(values, binarize):
-    """Which values are active inputs: ``> binarize``, or non-zero when
-    ``binarize=None`` (which refuses anything but 0 and 1)."""
-    if binarize is None:
-        if not bool(array_namespace(values).all((values == 0) | (values == 1))):
-            raise ValueError(
-                "X must be binary (only 0 and 1) when binarize=None; set binarize "
-                "to a threshold (values above it become 1), or encode the input "
-                "first, for example with GreyscaleEncoder."
-            )
-        return values != 0
-    return values > binarize
-
-
-def binary_rows(X, binarize):
-    """Convert validated input to binary rows.
-
-    Host input becomes a canonical binary CSR matrix (bool data). CuPy input
-    stays on the device: dense input becomes a bool array, cupyx sparse input
-    a CSR matrix whose stored values are 1. ``binarize=None`` requires X to
-    hold only 0 and 1; a number ``t`` maps values ``> t`` to 1 and the rest
-    to 0 (BernoulliNB's rule).
-    """
-    if binarize is not None and binarize < 0 and is_sparse(X):
-        raise ValueError(
-            f"binarize={binarize} < 0 would turn every implicit zero of the sparse "
-            "input into a 1; use a threshold >= 0 or pass dense input."
-        )
-    if is_device_array(X):
-        if not is_sparse(X):
-            return _active(X, binarize)
-        X = X.tocsr(copy=True)
-        X.sum_duplicates()
-        X.data = _active(X.data, binarize).astype(X.dtype)
-        X.eliminate_zeros()
-        return X
-    if sp.issparse(X):
-        X = sp.csr_matrix(X, copy=True)
-        X.sum_duplicates()
-        active = _active(X.data, binarize)
-        rows = sp.csr_matrix((active, X.indices, X.indptr), shape=X.shape)
-        rows.eliminate_zeros()
-    else:
-        rows = sp.csr_matrix(_active(X, binarize))
-    rows.sort_indices()
-    return rows
+    def __setstate__(self, state):
+        self.snapshot = self.config = None
 
 
 class SpatialPoolerTransformer(
@@ -424,14 +337,23 @@ class SpatialPoolerTransformer(
         -------
         self : object
             Fitted transformer.
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinite input, non-binary input with
+            ``binarize=None``, or parameters that disagree with X's width
+            (``input_shape``, ``potential_radius``).
+        MemoryBudgetError
+            If the pooler would not fit in memory.
         """
         with restore_on_failure(self):
             check_output_dtype(self.dtype)
-            X = self._validate_input(X, reset=True)
-            rows = self._binary_rows(X)
+            X = validate_rows(self, X, reset=True)
+            backend = get_backend(self.backend)
+            rows = self._binary_rows(X, backend)
             self._random_state = check_random_state(self.random_state)
-            state = self._initialise(rows.shape[1], self._random_state)
-            config = self._config()
+            config, state = self._initialise(rows.shape[1], self._random_state)
             n_samples = rows.shape[0]
             reporter = ProgressReporter(
                 self.verbose, n_samples * self.max_iter, "SpatialPooler.fit"
@@ -440,7 +362,7 @@ class SpatialPoolerTransformer(
                 epoch = rows
                 if self.shuffle:
                     epoch = take_rows(rows, self._random_state.permutation(n_samples))
-                self._learn(config, state, epoch, reporter)
+                self._learn(backend, config, state, epoch, reporter)
             self._state = state
             self.n_iter_ = self.max_iter
         return self
@@ -451,7 +373,7 @@ class SpatialPoolerTransformer(
 
         The first call initialises the pooler (as ``fit`` does, without
         learning passes of its own); later calls require the same number of
-        features.
+        features. A failed call leaves the pooler as it was.
 
         Parameters
         ----------
@@ -464,25 +386,32 @@ class SpatialPoolerTransformer(
         -------
         self : object
             The transformer, updated.
+
+        Raises
+        ------
+        ValueError
+            As ``fit``; also when a structural parameter was changed since
+            the pooler was initialised.
         """
         first_call = not hasattr(self, "_state")
-        if not first_call:
-            # _fit_context validates parameters only while unfitted; set_params
-            # between two partial_fit calls must not slip through.
-            self._validate_params()
+        config = None if first_call else self._config()
         with restore_on_failure(self):
             check_output_dtype(self.dtype)
-            X = self._validate_input(X, reset=first_call)
-            rows = self._binary_rows(X)
+            X = validate_rows(self, X, reset=first_call)
+            backend = get_backend(self.backend)
+            rows = self._binary_rows(X, backend)
             if first_call:
                 self._random_state = check_random_state(self.random_state)
-                state = self._initialise(rows.shape[1], self._random_state)
+                config, state = self._initialise(rows.shape[1], self._random_state)
+            elif backend.atomic_learn and rows.shape[0] <= self._chunk_rows(backend):
+                # One kernel call that completes or changes nothing: in place.
+                state = self._state
             else:
                 state = self._state.copy()
             reporter = ProgressReporter(
                 self.verbose, rows.shape[0], "SpatialPooler.partial_fit"
             )
-            self._learn(self._config(), state, rows, reporter)
+            self._learn(backend, config, state, rows, reporter)
             self._state = state
         return self
 
@@ -499,18 +428,27 @@ class SpatialPoolerTransformer(
         Returns
         -------
         sdr : {ndarray, sparse matrix} of shape (n_samples, n_columns)
-            CSR when ``sparse_output=True``.
+            CSR when ``sparse_output=True``; dtype ``dtype``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit`` or ``partial_fit``.
+        ValueError
+            For NaN or infinite input, a wrong number of features, or
+            non-binary input with ``binarize=None``.
         """
-        check_is_fitted(self)
-        X = self._validate_input(X, reset=False)
-        rows = self._binary_rows(X)
+        if not hasattr(self, "_state"):
+            check_is_fitted(self)  # raises NotFittedError
+        config = self._config()
+        dtype = check_output_dtype(self.dtype)
+        X = validate_rows(self, X, reset=False)
         backend = get_backend(self.backend)
-        indptr, indices = backend.transform(self._config(), self._state, rows)
+        rows = self._binary_rows(X, backend)
+        indptr, indices = backend.transform(config, self._state, rows)
         if is_device_array(X) and not is_device_array(indices):
             indptr, indices = to_device(indptr), to_device(indices)
-        return csr_output(
-            indptr, indices, self.n_columns_, check_output_dtype(self.dtype), self.sparse_output
-        )
+        return csr_output(indptr, indices, config.n_columns, dtype, self.sparse_output)
 
     # ------------------------------------------------------- fitted attributes
 
@@ -543,29 +481,46 @@ class SpatialPoolerTransformer(
         connected.eliminate_zeros()
         return connected
 
+    # Per-column arrays are copies: learning updates the state in place.
     @property
     def active_duty_cycles_(self):
-        return self._state.active_duty_cycles
+        return self._state.active_duty_cycles.copy()
 
     @property
     def overlap_duty_cycles_(self):
-        return self._state.overlap_duty_cycles
+        return self._state.overlap_duty_cycles.copy()
 
     @property
     def min_overlap_duty_cycles_(self):
-        return self._state.min_overlap_duty_cycles
+        return self._state.min_overlap_duty_cycles.copy()
 
     @property
     def boost_factors_(self):
-        return self._state.boost_factors
+        return self._state.boost_factors.copy()
 
     @property
     def n_samples_seen_(self):
         return self._state.n_samples_seen
 
     @property
+    def column_shape_(self):
+        return self._structure.column_shape
+
+    @property
+    def input_shape_(self):
+        return self._structure.input_shape
+
+    @property
+    def n_active_columns_(self):
+        return self._structure.n_active_columns
+
+    @property
+    def inhibition_radius_(self):
+        return self._structure.inhibition_radius
+
+    @property
     def n_columns_(self):
-        return math.prod(self.column_shape_)
+        return self._structure.n_columns
 
     @property
     def _n_features_out(self):
@@ -579,190 +534,129 @@ class SpatialPoolerTransformer(
         tags.transformer_tags.preserves_dtype = preserved_dtypes(self.dtype)
         return tags
 
+    def __setstate__(self, state):
+        if "_structure" in state and isinstance(state["_structure"], dict):
+            state = _from_version_0_1(state)
+        super().__setstate__(state)
+
     # ------------------------------------------------------------- internals
 
-    def _validate_input(self, X, reset):
-        if is_device_array(X):
-            return validate_device_data(self, X, reset=reset, accept_sparse=True)
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse="csr",
-            dtype="numeric",
-            ensure_all_finite=True,
-        )
-
-    def _binary_rows(self, X):
+    def _binary_rows(self, X, backend):
         """X binarized where the backend computes: on the host, unless X is
-        on the device and the backend is cupy."""
-        if is_device_array(X) and get_backend(self.backend).name != "cupy":
+        on the device and the backend takes device input."""
+        if is_device_array(X) and not backend.accepts_device_input:
             X = to_host(X)
         return binary_rows(X, self.binarize)
 
-
-    def _resolve_shapes(self, n_features):
-        """Column shape, input shape and potential radius, checked against X."""
-        column_shape = _as_shape(self.n_columns, "n_columns")
-        if self.input_shape is None:
-            input_shape = (n_features,)
-        else:
-            input_shape = _as_shape(self.input_shape, "input_shape")
-            if math.prod(input_shape) != n_features:
-                raise ValueError(
-                    f"input_shape={input_shape} has {math.prod(input_shape)} "
-                    f"elements but X has {n_features} features."
-                )
-        radius = self.potential_radius
-        if radius is not None:
-            # Topology maps column coordinates into the input grid, axis by axis.
-            if len(column_shape) > len(input_shape):
-                raise ValueError(
-                    f"The column grid n_columns={column_shape} has more dimensions "
-                    f"than input_shape={input_shape}."
-                )
-            column_shape = column_shape + (1,) * (len(input_shape) - len(column_shape))
-            if isinstance(radius, Integral):
-                radius = (int(radius),) * len(input_shape)
-            radius = tuple(radius)
-            if len(radius) != len(input_shape) or not all(
-                isinstance(r, Integral) and r >= 0 for r in radius
-            ):
-                raise ValueError(
-                    f"potential_radius={self.potential_radius!r} must be a "
-                    f"non-negative int or a tuple of {len(input_shape)} of them "
-                    f"(one per dimension of input_shape={input_shape})."
-                )
-            if all(r >= size for r, size in zip(radius, input_shape)):
-                raise ValueError(
-                    f"potential_radius={self.potential_radius!r} is larger than the "
-                    f"input (input_shape={input_shape}); use potential_radius=None "
-                    "for pools drawn from the whole input."
-                )
-            radius = tuple(int(r) for r in radius)
-        return column_shape, input_shape, radius
-
-    def _check_memory(self, n_synapses, n_neighbours, n_columns, n_features):
-        # Connected-synapse bit sets: one 64-bit word per column and 64 inputs,
-        # never more words than synapses (plus their work arrays).
-        n_words = min(n_synapses, n_columns * -(-n_features // 64))
-        needed = (
-            n_synapses * _BYTES_PER_SYNAPSE
-            + n_words * _BYTES_PER_CONNECTED_WORD
-            + n_neighbours * _BYTES_PER_NEIGHBOUR
-        )
-        available = available_memory_bytes()
-        if available is not None and needed > available:
-            hoods = (
-                f" and {n_neighbours:,} inhibition neighbours "
-                f"(inhibition_radius={self.inhibition_radius!r})"
-                if n_neighbours
-                else ""
-            )
-            raise MemoryBudgetError(
-                f"SpatialPoolerTransformer would need about {needed / 2**30:.1f} GiB "
-                f"for {n_synapses:,} potential synapses{hoods} "
-                f"(n_columns={self.n_columns!r}, potential_pct={self.potential_pct}), "
-                f"but only {available / 2**30:.1f} GiB is available. Reduce "
-                "n_columns, potential_pct, potential_radius or inhibition_radius."
-            )
+    def _params(self, names):
+        return {name: getattr(self, name) for name in names}
 
     def _initialise(self, n_features, rng):
         """Resolve the structure, check it fits in memory and draw a fresh state."""
-        column_shape, input_shape, radius = self._resolve_shapes(n_features)
-        n_columns = math.prod(column_shape)
-        n_active = max(1, int(np.floor(self.sparsity * n_columns + 0.5)))
-        inhibition_radius = None
-        n_neighbours = 0
-        if not self.global_inhibition:
-            inhibition_radius = self.inhibition_radius
-            if inhibition_radius is None:
-                inhibition_radius = default_inhibition_radius(
-                    column_shape, input_shape, radius
-                )
-            window = math.prod(min(2 * inhibition_radius + 1, d) for d in column_shape)
-            n_neighbours = n_columns * (window - 1)
-        self._check_memory(
-            expected_synapse_count(column_shape, input_shape, radius, self.potential_pct),
-            n_neighbours,
-            n_columns,
-            n_features,
-        )
-        self._structure = self._structural_params()
-        self.column_shape_ = column_shape
-        self.input_shape_ = input_shape
-        self.n_active_columns_ = n_active
-        self.inhibition_radius_ = inhibition_radius
-        self._neighbourhoods = None
-        if inhibition_radius is not None:
-            indptr, indices = inhibition_neighbourhoods(
-                column_shape, inhibition_radius, self.wrap_around
-            )
-            sizes = np.diff(indptr).astype(np.float64)
-            n_winners = np.maximum(
-                1, np.floor(self.sparsity * (sizes + 1.0) + 0.5)
-            ).astype(np.int32)
-            self._neighbourhoods = (indptr, indices, n_winners)
-        return initial_state(
-            self._config(),
-            column_shape,
-            input_shape,
-            radius,
-            self.potential_pct,
-            self.wrap_around,
-            rng,
-        )
-
-    def _structural_params(self):
-        return {name: getattr(self, name) for name in _STRUCTURAL_PARAMS}
+        params = self._params(STRUCTURAL_PARAMS)
+        structure = resolve_structure(params, n_features, build=False)
+        check_memory(structure, params)
+        self._structure = structure.with_neighbourhoods()
+        self._config_cache = _ConfigCache()
+        config = self._config()
+        return config, initial_state(config, rng)
 
     def _config(self):
-        """Constants for the backends, from the parameters and fitted structure.
+        """The :class:`~._state.PoolerConfig` of the current parameters.
 
-        Structural parameters are fixed when the pooler is initialised; a
-        change made with set_params since then is refused until ``fit``.
+        Rebuilt only when a parameter changed since the last call (compared
+        by identity, so a stream of calls with fixed parameters pays
+        nothing); parameters are then validated again, and a structural
+        parameter whose resolved value differs from the fitted structure's
+        is refused until ``fit`` initialises the pooler again.
         """
-        changed = [
-            name
-            for name, value in self._structural_params().items()
-            if value != self._structure[name]
-        ]
-        if changed:
+        cache = self._config_cache
+        names = _param_names(type(self))
+        values = vars(self)
+        snapshot = tuple(values[name] for name in names)
+        if cache.snapshot is not None and all(map(operator.is_, snapshot, cache.snapshot)):
+            return cache.config
+        self._validate_params()
+        structure = self._structure
+        params = self._params(STRUCTURAL_PARAMS)
+        try:
+            key = resolve_structure(params, structure.n_inputs, build=False).key
+        except ValueError:
+            key = None
+        if key != structure.key:
+            fitted = dict(zip(_STRUCTURE_KEY_NAMES, structure.key))
             raise ValueError(
                 "The pooler was initialised with "
-                + ", ".join(f"{name}={self._structure[name]!r}" for name in changed)
-                + "; "
-                + ", ".join(f"{name}={getattr(self, name)!r}" for name in changed)
+                + ", ".join(f"{name}={fitted[name]!r}" for name in _changed(params, fitted))
+                + "; changing "
+                + ", ".join(f"{name}={params[name]!r}" for name in _changed(params, fitted))
                 + " only takes effect when fit() initialises it again."
             )
-        threshold = PERMANENCE_DTYPE(self.connected_threshold)
-        hoods = self._neighbourhoods or (None, None, None)
-        return PoolerConfig(
-            n_inputs=self.n_features_in_,
-            n_columns=self.n_columns_,
-            n_active_columns=self.n_active_columns_,
-            sparsity=float(self.sparsity),
-            connected_threshold=threshold,
-            permanence_increment=PERMANENCE_DTYPE(self.permanence_increment),
-            permanence_decrement=PERMANENCE_DTYPE(self.permanence_decrement),
-            weak_column_bump=PERMANENCE_DTYPE(threshold / PERMANENCE_DTYPE(10)),
-            stimulus_threshold=BOOST_DTYPE(self.stimulus_threshold),
-            boost_strength=float(self.boost_strength),
-            duty_cycle_period=int(self.duty_cycle_period),
-            min_pct_overlap_duty_cycle=float(self.min_pct_overlap_duty_cycle),
-            update_period=int(self.update_period),
-            global_inhibition=bool(self.global_inhibition),
-            neighbourhood_indptr=hoods[0],
-            neighbourhood_indices=hoods[1],
-            local_n_winners=hoods[2],
-        )
+        cache.config = PoolerConfig.from_params(structure, self.get_params(deep=False))
+        cache.snapshot = snapshot
+        return cache.config
 
-    def _learn(self, config, state, rows, reporter):
+    def _chunk_rows(self, backend):
+        """Rows per ``backend.learn`` call: a multiple of ``batch_size``."""
+        return max(1, backend.learn_chunk_rows // self.batch_size) * self.batch_size
+
+    def _learn(self, backend, config, state, rows, reporter):
         """Learn from ``rows`` in order, in chunks aligned on ``batch_size``."""
-        backend = get_backend(self.backend)
-        rows_per_call = getattr(backend, "learn_chunk_rows", _LEARN_CHUNK)
-        chunk = max(1, rows_per_call // self.batch_size) * self.batch_size
-        for start in range(0, rows.shape[0], chunk):
-            block = rows[start:start + chunk]
+        state.keep_derived(backend.name)
+        chunk = self._chunk_rows(backend)
+        n_rows = rows.shape[0]
+        for start in range(0, n_rows, chunk):
+            block = rows if n_rows <= chunk else rows[start:start + chunk]
             backend.learn(config, state, block, self.batch_size)
             reporter.update(block.shape[0])
+
+
+_PARAM_NAMES = {}
+# Names of the resolved structure's key, in order (see SpatialPoolerStructure.key).
+_STRUCTURE_KEY_NAMES = (
+    "n_features", "input_shape", "n_columns", "potential_radius", "potential_pct",
+    "sparsity", "wrap_around", "global_inhibition", "inhibition_radius",
+)
+
+
+def _param_names(cls):
+    names = _PARAM_NAMES.get(cls)
+    if names is None:
+        names = _PARAM_NAMES[cls] = tuple(cls._get_param_names())
+    return names
+
+
+def _changed(params, fitted):
+    """The structural parameters whose values differ from the fitted ones."""
+    changed = [
+        name for name in STRUCTURAL_PARAMS
+        if name in fitted and not _same_value(params[name], fitted[name])
+    ]
+    return changed or list(STRUCTURAL_PARAMS)
+
+
+def _same_value(given, resolved):
+    if isinstance(given, Integral) and isinstance(resolved, tuple):
+        return resolved in ((int(given),), (int(given),) * len(resolved))
+    if isinstance(given, (list, tuple)) and isinstance(resolved, tuple):
+        return tuple(given) == resolved
+    if isinstance(given, Real) and isinstance(resolved, Real):
+        return float(given) == float(resolved)
+    return given == resolved
+
+
+def _from_version_0_1(state):
+    """The attributes of a pooler pickled by sklearn-htm 0.1.0, in today's layout.
+
+    That version kept the structural parameters as a dict, the resolved
+    shapes as attributes and the neighbourhoods as a tuple; the structure is
+    resolved again from the parameters it was fitted with (deterministic).
+    """
+    state = dict(state)
+    params = state.pop("_structure")
+    for name in ("_neighbourhoods", "column_shape_", "input_shape_",
+                 "n_active_columns_", "inhibition_radius_"):
+        state.pop(name, None)
+    state["_structure"] = resolve_structure(params, state["n_features_in_"])
+    state["_config_cache"] = _ConfigCache()
+    return state

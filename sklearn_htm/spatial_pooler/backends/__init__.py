@@ -1,20 +1,22 @@
-"""Compute backends of the Spatial Pooler.
+"""Compute backends of the Spatial Pooler, behind one contract.
 
-Each backend is a module exposing ``name``, ``transform(config, state, X)`` and
-``learn(config, state, X, batch_size)`` (see :mod:`sklearn_htm.backends._numpy`,
-the reference). Backends are imported on first use, so importing the package
-never imports Numba kernels' dependencies eagerly nor CuPy at all.
+Every backend is a :class:`~._base.SpatialPoolerBackend`; :func:`get_backend`
+returns the one a ``backend`` parameter names. Backends are imported on
+first use, so importing the package never imports the Numba kernels' modules
+eagerly nor CuPy at all.
 """
 
 import functools
 import importlib
 
+from ._base import SpatialPoolerBackend
+
 BACKENDS = ("auto", "numpy", "numba", "cupy")
 
-_MODULES = {
-    "numpy": "sklearn_htm.backends._numpy",
-    "numba": "sklearn_htm.backends._numba",
-    "cupy": "sklearn_htm.backends._cupy",
+_CLASSES = {
+    "numpy": ("sklearn_htm.spatial_pooler.backends._numpy", "NumpyBackend"),
+    "numba": ("sklearn_htm.spatial_pooler.backends._numba", "NumbaBackend"),
+    "cupy": ("sklearn_htm.spatial_pooler.backends._cupy", "CupyBackend"),
 }
 
 
@@ -54,10 +56,24 @@ def resolve_backend_name(backend):
     return backend
 
 
+@functools.cache
+def _instance(name):
+    module, cls = _CLASSES[name]
+    return getattr(importlib.import_module(module), cls)()
+
+
 def get_backend(backend):
-    """Import and return the backend module for ``backend``."""
+    """The backend (a :class:`SpatialPoolerBackend`) that ``backend`` names.
+
+    Raises
+    ------
+    ValueError
+        If ``backend`` is not one of :data:`BACKENDS`.
+    RuntimeError
+        If ``backend="cupy"`` and no GPU is usable.
+    """
     name = resolve_backend_name(backend)
-    if name not in _MODULES:
+    if name not in _CLASSES:
         raise ValueError(
             f"Unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}."
         )
@@ -66,4 +82,14 @@ def get_backend(backend):
             "backend='cupy' needs CuPy and a CUDA device; install sklearn-htm[gpu] "
             "on a machine with a GPU, or use backend='numba' or 'auto'."
         )
-    return importlib.import_module(_MODULES[name])
+    return _instance(name)
+
+
+__all__ = [
+    "BACKENDS",
+    "SpatialPoolerBackend",
+    "available_backends",
+    "get_backend",
+    "gpu_available",
+    "resolve_backend_name",
+]

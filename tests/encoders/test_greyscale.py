@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sklearn_htm import GreyscaleEncoder
+from sklearn_htm.encoders import _greyscale as greyscale
 
 
 def expected_bucket(value, low, high, n_bits):
@@ -101,3 +102,27 @@ def test_nan_refused_and_state_unchanged():
     with pytest.raises(ValueError, match="NaN"):
         encoder.partial_fit(np.array([[np.nan, 1.0]]))
     assert (encoder.data_min_, encoder.data_max_) == (0.0, 1.0)
+
+
+@given(
+    st.integers(1, 5), st.integers(1, 6), st.integers(1, 5),
+    st.sampled_from(["onehot", "thermometer"]), st.integers(0, 2**31 - 1),
+)
+def test_greyscale_indices_set_the_value_bucket_bits(n_samples, n_features, n_bits,
+                                                    encoding, seed):
+    rng = np.random.RandomState(seed)
+    values = rng.uniform(-2.0, 12.0, size=(n_samples, n_features))
+    bucket = greyscale.greyscale_buckets(np, values, 0.0, 10.0, n_bits)
+    indptr, indices = greyscale.greyscale_indices(np, bucket, n_bits, encoding)
+    expected = np.zeros((n_samples, n_features * n_bits), dtype=bool)
+    for i in range(n_samples):
+        for f in range(n_features):
+            b = min(int(np.floor(min(max(values[i, f], 0.0), 10.0) / 10.0 * n_bits)),
+                    n_bits - 1)
+            lowest = b if encoding == "onehot" else 0
+            expected[i, f * n_bits + lowest:f * n_bits + b + 1] = True
+    got = sp.csr_matrix(
+        (np.ones(indices.size, dtype=bool), indices, indptr), shape=expected.shape
+    )
+    assert got.has_sorted_indices
+    np.testing.assert_array_equal(got.toarray(), expected)

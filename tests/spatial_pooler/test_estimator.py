@@ -19,7 +19,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 from sklearn_htm.metrics import activation_frequency
 
-from .conftest import random_binary
+from ..conftest import random_binary
 
 BACKEND = "numpy"  # the reference; other backends are held to it in their own tests
 

@@ -10,10 +10,10 @@ kernel follows the same algorithm (for example the radix selection of
 logic.
 """
 
-import math
 import numpy as np
 
-from .._state import DUTY_DTYPE, PERMANENCE_DTYPE
+from ....utils._array_api import counts_to_indptr
+from ..._state import DUTY_DTYPE, PERMANENCE_DTYPE
 
 _SIGN_BIT = 0x80000000
 
@@ -217,12 +217,6 @@ def lists_to_csr(xp, lists, counts):
     return counts_to_indptr(xp, counts), lists[valid].astype(xp.int32)
 
 
-def counts_to_indptr(xp, counts):
-    indptr = xp.zeros(counts.shape[0] + 1, dtype=xp.int64)
-    indptr[1:] = xp.cumsum(counts)
-    return indptr
-
-
 def concat_csr(xp, parts):
     """Stack CSR parts of consecutive row blocks."""
     if not parts:
@@ -232,43 +226,3 @@ def concat_csr(xp, parts):
         indptrs.append(indptr[1:] + offset)
         offset = offset + indptr[-1]
     return xp.concatenate(indptrs), xp.concatenate([indices for _, indices in parts])
-
-
-# --------------------------------------------------------------- encoding
-
-
-def greyscale_buckets(xp, values, low, high, n_bits):
-    """Bucket of each value of a float64 array: ``min(floor((clip(v) - low) /
-    (high - low) * n_bits), n_bits - 1)`` (0 everywhere when ``high == low``)."""
-    if not high > low:
-        return xp.zeros(values.shape, dtype=xp.int64)
-    values = xp.clip(values, low, high)
-    width = high - low
-    if math.isinf(width):
-        # The width overflows float64; halving every term is exact and keeps
-        # the fraction the same.
-        values, low, width = values * 0.5, low * 0.5, high * 0.5 - low * 0.5
-    fraction = (values - low) / width
-    return xp.minimum(xp.floor(fraction * n_bits), n_bits - 1).astype(xp.int64)
-
-
-def greyscale_indices(xp, bucket, n_bits, encoding):
-    """CSR parts ``(indptr, indices)`` of the encoded bits, sorted per row.
-
-    Bit ``f * n_bits + j`` stands for bucket ``j`` of feature ``f``;
-    "onehot" sets the value's bucket, "thermometer" that bucket and every
-    one below it.
-    """
-    n_samples, n_features = bucket.shape
-    first_bit = xp.arange(n_features, dtype=xp.int64) * n_bits
-    if encoding == "onehot":
-        indptr = xp.arange(n_samples + 1, dtype=xp.int64) * n_features
-        return indptr, (first_bit + bucket).ravel()
-    n_set = (bucket + 1).ravel()
-    ends = xp.cumsum(n_set)
-    position = xp.arange(int(ends[-1]) if ends.size else 0, dtype=xp.int64)
-    feature = xp.searchsorted(ends, position, side="right")
-    offset = position - (ends[feature] - n_set[feature])
-    indices = first_bit[feature % n_features] + offset
-    row_counts = n_set.reshape(n_samples, n_features).sum(axis=1)
-    return counts_to_indptr(xp, row_counts), indices

@@ -30,10 +30,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
+from sklearn_htm.spatial_pooler.backends import available_backends
 
-from .test_encoders import expected_bucket
-from sklearn_htm.backends import available_backends
-from .test_spatial_pooler import assert_same_state
+from ..encoders.test_greyscale import expected_bucket
+from .test_estimator import assert_same_state
 
 BACKENDS = available_backends()
 FUZZ_EXAMPLES = int(os.environ.get("SKLEARN_HTM_FUZZ_EXAMPLES", 2000))

@@ -1,0 +1,243 @@
+"""The Spatial Pooler's constants and state, as plain numpy containers.
+
+Backends receive a :class:`PoolerConfig` (the resolved
+:class:`~sklearn_htm.spatial_pooler._structure.SpatialPoolerStructure` and
+the learning constants) and a :class:`PoolerState` (the arrays that learning
+changes). Both hold numpy arrays and Python scalars, so they pickle, copy and
+travel to joblib or Dask workers freely; device copies are a backend's
+private business during a call.
+
+A state also carries *derived structures*: what a backend builds from the
+arrays to compute fast (the numba backend's connected-synapse bit words).
+They are built once, on a backend's first call, kept exact by that backend's
+learning, copied with the state, dropped by every other backend's learning
+(which would leave them stale) and never pickled: a loaded model rebuilds
+them on first use.
+
+Data types are part of the specification: permanences and boost factors are
+float32, duty cycles float64, overlaps int32, and the float32 constants below
+are rounded once here so that every backend compares against the same bits.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..utils._portable_math import portable_exp
+from ._topology import potential_pools
+
+PERMANENCE_DTYPE = np.float32
+DUTY_DTYPE = np.float64
+BOOST_DTYPE = np.float32
+OVERLAP_DTYPE = np.int32
+# Probability that a potential synapse starts connected [initConnectedPct].
+INIT_CONNECTED_PCT = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class PoolerConfig:
+    """Constants of one fitted Spatial Pooler: its structure and the learning
+    parameters as the backends compute with them (see the estimator for
+    meanings)."""
+
+    structure: object  # SpatialPoolerStructure
+    connected_threshold: np.float32
+    permanence_increment: np.float32
+    permanence_decrement: np.float32
+    # Raise of every potential permanence of a weak column [synPermBelowStimulusInc].
+    weak_column_bump: np.float32
+    stimulus_threshold: np.float32
+    boost_strength: float
+    duty_cycle_period: int
+    min_pct_overlap_duty_cycle: float
+    update_period: int
+
+    @classmethod
+    def from_params(cls, structure, params):
+        """The constants for ``structure`` and the estimator's ``params`` (a dict)."""
+        threshold = PERMANENCE_DTYPE(params["connected_threshold"])
+        return cls(
+            structure=structure,
+            connected_threshold=threshold,
+            permanence_increment=PERMANENCE_DTYPE(params["permanence_increment"]),
+            permanence_decrement=PERMANENCE_DTYPE(params["permanence_decrement"]),
+            weak_column_bump=PERMANENCE_DTYPE(threshold / PERMANENCE_DTYPE(10)),
+            stimulus_threshold=BOOST_DTYPE(params["stimulus_threshold"]),
+            boost_strength=float(params["boost_strength"]),
+            duty_cycle_period=int(params["duty_cycle_period"]),
+            min_pct_overlap_duty_cycle=float(params["min_pct_overlap_duty_cycle"]),
+            update_period=int(params["update_period"]),
+        )
+
+    # The structure's figures that every backend reads.
+    @property
+    def n_inputs(self):
+        return self.structure.n_inputs
+
+    @property
+    def n_columns(self):
+        return self.structure.n_columns
+
+    @property
+    def n_active_columns(self):
+        return self.structure.n_active_columns
+
+    @property
+    def sparsity(self):
+        return self.structure.sparsity
+
+    @property
+    def global_inhibition(self):
+        return self.structure.global_inhibition
+
+    @property
+    def neighbourhoods(self):
+        """The structure's :class:`~sklearn_htm.spatial_pooler._structure.Neighbourhoods`
+        (None with global inhibition)."""
+        return self.structure.neighbourhoods
+
+    @property
+    def neighbourhood_indptr(self):
+        return self.structure.neighbourhoods.indptr
+
+    @property
+    def neighbourhood_indices(self):
+        return self.structure.neighbourhoods.indices
+
+    @property
+    def local_n_winners(self):
+        return self.structure.neighbourhoods.n_winners
+
+
+@dataclass(eq=False)
+class PoolerState:
+    """Everything learning changes, and the backends' derived structures.
+
+    ``copy()`` gives an independent snapshot (derived structures included).
+    """
+
+    potential_indptr: np.ndarray  # int64, (n_columns + 1,)
+    potential_indices: np.ndarray  # int32, (n_synapses,), sorted per column
+    permanences: np.ndarray  # float32, (n_synapses,)
+    active_duty_cycles: np.ndarray  # float64, (n_columns,)
+    overlap_duty_cycles: np.ndarray  # float64, (n_columns,)
+    min_overlap_duty_cycles: np.ndarray  # float64, (n_columns,)
+    boost_factors: np.ndarray  # float32, (n_columns,)
+    n_samples_seen: int = 0
+    # Backend name -> derived structure (an object with a copy() method).
+    derived: dict = field(default_factory=dict, repr=False)
+
+    def copy(self):
+        # The potential pool never changes after initialisation; sharing it
+        # keeps snapshots cheap.
+        return PoolerState(
+            potential_indptr=self.potential_indptr,
+            potential_indices=self.potential_indices,
+            permanences=self.permanences.copy(),
+            active_duty_cycles=self.active_duty_cycles.copy(),
+            overlap_duty_cycles=self.overlap_duty_cycles.copy(),
+            min_overlap_duty_cycles=self.min_overlap_duty_cycles.copy(),
+            boost_factors=self.boost_factors.copy(),
+            n_samples_seen=self.n_samples_seen,
+            derived={name: value.copy() for name, value in self.derived.items()},
+        )
+
+    def keep_derived(self, name):
+        """Drop every derived structure but backend ``name``'s (about to learn)."""
+        for other in [key for key in self.derived if key != name]:
+            del self.derived[other]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("derived", None)
+        return state
+
+    def __setstate__(self, state):
+        # Pickles of sklearn-htm 0.1.0 hold the same fields, without derived.
+            self.__dict__.update({"n_samples_seen": 0, **state, "derived": {}})
+
+
+def initial_permanences(n_synapses, connected_threshold, rng):
+    """Draw initial permanences [initPermanence_].
+
+    With probability 0.5 a synapse starts connected, uniform in
+    [threshold, 1]; otherwise uniform in [0, threshold). With threshold 0.5
+    this is U(0, 1).
+    """
+    threshold = float(connected_threshold)
+    # Drawn in chunks to bound the float64 temporaries; the stream and so
+    # the values are those of one draw of all flags, then one of all u.
+    connected = np.empty(n_synapses, dtype=bool)
+    for chunk in _chunks(n_synapses):
+        connected[chunk] = rng.random_sample(chunk.stop - chunk.start) <= INIT_CONNECTED_PCT
+    values = np.empty(n_synapses, dtype=PERMANENCE_DTYPE)
+    for chunk in _chunks(n_synapses):
+        u = rng.random_sample(chunk.stop - chunk.start)
+        values[chunk] = np.where(
+            connected[chunk], threshold + (1.0 - threshold) * u, threshold * u
+        )
+    return values
+
+
+def _chunks(n, size=1 << 22):
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def initial_state(config, rng):
+    """A fresh state: potential pools, permanences, zero duty cycles.
+
+    Pools are drawn first, column by column, then the permanences, all from
+    the host stream ``rng`` (a ``numpy.random.RandomState``).
+    """
+    structure = config.structure
+    indptr, indices = potential_pools(
+        structure.column_shape, structure.input_shape, structure.potential_radius,
+        structure.potential_pct, structure.wrap_around, rng,
+    )
+    permanences = initial_permanences(indices.size, config.connected_threshold, rng)
+    n = config.n_columns
+    active = np.zeros(n, dtype=DUTY_DTYPE)
+    return PoolerState(
+        potential_indptr=indptr,
+        potential_indices=indices,
+        permanences=permanences,
+        active_duty_cycles=active,
+        overlap_duty_cycles=np.zeros(n, dtype=DUTY_DTYPE),
+        min_overlap_duty_cycles=np.zeros(n, dtype=DUTY_DTYPE),
+        boost_factors=boost_factors(config, active),
+        n_samples_seen=0,
+    )
+
+
+def crosses_update_round(n_before, n_after, update_period):
+    """Whether a multiple of ``update_period`` lies in (n_before, n_after]:
+    the minimum duty cycles are updated after a step that crosses one
+    [updatePeriod]."""
+    return n_after // update_period > n_before // update_period
+
+
+def boost_targets(config, active_duty_cycles):
+    """Target activity per column: the sparsity (global inhibition) or the
+    mean active duty cycle of the column and its neighbourhood (local),
+    summed from the column itself and then its neighbours in index order."""
+    if config.global_inhibition:
+        return np.full(config.n_columns, config.sparsity, dtype=DUTY_DTYPE)
+    indptr = config.neighbourhood_indptr
+    indices = config.neighbourhood_indices
+    sizes = np.diff(indptr)
+    total = active_duty_cycles.copy()
+    # Add the j-th neighbour of every column at once, j = 0, 1, ...: the same
+    # sequential order a per-column loop would use.
+    for j in range(int(sizes.max(initial=0))):
+        has_j = sizes > j
+        total[has_j] = total[has_j] + active_duty_cycles[indices[indptr[:-1][has_j] + j]]
+    return total / (sizes + 1).astype(DUTY_DTYPE)
+
+
+def boost_factors(config, active_duty_cycles):
+    """b[c] = exp((target[c] - a[c]) * boost_strength), as float32 [updateBoostFactors_]."""
+    if config.boost_strength == 0.0:
+        return np.ones(config.n_columns, dtype=BOOST_DTYPE)
+    targets = boost_targets(config, active_duty_cycles)
+    exponent = (targets - active_duty_cycles) * config.boost_strength
+    return portable_exp(exponent).astype(BOOST_DTYPE)

@@ -1,0 +1,75 @@
+"""The contract every Spatial Pooler backend fulfils.
+
+A backend computes; the estimator validates, binarizes, chunks, reports
+progress and keeps the fitted state. Between the two pass a
+:class:`~sklearn_htm.spatial_pooler._state.PoolerConfig` (the resolved
+structure and the learning constants), a
+:class:`~sklearn_htm.spatial_pooler._state.PoolerState` (numpy arrays) and
+the rows: host input as
+:class:`~sklearn_htm.spatial_pooler._input.BinaryRows` (canonical binary CSR
+parts), device input (CuPy) as it came, for the backends that take it.
+
+The numpy backend is the specification; every other backend gives the same
+bits for the same inputs.
+"""
+
+from abc import ABC, abstractmethod
+
+
+class SpatialPoolerBackend(ABC):
+    """Base class of the Spatial Pooler's compute backends.
+
+    Attributes
+    ----------
+    name : str
+        The ``backend`` parameter's value that selects it.
+    learn_chunk_rows : int
+        Rows the estimator hands to one :meth:`learn` call (rounded to a
+        multiple of ``batch_size``): progress reports and interrupts happen
+        between calls, so a call should take well under a second, and long
+        enough that its overhead does not matter.
+    atomic_learn : bool
+        Whether a :meth:`learn` call either raises before changing the state
+        or completes (a compiled kernel that cannot be interrupted half way).
+        The estimator then lets a call of at most ``learn_chunk_rows`` rows
+        learn in place; otherwise it learns on a copy of the state and keeps
+        the copy only when every call succeeded.
+    accepts_device_input : bool
+        Whether CuPy input may be passed as is (else it is copied to the host).
+    """
+
+    name = None
+    learn_chunk_rows = 2048
+    atomic_learn = False
+    accepts_device_input = False
+
+    @abstractmethod
+    def transform(self, config, state, rows):
+        """Winning columns of every row, with the current state.
+
+        Parameters
+        ----------
+        config : PoolerConfig
+        state : PoolerState
+            Read only (derived structures may be built in ``state.derived``).
+        rows : BinaryRows or device matrix
+            Canonical binary rows.
+
+        Returns
+        -------
+        indptr : ndarray of int64, shape (n_rows + 1,)
+        indices : ndarray of int32
+            CSR parts of the SDR, sorted per row (CuPy arrays for device input).
+        """
+
+    @abstractmethod
+    def learn(self, config, state, rows, batch_size):
+        """Learn from ``rows`` in order, ``batch_size`` rows per step, in place.
+
+        The last step may be smaller. Changes the arrays of ``state`` and
+        ``state.n_samples_seen``; keeps this backend's derived structures
+        exact (the estimator drops the other backends' before the call).
+        """
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.name!r}>"

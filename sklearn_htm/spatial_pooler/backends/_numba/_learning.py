@@ -1,0 +1,188 @@
+"""The learning kernel: every online or batch step over a run of rows, in one call."""
+
+import numpy as np
+from numba import njit
+
+from ..._state import crosses_update_round
+from ._bundles import BLOCK, GLOBAL, LOCAL, TILE, U0, U1, U6, U63, U64
+from ._cache import cached_kernel
+from ._homeostasis import update_boost_factors, update_duty_cycles, update_min_duty_cycles
+from ._intrinsics import bump_chunk, update_chunk_batch, update_chunk_online
+from ._overlap import boost, clear_row_bits, row_overlaps, set_row_bits, tile_overlaps
+from ._selection import select, selection_scratch
+from ._words import gather_activity, scatter_connected
+
+# The reference's rule, compiled from the same source.
+_crosses_update_round = njit(inline="always")(crosses_update_round)
+
+
+@njit(inline="always")
+def _clip(p, low, high):
+    """numpy's clip for numbers that are not NaN. Here and below, float
+    comparisons stand for min and max, which take Numba seconds to compile."""
+    p = p if p > low else low
+    return p if p < high else high
+
+
+@njit
+def _adapt(s0, n, activity, n_rows, permanences, threshold, increment, decrement,
+           counts, flags):
+    """The Hebbian rule on synapses ``s0:s0 + n`` of a column that won the
+    ``n_rows`` rows whose activity streams are ``activity[:n_rows]``.
+
+    ``a``, the number of those rows in which a synapse's input is active, is
+    a sum of 0.0/1.0 in float32, hence an exact integer, and the update is
+    the reference's ``float32(a) * inc - float32(n_rows - a) * dec``; with
+    one row, this is the online rule.
+    """
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    n_wins = np.float32(n_rows)
+    for chunk in range((n + U63) >> U6):
+        base = s0 + (chunk << U6)
+        size = min(U64, n - (chunk << U6))
+        if n_rows == 1:
+            active = activity[0, chunk]
+            if size == U64:
+                flags[chunk] = update_chunk_online(
+                    permanences, base, active, one, increment, decrement, threshold
+                )
+                continue
+            for i in range(size):
+                counts[i] = np.float32((active >> i) & U1)
+        else:
+            counts[:] = 0.0
+            for j in range(n_rows):
+                active = activity[j, chunk]
+                for i in range(U64):
+                    counts[i] += np.float32((active >> i) & U1)
+            if size == U64:
+                flags[chunk] = update_chunk_batch(
+                    permanences, base, counts, n_wins, increment, decrement, threshold
+                )
+                continue
+        # The column's last, partial chunk.
+        bits = U0
+        for i in range(size):
+            a = counts[i]
+            p = permanences[base + i] + (a * increment - (n_wins - a) * decrement)
+            p = _clip(p, zero, one)
+            permanences[base + i] = p
+            bits |= np.uint64(p >= threshold) << i
+        flags[chunk] = bits
+
+
+@njit
+def _bump(s0, n, permanences, threshold, bump, flags):
+    """Raise synapses ``s0:s0 + n`` of a weak column by ``bump`` (at most to 1)."""
+    one = np.float32(1.0)
+    for chunk in range(n >> U6):
+        flags[chunk] = bump_chunk(
+            permanences, s0 + (chunk << U6), U0, one, bump, bump, threshold
+        )
+    chunk = n >> U6
+    if n & U63:
+        base = s0 + (chunk << U6)
+        bits = U0
+        for i in range(n & U63):
+            p = permanences[base + i] + bump
+            p = p if p < one else one
+            permanences[base + i] = p
+            bits |= np.uint64(p >= threshold) << i
+        flags[chunk] = bits
+
+
+@cached_kernel
+def learn_rows(rows, words, pools, inhibition, state, learning, n_samples_seen):
+    """The reference's ``learn``: every step of every batch of ``rows``, in one call.
+
+    Updates ``pools.permanences``, ``words.connected`` (kept exact: a
+    column's words are rewritten whenever its permanences change) and the
+    arrays of ``state`` (:class:`~._bundles.Homeostasis`) in place; returns
+    the new number of samples seen.
+    """
+    n_rows = rows.indptr.size - 1
+    n_columns = state.boost_factors.size
+    mode = inhibition.mode
+    global_inhibition = mode == GLOBAL
+    batch_size = learning.batch_size
+    slots = n_columns if mode == LOCAL else inhibition.k
+    size = max(1, min(batch_size, n_rows))
+    n_words = words.n_words
+    # A column has at most 64 synapses per word: streams of one bit per synapse.
+    stream_words = np.uint64(n_words) + U1
+    row_bits = np.zeros((size, n_words), dtype=np.uint64)
+    tile_bits = np.zeros((n_words if size > 1 else 0, TILE), dtype=np.uint64)
+    # Room for whole tiles and blocks: tiles write TILE rows, the blocked row
+    # overlap BLOCK columns at a time.
+    overlap = np.empty((-(-size // TILE) * TILE, -(-n_columns // BLOCK) * BLOCK),
+                       dtype=np.int32)
+    winners = np.empty((size, slots), dtype=np.int32)
+    n_winners = np.zeros(size, dtype=np.int64)
+    won = np.zeros((size, n_columns), dtype=np.bool_)
+    n_wins = np.zeros(n_columns, dtype=np.int64)
+    activity = np.zeros((size, stream_words), dtype=np.uint64)
+    flags = np.zeros(stream_words, dtype=np.uint64)
+    counts = np.zeros(64, dtype=np.float32)
+    scratch = selection_scratch(n_columns, inhibition)
+    local = np.empty(n_columns, dtype=np.float64)
+    permanences, potential_indptr = pools.permanences, pools.indptr
+    threshold = learning.connected_threshold
+    for start in range(0, n_rows, batch_size):
+        m = min(batch_size, n_rows - start)
+        # Overlaps and winners of every row against the state at the batch start.
+        if m == 1:
+            set_row_bits(rows, start, row_bits[0])
+            row_overlaps(words, row_bits[0], overlap[0])
+        else:
+            for t in range(0, m, TILE):
+                mt = min(TILE, m - t)
+                tile_overlaps(rows, start + t, mt, words, tile_bits, overlap, t)
+                for r in range(mt):
+                    set_row_bits(rows, start + t + r, row_bits[t + r])
+        for r in range(m):
+            boost(overlap[r, :n_columns], state.boost_factors, scratch.boosted)
+            n_winners[r] = select(inhibition, scratch, winners[r])
+            for j in range(n_winners[r]):
+                won[r, winners[r, j]] = True
+                n_wins[winners[r, j]] += 1
+        # Permanences of the columns that won at least once.
+        for c in range(np.uint64(n_columns)):
+            if n_wins[c] == 0:
+                continue
+            n = np.int64(0)
+            for r in range(m):
+                if won[r, c]:
+                    gather_activity(words, c, row_bits[r], activity[n])
+                    n += 1
+            s0 = potential_indptr[c]
+            n_synapses = potential_indptr[c + U1] - s0
+            _adapt(
+                s0, n_synapses, activity, n, permanences, threshold,
+                learning.increment, learning.decrement, counts, flags,
+            )
+            scatter_connected(words, c, flags)
+        # Duty cycles, row by row.
+        n_before = n_samples_seen
+        for r in range(m):
+            n_samples_seen += 1
+            update_duty_cycles(
+                overlap[r, :n_columns], won[r], n_samples_seen,
+                learning.duty_cycle_period, state,
+            )
+        for r in range(m):
+            clear_row_bits(rows, start + r, row_bits[r])
+            for j in range(n_winners[r]):
+                won[r, winners[r, j]] = False
+                n_wins[winners[r, j]] = 0
+        # Weak columns, boost factors, and on update rounds the minimum duty cycles.
+        for c in range(np.uint64(n_columns)):
+            if state.overlap_duty[c] < state.min_overlap_duty[c]:
+                s0 = potential_indptr[c]
+                _bump(s0, potential_indptr[c + U1] - s0, permanences, threshold,
+                      learning.bump, flags)
+                scatter_connected(words, c, flags)
+        update_boost_factors(global_inhibition, inhibition, learning, state, local)
+        if _crosses_update_round(n_before, n_samples_seen, learning.update_period):
+            update_min_duty_cycles(global_inhibition, inhibition, learning, state, local)
+    return n_samples_seen

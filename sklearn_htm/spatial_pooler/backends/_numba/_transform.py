@@ -1,0 +1,41 @@
+"""The transform kernel: winners of a run of rows, without learning."""
+
+import numpy as np
+
+from ._bundles import BLOCK, TILE
+from ._cache import cached_kernel
+from ._overlap import boost, row_overlaps, set_row_bits, tile_overlaps
+from ._selection import select, selection_scratch
+
+
+@cached_kernel(nogil=True)
+def transform_rows(rows, row_start, n_rows, words, boost_factors, inhibition, winners,
+                   counts):
+    """Winners of rows ``row_start:row_start + n_rows`` into ``winners[r, :counts[r]]``.
+
+    ``winners`` has a slot per column with local inhibition (``inhibition.mode
+    == LOCAL``), else ``inhibition.k``. A single row takes the one-row
+    overlap (no tile of idle lanes); more rows go by tiles of
+    :data:`~._bundles.TILE`. Releases the GIL, so that the driver can run it
+    on several threads.
+    """
+    n_columns = boost_factors.size
+    scratch = selection_scratch(n_columns, inhibition)
+    # Room for whole tiles and blocks (see row_overlaps).
+    width = -(-n_columns // BLOCK) * BLOCK
+    if n_rows == 1:
+        overlap = np.empty((1, width), dtype=np.int32)
+        bits = np.zeros(words.n_words, dtype=np.uint64)
+        set_row_bits(rows, row_start, bits)
+        row_overlaps(words, bits, overlap[0])
+        boost(overlap[0], boost_factors, scratch.boosted)
+        counts[0] = select(inhibition, scratch, winners[0])
+        return
+    overlap = np.empty((TILE, width), dtype=np.int32)
+    bits = np.zeros((words.n_words, TILE), dtype=np.uint64)
+    for r0 in range(0, n_rows, TILE):
+        m = min(TILE, n_rows - r0)
+        tile_overlaps(rows, row_start + r0, m, words, bits, overlap, np.int64(0))
+        for r in range(m):
+            boost(overlap[r], boost_factors, scratch.boosted)
+            counts[r0 + r] = select(inhibition, scratch, winners[r0 + r])

@@ -1,0 +1,49 @@
+"""Models pickled by sklearn-htm 0.1.0 (before the spatial pooler became a
+subpackage) load, transform and keep learning exactly as they did then.
+
+The pickles and the outputs that version computed are in
+``tests/data/legacy_0_1_0`` (written by ``tests/data/make_legacy_pickles.py``).
+"""
+
+import pathlib
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from sklearn_htm import GreyscaleEncoder
+
+FOLDER = pathlib.Path(__file__).parent.parent / "data" / "legacy_0_1_0"
+
+
+@pytest.fixture(scope="module")
+def digit_bits():
+    X, _ = load_digits(return_X_y=True)
+    return GreyscaleEncoder(n_bits=4, value_range=(0, 16)).fit_transform(X)
+
+
+@pytest.mark.parametrize("name", ["global", "local"])
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_pickle_of_version_0_1_loads_and_continues_exactly(digit_bits, name, backend):
+    expected = np.load(FOLDER / f"{name}_expected.npz")
+    pooler = pickle.loads((FOLDER / f"{name}.pkl").read_bytes())
+    pooler.set_params(backend=backend)
+    test, more = digit_bits[200:260], digit_bits[260:300]
+    np.testing.assert_array_equal(pooler.transform(test).toarray(), expected["sdr"])
+    pooler.partial_fit(more)
+    np.testing.assert_array_equal(pooler.permanences_.data, expected["permanences_after"])
+    np.testing.assert_array_equal(pooler.boost_factors_, expected["boost_after"])
+    np.testing.assert_array_equal(pooler.transform(test).toarray(), expected["sdr_after"])
+
+
+@pytest.mark.parametrize("name", ["global", "local"])
+def test_loaded_pickle_has_todays_structure(name):
+    pooler = pickle.loads((FOLDER / f"{name}.pkl").read_bytes())
+    structure = pooler._structure
+    assert pooler.column_shape_ == structure.column_shape
+    assert (structure.neighbourhoods is None) == (name == "global")
+    # Saved again, it names today's classes and loads without the old layout.
+    again = pickle.loads(pickle.dumps(pooler))
+    assert again._structure.key == structure.key
+    assert b"sklearn_htm._state" not in pickle.dumps(pooler)

@@ -1,0 +1,135 @@
+"""The fitted state and the backends' derived structures that live with it."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sklearn_htm import SpatialPoolerTransformer
+from sklearn_htm.spatial_pooler.backends import (
+    SpatialPoolerBackend,
+    available_backends,
+    get_backend,
+)
+from sklearn_htm.spatial_pooler.backends._numba import _backend as numba_driver
+from sklearn_htm.spatial_pooler.backends._numba._cache import _SOURCES, source_digest
+
+
+def data(seed, n_rows=40, n_features=96, density=0.3):
+    rng = np.random.RandomState(seed)
+    return sp.csr_matrix((rng.random_sample((n_rows, n_features)) < density).astype(float))
+
+
+def assert_words_exact(pooler):
+    """The persisted words equal words rebuilt from today's permanences."""
+    layout = pooler._state.derived["numba"]
+    rebuilt = numba_driver.build_layout(pooler._config(), pooler._state)
+    for name in ("indptr", "index", "mask", "connected"):
+        np.testing.assert_array_equal(getattr(layout.words, name), getattr(rebuilt.words, name))
+
+
+@given(
+    seed=st.integers(0, 2**16),
+    batch_size=st.sampled_from([1, 3]),
+    local=st.booleans(),
+    threshold=st.sampled_from([0.2, 0.5, 0.8]),
+)
+def test_words_are_built_once_and_kept_exact_by_learning(seed, batch_size, local, threshold):
+    X = data(seed)
+    pooler = SpatialPoolerTransformer(
+        n_columns=48, sparsity=0.1, batch_size=batch_size, global_inhibition=not local,
+        inhibition_radius=4 if local else None, connected_threshold=threshold,
+        permanence_increment=0.1, permanence_decrement=0.1,
+        min_pct_overlap_duty_cycle=0.5, duty_cycle_period=5, random_state=seed,
+        backend="numba",
+    ).partial_fit(X[:5])
+    layout = pooler._state.derived["numba"]
+    for start in range(5, 40, 7):
+        pooler.partial_fit(X[start:start + 7])
+    assert pooler._state.derived["numba"].words.index is layout.words.index
+    assert_words_exact(pooler)
+
+
+def test_one_row_learns_in_place_and_transform_changes_nothing():
+    X = data(0)
+    pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
+    state = pooler._state
+    before = state.permanences.copy()
+    pooler.transform(X[:1])
+    assert pooler._state is state and np.array_equal(state.permanences, before)
+    pooler.partial_fit(X[:1])
+    assert pooler._state is state and not np.array_equal(state.permanences, before)
+    # The reference learns on a copy.
+    pooler.set_params(backend="numpy").partial_fit(X[:1])
+    assert pooler._state is not state
+
+
+def test_derived_structures_are_not_pickled_and_are_rebuilt():
+    X = data(1)
+    pooler = SpatialPoolerTransformer(n_columns=64, random_state=0, backend="numba").fit(X)
+    expected = pooler.transform(X).toarray()
+    with_words = pickle.dumps(pooler._state)
+    bare = pooler._state.copy()
+    bare.derived.clear()
+    assert with_words == pickle.dumps(bare)
+    loaded = pickle.loads(pickle.dumps(pooler))
+    assert loaded._state.derived == {}
+    np.testing.assert_array_equal(loaded.transform(X).toarray(), expected)
+    assert "numba" in loaded._state.derived
+
+
+def test_another_backend_learning_drops_stale_words():
+    X = data(2)
+    pooler = SpatialPoolerTransformer(
+        n_columns=64, random_state=0, backend="numba", permanence_increment=0.2
+    ).fit(X[:10])
+    pooler.set_params(backend="numpy").partial_fit(X[10:30])
+    assert "numba" not in pooler._state.derived
+    reference = pooler.transform(X).toarray()
+    assert np.array_equal(pooler.set_params(backend="numba").transform(X).toarray(), reference)
+    assert_words_exact(pooler)
+
+
+def test_few_rows_use_no_thread_pool(monkeypatch):
+    X = data(3)
+    pooler = SpatialPoolerTransformer(n_columns=64, random_state=0, backend="numba").fit(X)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a thread pool for a few rows")
+
+    monkeypatch.setattr(numba_driver, "ThreadPoolExecutor", no_pool)
+    assert pooler.transform(X[:20]).shape == (20, 64)
+
+
+def test_every_backend_fulfils_the_contract():
+    for name in available_backends():
+        backend = get_backend(name)
+        assert isinstance(backend, SpatialPoolerBackend) and backend.name == name
+        assert backend.learn_chunk_rows >= 1
+    assert get_backend("numba").atomic_learn and not get_backend("numpy").atomic_learn
+
+
+def test_kernel_cache_key_covers_every_kernel_module(tmp_path):
+    package = {path.name for path in _SOURCES[0].parent.glob("*.py")}
+    assert package <= {path.name for path in _SOURCES}
+    assert "_portable_math.py" in {path.name for path in _SOURCES}
+    copies = []
+    for path in _SOURCES:
+        copy = tmp_path / path.name
+        copy.write_bytes(path.read_bytes())
+        copies.append(copy)
+    before = source_digest(copies)
+    copies[-1].write_bytes(copies[-1].read_bytes() + b"\n# changed\n")
+    assert source_digest(copies) != before
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_attributes_are_snapshots(backend):
+    X = data(4)
+    pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend=backend).fit(X)
+    boosts = pooler.boost_factors_
+    boosts[:] = -1.0
+    assert (pooler.boost_factors_ > 0).all()
