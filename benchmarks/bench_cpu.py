@@ -43,19 +43,42 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from bench_gpu import (N_INPUTS, POOLER, dense_formulation, encoded, fresh_pooler, images,
-                       repeat_rows)
+from bench_gpu import (
+    N_INPUTS,
+    POOLER,
+    dense_formulation,
+    encoded,
+    fresh_pooler,
+    images,
+    repeat_rows,
+)
 
 from sklearn_htm import SpatialPoolerTransformer
-from sklearn_htm.backends import _numba_kernels as kernels
-from sklearn_htm.backends import get_backend
 from sklearn_htm.exceptions import MemoryBudgetError
+from sklearn_htm.spatial_pooler.backends import get_backend
+from sklearn_htm.spatial_pooler.backends._numba import (
+    _homeostasis,
+    _learning,
+    _overlap,
+    _selection,
+    _words,
+)
+from sklearn_htm.spatial_pooler.backends._numba._bundles import (
+    BLOCK,
+    Homeostasis,
+    Pools,
+)
 
 # A column grid for local inhibition with a topology.
 TOPOLOGY = dict(input_shape=(28, 28, 4), n_columns=(32, 64), potential_radius=5)
-# htm.core, as quoted in the issue (not measured here).
-HTM_CORE = {"inference_samples_per_s": 2000, "learning_samples_per_s": 330,
-            "local_over_global_slowdown": "20-70x"}
+# htm.core 2.2.0 on this kind of machine, as measured side by side with this
+# package in issue 11 (built from source in Release, Python bindings,
+# SDR.sparse input, the same MNIST workload); not measured by this script.
+HTM_CORE = {"source": "issue 11 (htm.core 2.2.0, Release build, same workload)",
+            "learning_ms_per_row": 0.2, "inference_ms_per_row": 0.25,
+            "learning_samples_per_s": 4900, "inference_samples_per_s": 3900}
+# The stream workload of issue 11: the workload above at batch_size 1.
+STREAM_CALLS = 3000
 
 
 def parse_args(argv):
@@ -70,6 +93,7 @@ def parse_args(argv):
                         help="rows learned by the 65536-column pooler")
     parser.add_argument("--skip-scale", action="store_true",
                         help="leave out the 65536-column measure")
+    parser.add_argument("--only", help="comma-separated sections to run (default: all)")
     parser.add_argument("--output", help="also write the JSON here")
     return parser.parse_args(argv)
 
@@ -150,57 +174,53 @@ def bench_inhibition(X, args):
 
 
 @numba.njit
-def _profile_overlap(x_indptr, x_indices, words, n_rows, overlap):
-    bits = np.zeros(words[5], dtype=np.uint64)
+def _profile_overlap(rows, words, n_rows, overlap):
+    bits = np.zeros(words.n_words, dtype=np.uint64)
     for row in range(n_rows):
-        kernels._set_row_bits(x_indptr, x_indices, row, bits)
-        kernels._row_overlaps(words[0], words[1], words[3], words[4], bits, overlap[row])
-        kernels._clear_row_bits(x_indptr, x_indices, row, bits)
+        _overlap.set_row_bits(rows, row, bits)
+        _overlap.row_overlaps(words, bits, overlap[row])
+        _overlap.clear_row_bits(rows, row, bits)
 
 
 @numba.njit
-def _profile_select(overlap, boost_factors, k, n_rows, winners):
-    buffers = kernels._selection_buffers(boost_factors.size, k)
+def _profile_select(overlap, boost_factors, inhibition, hint, n_rows, winners):
+    scratch = _selection.selection_scratch(boost_factors.size, inhibition, hint)
     for row in range(n_rows):
-        kernels._boost(overlap[row, :boost_factors.size], boost_factors, buffers[0])
-        kernels._select_global(buffers[0], k, np.float32(0), buffers, winners[row])
+        _overlap.boost(overlap[row, :boost_factors.size], boost_factors, scratch.boosted)
+        _selection.select(inhibition, scratch, winners[row])
 
 
 @numba.njit
-def _profile_adapt(x_indptr, x_indices, words, potential_indptr, permanences, winners,
-                   n_rows, constants):
-    bits = np.zeros(words[5], dtype=np.uint64)
-    activity = np.zeros((1, words[5] + 1), dtype=np.uint64)
-    flags = np.zeros(words[5] + 1, dtype=np.uint64)
+def _profile_adapt(rows, words, pools, winners, n_rows, learning):
+    bits = np.zeros(words.n_words, dtype=np.uint64)
+    activity = np.zeros((1, words.n_words + 1), dtype=np.uint64)
+    flags = np.zeros(words.n_words + 1, dtype=np.uint64)
     counts = np.zeros(64, dtype=np.float32)
     for row in range(n_rows):
-        kernels._set_row_bits(x_indptr, x_indices, row, bits)
+        _overlap.set_row_bits(rows, row, bits)
         for column in winners[row]:
             c = np.uint64(column)
-            kernels._gather_activity(c, bits, words[0], words[1], words[2], activity[0])
-            s0 = potential_indptr[c]
-            kernels._adapt(s0, potential_indptr[c + np.uint64(1)] - s0, activity,
-                           np.int64(1), permanences, constants[0], constants[1],
-                           constants[2], counts, flags)
-            kernels._scatter_connected(c, flags, words[0], words[2],
-                                       np.uint64(words[5]), words[4], words[3])
-        kernels._clear_row_bits(x_indptr, x_indices, row, bits)
+            _words.gather_activity(words, c, bits, activity[0])
+            s0 = pools.indptr[c]
+            _learning._adapt(s0, pools.indptr[c + np.uint64(1)] - s0, activity,
+                             np.int64(1), pools.permanences, learning.connected_threshold,
+                             learning.increment, learning.decrement, counts, flags)
+            _words.scatter_connected(words, c, flags)
+        _overlap.clear_row_bits(rows, row, bits)
 
 
 @numba.njit
-def _profile_homeostasis(overlap, winners, active, overlap_duty, boost_factors, n_rows,
-                         sparsity, boost_strength, period):
-    won = np.zeros(boost_factors.size, dtype=np.bool_)
-    target = np.empty(boost_factors.size)
-    no_hoods = np.zeros((0, boost_factors.size), dtype=np.uint32)
+def _profile_homeostasis(overlap, winners, state, inhibition, learning, n_rows):
+    n_columns = state.boost_factors.size
+    won = np.zeros(n_columns, dtype=np.bool_)
+    target = np.empty(n_columns)
     for row in range(n_rows):
         won[winners[row]] = True
-        kernels._update_duty_cycles(overlap[row, :boost_factors.size], won, period + row,
-                                    period, overlap_duty, active)
+        _homeostasis.update_duty_cycles(overlap[row, :n_columns], won,
+                                        learning.duty_cycle_period + row,
+                                        learning.duty_cycle_period, state)
         won[winners[row]] = False
-        kernels._update_boost_factors(True, sparsity, boost_strength, active,
-                                      np.zeros(1, np.uint64),
-                                      no_hoods, target, boost_factors)
+        _homeostasis.update_boost_factors(True, inhibition, learning, state, target)
 
 
 def _cpu_seconds(function):
@@ -212,46 +232,107 @@ def _cpu_seconds(function):
 def profile_online_step(X, args):
     """Microseconds of CPU time per row for each part of an online step
     (the kernels' own helpers, timed apart), next to the whole step."""
-    from sklearn_htm.backends import _numba as driver
+    from sklearn_htm.spatial_pooler.backends._numba import _backend as driver
 
     config, state = fresh_pooler()
     n = min(args.rows, 2048)
     rows = repeat_rows(X, n)
-    x_indptr, x_indices = driver._rows(rows)
-    potential_indptr, word_indptr, word_index, word_mask, connected, blocked = (
-        driver._bit_sets(config, state))
-    words = (word_indptr, word_index, word_mask, connected, blocked,
-             (config.n_inputs + 63) // 64)
+    x = driver._rows(rows)
+    fast = get_backend("numba")
+    layout = driver.build_layout(config, state)
+    inhibition = driver.build_inhibition(config)
+    learning = driver.build_learning(config, 1)
     k = config.n_active_columns
-    overlap = np.zeros((n, -(-config.n_columns // kernels.BLOCK) * kernels.BLOCK),
-                       dtype=np.int32)
+    overlap = np.zeros((n, -(-config.n_columns // BLOCK) * BLOCK), dtype=np.int32)
     winners = np.zeros((n, k), dtype=np.int32)
-    constants = (np.float32(config.connected_threshold),
-                 np.float32(config.permanence_increment),
-                 np.float32(config.permanence_decrement))
+
+    def homeostasis_state():
+        return Homeostasis(state.active_duty_cycles.copy(), state.overlap_duty_cycles.copy(),
+                           state.min_overlap_duty_cycles.copy(), state.boost_factors.copy())
+
     parts = {
         "overlap (one row, every column)": lambda: _profile_overlap(
-            x_indptr, x_indices, words, n, overlap),
+            x, layout.words, n, overlap),
         "boost and select the winners": lambda: _profile_select(
-            overlap, state.boost_factors, k, n, winners),
+            overlap, state.boost_factors, inhibition, layout.hint.copy(), n, winners),
         "adapt the winners (permanences and bit sets)": lambda: _profile_adapt(
-            x_indptr, x_indices, words, potential_indptr, state.permanences.copy(),
-            winners, n, constants),
+            x, layout.copy().words, Pools(layout.pools_indptr, state.permanences.copy()),
+            winners, n, learning),
         "duty cycles and boost factors": lambda: _profile_homeostasis(
-            overlap, winners, state.active_duty_cycles.copy(),
-            state.overlap_duty_cycles.copy(), state.boost_factors.copy(), n,
-            config.sparsity, config.boost_strength, config.duty_cycle_period),
+            overlap, winners, homeostasis_state(), inhibition, learning, n),
     }
     out = {}
     for name, part in parts.items():
         part()  # compiles; also fills overlap and winners for the next parts
         out[name] = round(min(_cpu_seconds(part) for _ in range(args.repeat)) / n * 1e6, 1)
     out["sum of the parts"] = round(sum(out.values()), 1)
-    fast = get_backend("numba")
     out["whole step"] = round(min(
         _cpu_seconds(lambda: fast.learn(config, state.copy(), rows, 1))
         for _ in range(args.repeat)) / n * 1e6, 1)
     return out
+
+
+def _calls_per_s(calls, repeat):
+    """Calls per second of wall time, best of ``repeat`` runs of ``calls``."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for call in calls:
+            call()
+        best = min(best, time.perf_counter() - start)
+    return round(len(calls) / best)
+
+
+def bench_stream_calls(X, args):
+    """The estimator fed one row per call, as a sensor feeds a model, next to
+    the same rows in one call (numba backend, batch_size 1)."""
+    params = {**POOLER, "batch_size": 1, "backend": "numba"}
+    rows = X[:STREAM_CALLS + 1000]
+    pooler = SpatialPoolerTransformer(**params).fit(rows[:1000])
+    stream = [rows[1000 + j] for j in range(STREAM_CALLS)]
+    dense = [row.toarray() for row in stream]
+    pooler.transform(stream[0])
+    out = {
+        "transform_one_row_csr_calls_per_s": _calls_per_s(
+            [lambda r=r: pooler.transform(r) for r in stream], args.repeat),
+        "transform_one_row_dense_calls_per_s": _calls_per_s(
+            [lambda r=r: pooler.transform(r) for r in dense], args.repeat),
+    }
+    learner = SpatialPoolerTransformer(**params).fit(rows[:1000])
+    learner.partial_fit(stream[0])
+    out["partial_fit_one_row_calls_per_s"] = _calls_per_s(
+        [lambda r=r: learner.partial_fit(r) for r in stream], args.repeat)
+    block = rows[1000:]
+    out["transform_all_rows_in_one_call_samples_per_s"] = best_rate(
+        block.shape[0], lambda: pooler.transform(block), args.repeat)
+    fitted = [SpatialPoolerTransformer(**params).fit(rows[:1000]) for _ in range(args.repeat)]
+    out["partial_fit_all_rows_in_one_call_samples_per_s"] = best_rate(
+        block.shape[0], lambda: fitted.pop().partial_fit(block), args.repeat)
+    out["over_htm_core"] = {
+        "transform_one_row": round(out["transform_one_row_csr_calls_per_s"]
+                                   / HTM_CORE["inference_samples_per_s"], 1),
+        "partial_fit_one_row": round(out["partial_fit_one_row_calls_per_s"]
+                                     / HTM_CORE["learning_samples_per_s"], 1),
+    }
+    return out
+
+
+def bench_wide_init(args):
+    """Initialising over very wide sparse input: HashingVectorizer's 2**20
+    features, 2048 columns, potential_pct=0.001 (1049 synapses a column)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    rng = np.random.RandomState(0)
+    words = [f"w{j}" for j in range(5000)]
+    documents = [" ".join(rng.choice(words, 50)) for _ in range(20)]
+    X = HashingVectorizer(n_features=2**20, alternate_sign=False).transform(documents)
+    start = time.perf_counter()
+    pooler = SpatialPoolerTransformer(n_columns=2048, potential_pct=0.001, random_state=0,
+                                      backend="numba").fit(X)
+    return {"n_features": X.shape[1], "rows": X.shape[0], "n_columns": 2048,
+            "potential_pct": 0.001,
+            "synapses_per_column": int(pooler.potential_pools_[0].sum()),
+            "fit_s": round(time.perf_counter() - start, 2)}
 
 
 def in_subprocess(code, env=None):
@@ -293,7 +374,7 @@ SCALE = """
 import json, resource, sys, time
 from bench_cpu import best_rate, repeat_rows
 from bench_gpu import encoded, fresh_pooler, images
-from sklearn_htm.backends import get_backend
+from sklearn_htm.spatial_pooler.backends import get_backend
 args = json.loads(sys.argv[-1])
 train = images(type("A", (), {"mnist": args["mnist"]}))[0]
 rows = repeat_rows(encoded(train[0][:args["rows"]]), args["rows"])
@@ -346,18 +427,25 @@ def main(argv=None):
     load_before = os.getloadavg()
     train, _, source = images(args)
     X = encoded(train[0])
+    sections = {
+        "samples_per_s": lambda: bench_workload(X, args),
+        "inhibition_samples_per_s": lambda: bench_inhibition(X, args),
+        "online_step_profile_us_per_row": lambda: profile_online_step(X, args),
+        "stream_calls": lambda: bench_stream_calls(X, args),
+        "wide_sparse_init": lambda: bench_wide_init(args),
+        "compile": bench_compile,
+    }
+    chosen = args.only.split(",") if args.only else list(sections)
     result = {
         "workload": {"inputs": N_INPUTS, "active_inputs": int(X[0].sum()),
-                     "columns": POOLER["n_columns"], "rows": source},
+                     "columns": POOLER["n_columns"], "rows": source,
+                     "pooler": {k: v for k, v in POOLER.items() if k != "random_state"}},
         "machine": machine(),
-        "samples_per_s": bench_workload(X, args),
-        "inhibition_samples_per_s": bench_inhibition(X, args),
-        "online_step_profile_us_per_row": profile_online_step(X, args),
-        "compile": bench_compile(),
+        **{name: sections[name]() for name in chosen},
     }
-    if not args.skip_scale:
+    if not args.skip_scale and not args.only:
         result["scale"] = bench_scale(args)
-    result["htm_core_for_scale"] = HTM_CORE
+    result["htm_core"] = HTM_CORE
     result["peak_rss_gib"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
     result["load_average"] = {"before": load_before, "after": os.getloadavg()}

@@ -43,9 +43,9 @@ from threadpoolctl import threadpool_limits
 
 import sklearn_htm
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
-from sklearn_htm.backends import resolve_backend_name
 from sklearn_htm.dask import warm_up_workers, worker_env
 from sklearn_htm.pipeline import make_incremental_pipeline
+from sklearn_htm.spatial_pooler.backends import resolve_backend_name
 
 
 def best_time(function, repeat):

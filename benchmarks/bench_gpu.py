@@ -42,7 +42,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
-from sklearn_htm.backends import get_backend, gpu_available
+from sklearn_htm.spatial_pooler._input import binary_rows
+from sklearn_htm.spatial_pooler.backends import get_backend, gpu_available
 
 N_INPUTS, N_PIXELS, N_BITS = 3136, 784, 4
 # The pool and boosting parameters of the published figures (the package
@@ -85,10 +86,9 @@ def encoded(pixels):
 
 
 def repeat_rows(X, n_rows):
-    """``n_rows`` rows cycling through ``X`` (canonical CSR)."""
-    rows = sp.csr_matrix(X[np.arange(n_rows) % X.shape[0]], dtype=bool)
-    rows.sort_indices()
-    return rows
+    """``n_rows`` rows cycling through ``X``, as the backends take them
+    (:class:`~sklearn_htm.spatial_pooler._input.BinaryRows`)."""
+    return binary_rows(sp.csr_matrix(X[np.arange(n_rows) % X.shape[0]]), 0.0)
 
 
 class Timer:
@@ -147,7 +147,7 @@ def bench_transform(cupy, timer, config, state, X, args, numba):
     n = args.transform_rows
     rows = repeat_rows(X, n)
     on_device_dense = cupy.asarray(rows.toarray())
-    on_device_csr = csp.csr_matrix(rows)
+    on_device_csr = csp.csr_matrix(rows.to_csr())
     cuda.transform(config, state, rows[:1000])  # compile, cuBLAS handles
     out = {
         "cupy_device_dense": timer.rate(n, lambda: cuda.transform(config, state, on_device_dense)),
@@ -268,7 +268,7 @@ def main(argv=None):
     X = encoded(train[0])
     config, state = fresh_pooler()
     numba = (get_backend("numba")
-             if importlib.util.find_spec("sklearn_htm.backends._numba") else None)
+             if importlib.util.find_spec("sklearn_htm.spatial_pooler.backends._numba") else None)
     device = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
     result = {
         "workload": {"inputs": N_INPUTS, "active_inputs": N_PIXELS,

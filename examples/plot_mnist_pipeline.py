@@ -33,7 +33,7 @@ import numpy as np
 
 from sklearn_htm import __version__
 from sklearn_htm import metrics
-from sklearn_htm.backends import resolve_backend_name
+from sklearn_htm.spatial_pooler.backends import resolve_backend_name
 from sklearn_htm.datasets import load_mnist
 from sklearn_htm.presets import get_preset, make_preset_pipeline
 

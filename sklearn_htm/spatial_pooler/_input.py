@@ -58,6 +58,10 @@ class BinaryRows(NamedTuple):
         matrix.has_sorted_indices = True
         return matrix
 
+    def toarray(self):
+        """The rows as a dense bool array."""
+        return self.to_csr().toarray()
+
     def __getitem__(self, item):
         """Rows ``start:stop`` (a slice with step 1) as BinaryRows."""
         if not isinstance(item, slice) or item.step not in (None, 1):
@@ -198,10 +202,8 @@ def binary_rows(X, binarize):
         X.sum_duplicates()
     active = _active(X.data, binarize)
     if active.all():
-        return BinaryRows(
-            np.asarray(X.indptr, dtype=np.int64), np.asarray(X.indices, dtype=np.int32),
-            n_features,
-        )
+        return BinaryRows(X.indptr.astype(np.int64, copy=False),
+                          X.indices.astype(np.int32, copy=False), n_features)
     kept = np.zeros(active.size + 1, dtype=np.int64)
     np.cumsum(active, out=kept[1:])
     return BinaryRows(kept[X.indptr], X.indices[active].astype(np.int32), n_features)

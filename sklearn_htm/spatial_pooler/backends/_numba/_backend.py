@@ -40,6 +40,7 @@ from ._bundles import (
     Words,
 )
 from ._learning import learn_rows
+from ._selection import fresh_hint
 from ._transform import transform_rows
 from ._words import column_words, connected_words
 
@@ -82,15 +83,18 @@ def _rows(rows):
 @dataclass(frozen=True)
 class NumbaLayout:
     """The numba backend's derived structure of a state: the potential pools'
-    row pointers and the connected-synapse words (``words.connected`` is the
-    only part that learning changes)."""
+    row pointers, the connected-synapse words (``words.connected`` is the
+    only part that learning changes) and the selection hint carried from one
+    call to the next (work, never results, depend on it)."""
 
     pools_indptr: np.ndarray
     words: Words
+    hint: np.ndarray
 
     def copy(self):
         return NumbaLayout(
-            self.pools_indptr, self.words._replace(connected=self.words.connected.copy())
+            self.pools_indptr, self.words._replace(connected=self.words.connected.copy()),
+            self.hint.copy(),
         )
 
 
@@ -113,7 +117,7 @@ def build_layout(config, state):
         Pools(pools_indptr, _array(state.permanences, np.float32)),
         np.float32(config.connected_threshold), words,
     )
-    return NumbaLayout(pools_indptr, words)
+    return NumbaLayout(pools_indptr, words, fresh_hint())
 
 
 _EMPTY_INDPTR = np.zeros(1, dtype=np.uint64)
@@ -212,7 +216,8 @@ class NumbaBackend(SpatialPoolerBackend):
         return layout
 
     def transform(self, config, state, rows):
-        words = self.layout(config, state).words
+        layout = self.layout(config, state)
+        words = layout.words
         inhibition = self._inhibition(config)
         x = _rows(rows)
         n_rows = x.indptr.size - 1
@@ -222,18 +227,23 @@ class NumbaBackend(SpatialPoolerBackend):
             boost = _array(boost, np.float32)
         counts = np.zeros(n_rows, dtype=np.int64)
         block = max(TILE, _WINNER_SLOTS // max(slots, 1))
-        n_threads = max(1, min(numba.get_num_threads(), n_rows // _ROWS_PER_THREAD))
-
-        def run(start, stop, winners):
-            transform_rows(
-                x, start, stop - start, words, boost, inhibition, winners,
-                counts[start:stop],
-            )
+        n_threads = 1
+        if n_rows >= 2 * _ROWS_PER_THREAD:
+            n_threads = min(numba.get_num_threads(), n_rows // _ROWS_PER_THREAD)
 
         if n_threads == 1 and n_rows <= block:
             winners = np.empty((n_rows, slots), dtype=np.int32)
-            run(0, n_rows, winners)
+            transform_rows(x, 0, n_rows, words, boost, inhibition, layout.hint, winners,
+                           counts)
             return _winner_csr(counts, [winners], slots)
+
+        def run(start, stop, winners):
+            # Threads share no hint: each starts afresh.
+            transform_rows(
+                x, start, stop - start, words, boost, inhibition, fresh_hint(), winners,
+                counts[start:stop],
+            )
+
         pieces = []
         with ThreadPoolExecutor(n_threads) as pool:
             for start in range(0, n_rows, block):
@@ -264,6 +274,7 @@ class NumbaBackend(SpatialPoolerBackend):
                     state.min_overlap_duty_cycles, state.boost_factors,
                 ),
                 self._learning(config, batch_size),
+                layout.hint,
                 int(state.n_samples_seen),
             )
         )
@@ -271,9 +282,10 @@ class NumbaBackend(SpatialPoolerBackend):
 
 def _winner_csr(counts, pieces, slots):
     """CSR parts from per-row winner lists (row ``r``'s first ``counts[r]`` slots)."""
+    if counts.size == 1:
+        count = int(counts[0])
+        return np.array([0, count], dtype=np.int64), pieces[0][0, :count]
     indptr = np.zeros(counts.size + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    if len(pieces) == 1 and counts.size == 1:
-        return indptr, pieces[0][0, :counts[0]].copy()
     winners = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
     return indptr, winners[np.arange(slots) < counts[:, None]]

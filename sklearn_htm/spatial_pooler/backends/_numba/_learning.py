@@ -93,13 +93,14 @@ def _bump(s0, n, permanences, threshold, bump, flags):
 
 
 @cached_kernel
-def learn_rows(rows, words, pools, inhibition, state, learning, n_samples_seen):
+def learn_rows(rows, words, pools, inhibition, state, learning, hint, n_samples_seen):
     """The reference's ``learn``: every step of every batch of ``rows``, in one call.
 
     Updates ``pools.permanences``, ``words.connected`` (kept exact: a
     column's words are rewritten whenever its permanences change) and the
     arrays of ``state`` (:class:`~._bundles.Homeostasis`) in place; returns
-    the new number of samples seen.
+    the new number of samples seen. ``hint`` guides the selection (see
+    ``_selection.fresh_hint``).
     """
     n_rows = rows.indptr.size - 1
     n_columns = state.boost_factors.size
@@ -124,7 +125,7 @@ def learn_rows(rows, words, pools, inhibition, state, learning, n_samples_seen):
     activity = np.zeros((size, stream_words), dtype=np.uint64)
     flags = np.zeros(stream_words, dtype=np.uint64)
     counts = np.zeros(64, dtype=np.float32)
-    scratch = selection_scratch(n_columns, inhibition)
+    scratch = selection_scratch(n_columns, inhibition, hint)
     local = np.empty(n_columns, dtype=np.float64)
     permanences, potential_indptr = pools.permanences, pools.indptr
     threshold = learning.connected_threshold

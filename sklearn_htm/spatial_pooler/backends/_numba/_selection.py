@@ -233,12 +233,18 @@ def select(inhibition, scratch, winners):
     return _select_local(boosted, inhibition, scratch, winners)
 
 
+def fresh_hint():
+    """A selection hint that knows nothing yet (see ``_top_k``): float32
+    ``[last k-th value, margin]``. A hint may be kept across calls (the
+    driver keeps one per state): it changes the work, never the result."""
+    return np.array([0.0, _MARGIN_START], dtype=np.float32)
+
+
 @njit
-def selection_scratch(n_columns, inhibition):
-    """A :class:`~._bundles.Selection` for rows of ``n_columns`` columns."""
+def selection_scratch(n_columns, inhibition, hint):
+    """A :class:`~._bundles.Selection` for rows of ``n_columns`` columns,
+    guided by ``hint`` (updated as rows are selected)."""
     k = max(inhibition.k, inhibition.n_strong)
-    hint = np.zeros(2, dtype=np.float32)
-    hint[1] = _MARGIN_START
     return Selection(
         np.empty(n_columns, dtype=np.float32),
         np.empty(max(k, 1), dtype=np.float32),
@@ -248,4 +254,3 @@ def selection_scratch(n_columns, inhibition):
         np.zeros(n_columns, dtype=np.uint8),
         hint,
     )
-

@@ -9,18 +9,19 @@ from ._selection import select, selection_scratch
 
 
 @cached_kernel(nogil=True)
-def transform_rows(rows, row_start, n_rows, words, boost_factors, inhibition, winners,
-                   counts):
+def transform_rows(rows, row_start, n_rows, words, boost_factors, inhibition, hint,
+                   winners, counts):
     """Winners of rows ``row_start:row_start + n_rows`` into ``winners[r, :counts[r]]``.
 
     ``winners`` has a slot per column with local inhibition (``inhibition.mode
     == LOCAL``), else ``inhibition.k``. A single row takes the one-row
     overlap (no tile of idle lanes); more rows go by tiles of
-    :data:`~._bundles.TILE`. Releases the GIL, so that the driver can run it
+    :data:`~._bundles.TILE`. ``hint`` guides the selection (see
+    ``_selection.fresh_hint``). Releases the GIL, so that the driver can run it
     on several threads.
     """
     n_columns = boost_factors.size
-    scratch = selection_scratch(n_columns, inhibition)
+    scratch = selection_scratch(n_columns, inhibition, hint)
     # Room for whole tiles and blocks (see row_overlaps).
     width = -(-n_columns // BLOCK) * BLOCK
     if n_rows == 1:
