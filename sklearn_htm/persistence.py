@@ -10,7 +10,7 @@ skops by default; :data:`SKOPS_TRUSTED_TYPES` lists sklearn-htm's own.
 from .encoders import GreyscaleEncoder
 from .pipeline import IncrementalPipeline
 from .spatial_pooler import SpatialPoolerTransformer
-from .spatial_pooler._estimator import _ConfigCache
+from .spatial_pooler._parameters import ConfigCache
 from .spatial_pooler._state import PoolerState
 from .spatial_pooler._structure import SpatialPoolerStructure
 
@@ -31,7 +31,7 @@ SKOPS_TRUSTED_TYPES = tuple(
         PoolerState,
         SpatialPoolerStructure,
         SpatialPoolerTransformer,
-        _ConfigCache,
+        ConfigCache,
     )
 )
 

@@ -21,7 +21,6 @@ again; the backends keep what they derive from the state (the numba
 backend's connected-synapse words) with the state.
 """
 
-import operator
 from numbers import Integral, Real
 
 import numpy as np
@@ -42,23 +41,10 @@ from ..utils._progress import ProgressReporter
 from ..utils._validation import check_output_dtype, preserved_dtypes
 from ._input import binary_rows, take_rows, validate_rows
 from ._memory import check_memory
-from ._state import PERMANENCE_DTYPE, PoolerConfig, initial_state
+from ._parameters import ConfigCache, from_version_0_1
+from ._state import PERMANENCE_DTYPE, initial_state
 from ._structure import STRUCTURAL_PARAMS, resolve_structure
 from .backends import BACKENDS, get_backend
-
-
-class _ConfigCache:
-    """The configuration of the parameters last seen (not fitted state: it
-    is rebuilt from the parameters and the structure, and never pickled)."""
-
-    def __init__(self):
-        self.snapshot = self.config = None
-
-    def __getstate__(self):
-        return {}
-
-    def __setstate__(self, state):
-        self.snapshot = self.config = None
 
 
 class SpatialPoolerTransformer(
@@ -536,7 +522,7 @@ class SpatialPoolerTransformer(
 
     def __setstate__(self, state):
         if "_structure" in state and isinstance(state["_structure"], dict):
-            state = _from_version_0_1(state)
+            state = from_version_0_1(state)
         super().__setstate__(state)
 
     # ------------------------------------------------------------- internals
@@ -557,44 +543,14 @@ class SpatialPoolerTransformer(
         structure = resolve_structure(params, n_features, build=False)
         check_memory(structure, params)
         self._structure = structure.with_neighbourhoods()
-        self._config_cache = _ConfigCache()
+        self._config_cache = ConfigCache()
         config = self._config()
         return config, initial_state(config, rng)
 
     def _config(self):
-        """The :class:`~._state.PoolerConfig` of the current parameters.
-
-        Rebuilt only when a parameter changed since the last call (compared
-        by identity, so a stream of calls with fixed parameters pays
-        nothing); parameters are then validated again, and a structural
-        parameter whose resolved value differs from the fitted structure's
-        is refused until ``fit`` initialises the pooler again.
-        """
-        cache = self._config_cache
-        names = _param_names(type(self))
-        values = vars(self)
-        snapshot = tuple(values[name] for name in names)
-        if cache.snapshot is not None and all(map(operator.is_, snapshot, cache.snapshot)):
-            return cache.config
-        self._validate_params()
-        structure = self._structure
-        params = self._params(STRUCTURAL_PARAMS)
-        try:
-            key = resolve_structure(params, structure.n_inputs, build=False).key
-        except ValueError:
-            key = None
-        if key != structure.key:
-            fitted = dict(zip(_STRUCTURE_KEY_NAMES, structure.key))
-            raise ValueError(
-                "The pooler was initialised with "
-                + ", ".join(f"{name}={fitted[name]!r}" for name in _changed(params, fitted))
-                + "; changing "
-                + ", ".join(f"{name}={params[name]!r}" for name in _changed(params, fitted))
-                + " only takes effect when fit() initialises it again."
-            )
-        cache.config = PoolerConfig.from_params(structure, self.get_params(deep=False))
-        cache.snapshot = snapshot
-        return cache.config
+        """The :class:`~._state.PoolerConfig` of the current parameters (see
+        :class:`~._parameters.ConfigCache`)."""
+        return self._config_cache.config_for(self)
 
     def _chunk_rows(self, backend):
         """Rows per ``backend.learn`` call: a multiple of ``batch_size``."""
@@ -611,52 +567,3 @@ class SpatialPoolerTransformer(
             reporter.update(block.shape[0])
 
 
-_PARAM_NAMES = {}
-# Names of the resolved structure's key, in order (see SpatialPoolerStructure.key).
-_STRUCTURE_KEY_NAMES = (
-    "n_features", "input_shape", "n_columns", "potential_radius", "potential_pct",
-    "sparsity", "wrap_around", "global_inhibition", "inhibition_radius",
-)
-
-
-def _param_names(cls):
-    names = _PARAM_NAMES.get(cls)
-    if names is None:
-        names = _PARAM_NAMES[cls] = tuple(cls._get_param_names())
-    return names
-
-
-def _changed(params, fitted):
-    """The structural parameters whose values differ from the fitted ones."""
-    changed = [
-        name for name in STRUCTURAL_PARAMS
-        if name in fitted and not _same_value(params[name], fitted[name])
-    ]
-    return changed or list(STRUCTURAL_PARAMS)
-
-
-def _same_value(given, resolved):
-    if isinstance(given, Integral) and isinstance(resolved, tuple):
-        return resolved in ((int(given),), (int(given),) * len(resolved))
-    if isinstance(given, (list, tuple)) and isinstance(resolved, tuple):
-        return tuple(given) == resolved
-    if isinstance(given, Real) and isinstance(resolved, Real):
-        return float(given) == float(resolved)
-    return given == resolved
-
-
-def _from_version_0_1(state):
-    """The attributes of a pooler pickled by sklearn-htm 0.1.0, in today's layout.
-
-    That version kept the structural parameters as a dict, the resolved
-    shapes as attributes and the neighbourhoods as a tuple; the structure is
-    resolved again from the parameters it was fitted with (deterministic).
-    """
-    state = dict(state)
-    params = state.pop("_structure")
-    for name in ("_neighbourhoods", "column_shape_", "input_shape_",
-                 "n_active_columns_", "inhibition_radius_"):
-        state.pop(name, None)
-    state["_structure"] = resolve_structure(params, state["n_features_in_"])
-    state["_config_cache"] = _ConfigCache()
-    return state

@@ -20,7 +20,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import validate_data
 
-from ..utils._array_api import array_namespace, is_device_array, is_sparse, validate_device_data
+from ..utils._array_api import (
+    array_namespace,
+    is_device_array,
+    is_sparse,
+    validate_device_data,
+)
 
 _NUMERIC_KINDS = frozenset("biuf")
 _FAST_DTYPES = frozenset(

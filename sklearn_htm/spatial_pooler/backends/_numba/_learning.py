@@ -6,7 +6,11 @@ from numba import njit
 from ..._state import crosses_update_round
 from ._bundles import BLOCK, GLOBAL, LOCAL, TILE, U0, U1, U6, U63, U64
 from ._cache import cached_kernel
-from ._homeostasis import update_boost_factors, update_duty_cycles, update_min_duty_cycles
+from ._homeostasis import (
+    update_boost_factors,
+    update_duty_cycles,
+    update_min_duty_cycles,
+)
 from ._intrinsics import bump_chunk, update_chunk_batch, update_chunk_online
 from ._overlap import boost, clear_row_bits, row_overlaps, set_row_bits, tile_overlaps
 from ._selection import select, selection_scratch
