@@ -36,11 +36,21 @@ SKOPS_TRUSTED_TYPES = tuple(
 )
 
 
+#: Names the same types had in files saved by sklearn-htm 0.1.0 (they still
+#: resolve to those types); :func:`load_skops` trusts them too.
+LEGACY_SKOPS_TYPES = (
+    "sklearn_htm._state.PoolerState",
+    "sklearn_htm.encoders.GreyscaleEncoder",
+    "sklearn_htm.spatial_pooler.SpatialPoolerTransformer",
+)
+
+
 def load_skops(file, trusted=()):
     """Load a model saved with ``skops.io.dump``, trusting sklearn-htm's types.
 
-    Types that skops trusts by default (scikit-learn's and numpy's) and
-    :data:`SKOPS_TRUSTED_TYPES` are loaded; any other type in the file makes
+    Types that skops trusts by default (scikit-learn's and numpy's),
+    :data:`SKOPS_TRUSTED_TYPES` and their names in files of sklearn-htm 0.1.0
+    (:data:`LEGACY_SKOPS_TYPES`) are loaded; any other type in the file makes
     skops refuse the file unless it is listed in ``trusted``. Check a file of
     unknown origin first with ``skops.io.get_untrusted_types(file=...)``.
 
@@ -75,4 +85,6 @@ def load_skops(file, trusted=()):
             f"trusted must be a sequence of type names, not the string {trusted!r}; "
             f"write trusted=[{trusted!r}]."
         )
-    return skops.io.load(file, trusted=[*SKOPS_TRUSTED_TYPES, *trusted])
+    return skops.io.load(
+        file, trusted=[*SKOPS_TRUSTED_TYPES, *LEGACY_SKOPS_TYPES, *trusted]
+    )

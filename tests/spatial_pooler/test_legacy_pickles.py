@@ -1,8 +1,11 @@
-"""Models pickled by sklearn-htm 0.1.0 (before the spatial pooler became a
+"""Models saved by sklearn-htm 0.1.0 (before the spatial pooler became a
 subpackage) load, transform and keep learning exactly as they did then.
 
-The pickles and the outputs that version computed are in
-``tests/data/legacy_0_1_0`` (written by ``tests/data/make_legacy_pickles.py``).
+The pickles, a skops file and the outputs that version computed are in
+``tests/data/legacy_0_1_0`` (written at commit 48e8be8 by
+``tests/data/make_legacy_pickles.py``, and the skops file by the same
+steps with ``skops.io.dumps``: a 64-column pooler fitted on the first 100
+encoded digits, its SDRs of digits 200-239).
 """
 
 import pathlib
@@ -47,3 +50,12 @@ def test_loaded_pickle_has_todays_structure(name):
     again = pickle.loads(pickle.dumps(pooler))
     assert again._structure.key == structure.key
     assert b"sklearn_htm._state" not in pickle.dumps(pooler)
+
+
+def test_skops_file_of_version_0_1_loads_with_load_skops(digit_bits):
+    pytest.importorskip("skops.io")
+    from sklearn_htm.persistence import load_skops
+
+    pooler = load_skops(FOLDER / "global_64.skops")
+    expected = np.load(FOLDER / "global_64_skops_expected.npz")["sdr"]
+    np.testing.assert_array_equal(pooler.transform(digit_bits[200:240]).toarray(), expected)
