@@ -1,9 +1,9 @@
-"""Will a pooler fit in memory? One check, before anything is drawn.
+"""Will a pooler fit in memory? The host and the device checks, in one place.
 
-The host estimate follows the numba backend's measured footprint (see
-``benchmarks/README.md``); the CuPy backend checks the device's free memory
-against its own working set when it copies a state to the GPU
-(``KernelOps._check_device_memory``), with the same error type.
+:func:`check_memory` runs before anything is drawn; its estimate follows the
+numba backend's measured footprint (see ``benchmarks/README.md``).
+:func:`check_device_memory` is what the CuPy backend calls before it copies
+a state to the GPU, with its working set and the device's free memory.
 """
 
 import os
@@ -83,3 +83,26 @@ def check_memory(structure, params, available=None):
         f"but only {available / 2**30:.1f} GiB is available. Reduce "
         "n_columns, potential_pct, potential_radius or inhibition_radius."
     )
+
+
+def check_device_memory(needed, free, what):
+    """Refuse a GPU working set of ``needed`` bytes when ``free`` are free.
+
+    Parameters
+    ----------
+    needed, free : int
+        Bytes.
+    what : str
+        What needs them, for the message.
+
+    Raises
+    ------
+    MemoryBudgetError
+        If ``needed > free``.
+    """
+    if needed > free:
+        raise MemoryBudgetError(
+            f"backend='cupy' would need about {needed / 2**30:.1f} GiB of GPU memory "
+            f"for {what}, but only {free / 2**30:.1f} GiB is free. Reduce n_columns "
+            "or the number of features, or use backend='numba'."
+        )

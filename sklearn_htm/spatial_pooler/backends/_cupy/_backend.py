@@ -39,9 +39,9 @@ imported on the first call only.
 
 import numpy as np
 
-from ....exceptions import MemoryBudgetError
 from ....utils._array_api import is_device_array, is_sparse, to_host
 from ..._input import BinaryRows
+from ..._memory import check_device_memory
 from ..._state import (
     BOOST_DTYPE,
     DUTY_DTYPE,
@@ -283,14 +283,11 @@ class KernelOps(ArrayOps):
         width = self.padded_width(config.n_inputs)
         needed = 6 * config.n_columns * width + 16 * state.potential_indices.size
         free = cuda.Device().mem_info[0] + self.xp.get_default_memory_pool().free_bytes()
-        if needed > free:
-            raise MemoryBudgetError(
-                f"backend='cupy' would need about {needed / 2**30:.1f} GiB of GPU memory "
-                f"for {config.n_columns:,} columns x {config.n_inputs:,} inputs (dense "
-                f"connected matrix) and {state.potential_indices.size:,} potential "
-                f"synapses, but only {free / 2**30:.1f} GiB is free. Reduce n_columns "
-                "or the number of features, or use backend='numba'."
-            )
+        check_device_memory(
+            needed, free,
+            f"{config.n_columns:,} columns x {config.n_inputs:,} inputs (dense connected "
+            f"matrix) and {state.potential_indices.size:,} potential synapses",
+        )
 
     def padded_width(self, n_inputs):
         return -(-n_inputs // self.width_multiple) * self.width_multiple
