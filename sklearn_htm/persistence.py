@@ -21,7 +21,7 @@ def _type_name(cls):
 
 #: Names of the sklearn-htm types a skops file of a sklearn-htm model can
 #: hold, for ``skops.io.load(..., trusted=...)``: the estimators and the
-#: dataclasses that keep the Spatial Pooler's fitted state and structure
+#: classes that keep the Spatial Pooler's fitted state and structure
 #: (numpy arrays, tuples and numbers only) and its empty configuration cache.
 SKOPS_TRUSTED_TYPES = tuple(
     _type_name(cls)

@@ -19,7 +19,7 @@ float32, duty cycles float64, overlaps int32, and the float32 constants below
 are rounded once here so that every backend compares against the same bits.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -109,23 +109,54 @@ class PoolerConfig:
         return self.structure.neighbourhoods.n_winners
 
 
-@dataclass(eq=False)
 class PoolerState:
     """Everything learning changes, and the backends' derived structures.
+
+    Attributes
+    ----------
+    potential_indptr : ndarray of int64, shape (n_columns + 1,)
+    potential_indices : ndarray of int32, shape (n_synapses,)
+        Column ``c``'s potential inputs, sorted:
+        ``potential_indices[potential_indptr[c]:potential_indptr[c + 1]]``.
+    permanences : ndarray of float32, shape (n_synapses,)
+    active_duty_cycles, overlap_duty_cycles : ndarray of float64, shape (n_columns,)
+    min_overlap_duty_cycles : ndarray of float64, shape (n_columns,)
+    boost_factors : ndarray of float32, shape (n_columns,)
+    n_samples_seen : int
+        Rows learned from. Kept in a one-element int64 array,
+        ``samples_seen``, that a compiled learning kernel updates itself, so
+        that a kernel call changes every part of the state or none.
+    derived : dict
+        Backend name -> derived structure (an object with a ``copy()`` method).
 
     ``copy()`` gives an independent snapshot (derived structures included).
     """
 
-    potential_indptr: np.ndarray  # int64, (n_columns + 1,)
-    potential_indices: np.ndarray  # int32, (n_synapses,), sorted per column
-    permanences: np.ndarray  # float32, (n_synapses,)
-    active_duty_cycles: np.ndarray  # float64, (n_columns,)
-    overlap_duty_cycles: np.ndarray  # float64, (n_columns,)
-    min_overlap_duty_cycles: np.ndarray  # float64, (n_columns,)
-    boost_factors: np.ndarray  # float32, (n_columns,)
-    n_samples_seen: int = 0
-    # Backend name -> derived structure (an object with a copy() method).
-    derived: dict = field(default_factory=dict, repr=False)
+    _ARRAYS = (
+        "potential_indptr", "potential_indices", "permanences", "active_duty_cycles",
+        "overlap_duty_cycles", "min_overlap_duty_cycles", "boost_factors",
+    )
+
+    def __init__(self, potential_indptr, potential_indices, permanences,
+                 active_duty_cycles, overlap_duty_cycles, min_overlap_duty_cycles,
+                 boost_factors, n_samples_seen=0, derived=None):
+        self.potential_indptr = potential_indptr
+        self.potential_indices = potential_indices
+        self.permanences = permanences
+        self.active_duty_cycles = active_duty_cycles
+        self.overlap_duty_cycles = overlap_duty_cycles
+        self.min_overlap_duty_cycles = min_overlap_duty_cycles
+        self.boost_factors = boost_factors
+        self.samples_seen = np.array([n_samples_seen], dtype=np.int64)
+        self.derived = {} if derived is None else derived
+
+    @property
+    def n_samples_seen(self):
+        return int(self.samples_seen[0])
+
+    @n_samples_seen.setter
+    def n_samples_seen(self, value):
+        self.samples_seen[0] = value
 
     def copy(self):
         # The potential pool never changes after initialisation; sharing it
@@ -147,14 +178,19 @@ class PoolerState:
         for other in [key for key in self.derived if key != name]:
             del self.derived[other]
 
+    def __repr__(self):
+        return (f"PoolerState(n_columns={self.boost_factors.size}, "
+                f"n_synapses={self.permanences.size}, n_samples_seen={self.n_samples_seen})")
+
     def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("derived", None)
+        # The fields as sklearn-htm 0.1.0 pickled them: arrays and an int.
+        state = {name: getattr(self, name) for name in self._ARRAYS}
+        state["n_samples_seen"] = self.n_samples_seen
         return state
 
     def __setstate__(self, state):
-        # Pickles of sklearn-htm 0.1.0 hold the same fields, without derived.
-            self.__dict__.update({"n_samples_seen": 0, **state, "derived": {}})
+        self.__init__(**{name: state[name] for name in self._ARRAYS},
+                      n_samples_seen=state.get("n_samples_seen", 0))
 
 
 def initial_permanences(n_synapses, connected_threshold, rng):

@@ -133,3 +133,26 @@ def test_attributes_are_snapshots(backend):
     boosts = pooler.boost_factors_
     boosts[:] = -1.0
     assert (pooler.boost_factors_ > 0).all()
+
+
+def test_the_learning_kernel_commits_the_sample_count_with_the_arrays(monkeypatch):
+    """An interrupt arriving during the kernel is raised as soon as it
+    returns: by then the count of rows learned must agree with the arrays
+    (the in-place path has no copy to fall back on)."""
+    X = data(5)
+    pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
+    twin = pickle.loads(pickle.dumps(pooler))
+    real_kernel = numba_driver.learn_rows
+
+    def interrupted_as_the_kernel_returns(*args):
+        real_kernel(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(numba_driver, "learn_rows", interrupted_as_the_kernel_returns)
+    with pytest.raises(KeyboardInterrupt):
+        pooler.partial_fit(X[:1])
+    monkeypatch.undo()
+    twin.partial_fit(X[:1])
+    assert pooler.n_samples_seen_ == twin.n_samples_seen_ == 41
+    np.testing.assert_array_equal(pooler.permanences_.data, twin.permanences_.data)
+    np.testing.assert_array_equal(pooler.active_duty_cycles_, twin.active_duty_cycles_)

@@ -264,19 +264,17 @@ class NumbaBackend(SpatialPoolerBackend):
     def learn(self, config, state, rows, batch_size):
         _writeable_state(state)
         layout = self.layout(config, state)
-        state.n_samples_seen = int(
-            learn_rows(
-                _rows(rows), layout.words,
-                Pools(layout.pools_indptr, state.permanences),
-                self._inhibition(config),
-                Homeostasis(
-                    state.active_duty_cycles, state.overlap_duty_cycles,
-                    state.min_overlap_duty_cycles, state.boost_factors,
-                ),
-                self._learning(config, batch_size),
-                layout.hint,
-                int(state.n_samples_seen),
-            )
+        learn_rows(
+            _rows(rows), layout.words,
+            Pools(layout.pools_indptr, state.permanences),
+            self._inhibition(config),
+            Homeostasis(
+                state.active_duty_cycles, state.overlap_duty_cycles,
+                state.min_overlap_duty_cycles, state.boost_factors,
+            ),
+            self._learning(config, batch_size),
+            layout.hint,
+            state.samples_seen,
         )
 
 

@@ -97,15 +97,17 @@ def _bump(s0, n, permanences, threshold, bump, flags):
 
 
 @cached_kernel
-def learn_rows(rows, words, pools, inhibition, state, learning, hint, n_samples_seen):
+def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_seen):
     """The reference's ``learn``: every step of every batch of ``rows``, in one call.
 
     Updates ``pools.permanences``, ``words.connected`` (kept exact: a
-    column's words are rewritten whenever its permanences change) and the
-    arrays of ``state`` (:class:`~._bundles.Homeostasis`) in place; returns
-    the new number of samples seen. ``hint`` guides the selection (see
-    ``_selection.fresh_hint``).
+    column's words are rewritten whenever its permanences change), the
+    arrays of ``state`` (:class:`~._bundles.Homeostasis`) and
+    ``samples_seen[0]``, the number of rows learned from, in place: the
+    call changes all of the fitted state or, if it never starts, none.
+    ``hint`` guides the selection (see ``_selection.fresh_hint``).
     """
+    n_samples_seen = samples_seen[0]
     n_rows = rows.indptr.size - 1
     n_columns = state.boost_factors.size
     mode = inhibition.mode
@@ -190,4 +192,4 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, n_samples_
         update_boost_factors(global_inhibition, inhibition, learning, state, local)
         if _crosses_update_round(n_before, n_samples_seen, learning.update_period):
             update_min_duty_cycles(global_inhibition, inhibition, learning, state, local)
-    return n_samples_seen
+    samples_seen[0] = n_samples_seen
