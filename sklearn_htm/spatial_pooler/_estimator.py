@@ -349,6 +349,7 @@ class SpatialPoolerTransformer(
                 if self.shuffle:
                     epoch = take_rows(rows, self._random_state.permutation(n_samples))
                 self._learn(backend, config, state, epoch, reporter)
+            state.owner = id(self)
             self._state = state
             self.n_iter_ = self.max_iter
         return self
@@ -386,18 +387,28 @@ class SpatialPoolerTransformer(
             X = validate_rows(self, X, reset=first_call)
             backend = get_backend(self.backend)
             rows = self._binary_rows(X, backend)
+            journal = None
             if first_call:
                 self._random_state = check_random_state(self.random_state)
                 config, state = self._initialise(rows.shape[1], self._random_state)
-            elif backend.atomic_learn and rows.shape[0] <= self._chunk_rows(backend):
-                # One kernel call that completes or changes nothing: in place.
+            elif self._learns_in_place(backend, rows.shape[0]):
+                # One kernel call on a state this pooler owns: in place, with
+                # a journal to undo it if anything raises before we return.
                 state = self._state
+                state.keep_derived(backend.name)
+                journal = backend.begin_journal(config, state)
             else:
                 state = self._state.copy()
             reporter = ProgressReporter(
                 self.verbose, rows.shape[0], "SpatialPooler.partial_fit"
             )
-            self._learn(backend, config, state, rows, reporter)
+            try:
+                self._learn(backend, config, state, rows, reporter, journal)
+            except BaseException:
+                if journal is not None:
+                    journal.undo()
+                raise
+            state.owner = id(self)
             self._state = state
         return self
 
@@ -556,14 +567,29 @@ class SpatialPoolerTransformer(
         """Rows per ``backend.learn`` call: a multiple of ``batch_size``."""
         return max(1, backend.learn_chunk_rows // self.batch_size) * self.batch_size
 
-    def _learn(self, backend, config, state, rows, reporter):
+    def _learns_in_place(self, backend, n_rows):
+        """Whether ``partial_fit`` of ``n_rows`` rows may learn in place: one
+        call of a backend that can undo it, on a state whose arrays this
+        pooler owns (not shared with a shallow copy, not a memory map)."""
+        state = self._state
+        return (
+            backend.atomic_learn
+            and n_rows <= self._chunk_rows(backend)
+            and getattr(state, "owner", None) == id(self)
+            and state.owns_arrays()
+        )
+
+    def _learn(self, backend, config, state, rows, reporter, journal=None):
         """Learn from ``rows`` in order, in chunks aligned on ``batch_size``."""
         state.keep_derived(backend.name)
         chunk = self._chunk_rows(backend)
         n_rows = rows.shape[0]
         for start in range(0, n_rows, chunk):
             block = rows if n_rows <= chunk else rows[start:start + chunk]
-            backend.learn(config, state, block, self.batch_size)
+            if journal is None:
+                backend.learn(config, state, block, self.batch_size)
+            else:
+                backend.learn(config, state, block, self.batch_size, journal=journal)
             reporter.update(block.shape[0])
 
 

@@ -135,13 +135,26 @@ def test_attributes_are_snapshots(backend):
     assert (pooler.boost_factors_ > 0).all()
 
 
-def test_the_learning_kernel_commits_the_sample_count_with_the_arrays(monkeypatch):
-    """An interrupt arriving during the kernel is raised as soon as it
-    returns: by then the count of rows learned must agree with the arrays
-    (the in-place path has no copy to fall back on)."""
+def snapshot(pooler):
+    return (pooler.n_samples_seen_, pooler.permanences_.data.copy(),
+            pooler.active_duty_cycles_, pooler.overlap_duty_cycles_,
+            pooler.min_overlap_duty_cycles_, pooler.boost_factors_)
+
+
+def assert_same_snapshot(a, b):
+    assert a[0] == b[0]
+    for left, right in zip(a[1:], b[1:]):
+        np.testing.assert_array_equal(left, right)
+
+
+def test_an_interrupt_as_the_kernel_returns_undoes_the_call(monkeypatch):
+    """An interrupt arriving during the in-place kernel is raised as soon as
+    it returns: the call then fails, and the pooler is as it was."""
     X = data(5)
     pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
+    pooler.partial_fit(X[:3])
     twin = pickle.loads(pickle.dumps(pooler))
+    before = snapshot(pooler)
     real_kernel = numba_driver.learn_rows
 
     def interrupted_as_the_kernel_returns(*args):
@@ -150,9 +163,70 @@ def test_the_learning_kernel_commits_the_sample_count_with_the_arrays(monkeypatc
 
     monkeypatch.setattr(numba_driver, "learn_rows", interrupted_as_the_kernel_returns)
     with pytest.raises(KeyboardInterrupt):
-        pooler.partial_fit(X[:1])
+        pooler.partial_fit(X[3:6])
     monkeypatch.undo()
-    twin.partial_fit(X[:1])
-    assert pooler.n_samples_seen_ == twin.n_samples_seen_ == 41
-    np.testing.assert_array_equal(pooler.permanences_.data, twin.permanences_.data)
-    np.testing.assert_array_equal(pooler.active_duty_cycles_, twin.active_duty_cycles_)
+    assert_same_snapshot(snapshot(pooler), before)
+    assert_words_exact(pooler)
+    for model in (pooler, twin):
+        model.partial_fit(X[3:6])
+    assert_same_snapshot(snapshot(pooler), snapshot(twin))
+
+
+def test_a_failing_progress_report_undoes_the_call():
+    class Closed:
+        def write(self, text):
+            raise BrokenPipeError
+
+        def flush(self):
+            pass
+
+    X = data(6)
+    pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
+    before = snapshot(pooler)
+    pooler.set_params(verbose=1)
+    import sklearn_htm.utils._progress as progress
+
+    real = progress.sys.stdout
+    progress.sys.stdout = Closed()
+    try:
+        with pytest.raises(BrokenPipeError):
+            pooler.partial_fit(X[:1])
+    finally:
+        progress.sys.stdout = real
+    assert_same_snapshot(snapshot(pooler), before)
+
+
+def test_in_place_learning_never_writes_through_shared_or_mapped_arrays(tmp_path):
+    import copy
+
+    import joblib
+
+    X = data(7)
+    pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
+    before = snapshot(pooler)
+    shallow = copy.copy(pooler)
+    shallow.partial_fit(X[:1])
+    assert_same_snapshot(snapshot(pooler), before)
+    path = tmp_path / "pooler.joblib"
+    joblib.dump(pooler, path)
+    mapped = joblib.load(path, mmap_mode="r+")
+    mapped.partial_fit(X[:1])
+    assert_same_snapshot(snapshot(joblib.load(path)), before)
+    assert_same_snapshot(snapshot(mapped), snapshot(shallow))
+
+
+def test_a_new_connected_threshold_rebuilds_the_words():
+    X = data(8)
+    poolers = [
+        SpatialPoolerTransformer(n_columns=64, sparsity=0.1, random_state=0, backend=b)
+        .fit(X[:30]) for b in ("numpy", "numba")
+    ]
+    for pooler in poolers:
+        pooler.transform(X)
+        pooler.set_params(connected_threshold=0.7)
+    sdrs = [p.transform(X).toarray() for p in poolers]
+    np.testing.assert_array_equal(*sdrs)
+    for pooler in poolers:
+        pooler.partial_fit(X[30:])
+    np.testing.assert_array_equal(*(p.permanences_.data for p in poolers))
+    assert_words_exact(poolers[1])

@@ -30,10 +30,11 @@ class SpatialPoolerBackend(ABC):
         enough that its overhead does not matter.
     atomic_learn : bool
         Whether a :meth:`learn` call either raises before changing the state
-        or completes (a compiled kernel that cannot be interrupted half way).
-        The estimator then lets a call of at most ``learn_chunk_rows`` rows
-        learn in place; otherwise it learns on a copy of the state and keeps
-        the copy only when every call succeeded.
+        or completes (a compiled kernel that cannot be interrupted half way),
+        and :meth:`begin_journal` can undo it. The estimator then lets a call
+        of at most ``learn_chunk_rows`` rows learn in place on a state it
+        owns; otherwise it learns on a copy of the state and keeps the copy
+        only when every call succeeded.
     accepts_device_input : bool
         Whether CuPy input may be passed as is (else it is copied to the host).
     """
@@ -63,13 +64,26 @@ class SpatialPoolerBackend(ABC):
         """
 
     @abstractmethod
-    def learn(self, config, state, rows, batch_size):
+    def learn(self, config, state, rows, batch_size, journal=None):
         """Learn from ``rows`` in order, ``batch_size`` rows per step, in place.
 
         The last step may be smaller. Changes the arrays of ``state`` and
         ``state.n_samples_seen``; keeps this backend's derived structures
         exact (the estimator drops the other backends' before the call).
+        ``journal``, from :meth:`begin_journal` (``atomic_learn`` backends),
+        records what the call overwrites.
         """
+
+    def begin_journal(self, config, state):
+        """An object whose ``undo()`` puts ``state`` back as it is now, after
+        one :meth:`learn` call given it as ``journal`` (or none).
+
+        Only ``atomic_learn`` backends have one: the estimator learns in
+        place with it, and undoes the call if anything raises before the
+        call returns (an interrupt arriving during the kernel is raised as
+        soon as the kernel returns).
+        """
+        raise NotImplementedError(f"{self!r} does not learn in place")
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r}>"

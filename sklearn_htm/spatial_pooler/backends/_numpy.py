@@ -215,5 +215,5 @@ class NumpyBackend(SpatialPoolerBackend):
     def transform(self, config, state, rows):
         return transform(config, state, rows.to_csr())
 
-    def learn(self, config, state, rows, batch_size):
+    def learn(self, config, state, rows, batch_size, journal=None):
         learn(config, state, rows.to_csr(), batch_size)

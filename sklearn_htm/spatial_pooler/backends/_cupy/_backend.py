@@ -495,5 +495,5 @@ class CupyBackend(SpatialPoolerBackend):
     def transform(self, config, state, rows):
         return transform(config, state, rows)
 
-    def learn(self, config, state, rows, batch_size):
+    def learn(self, config, state, rows, batch_size, journal=None):
         learn(config, state, rows, batch_size)

@@ -34,12 +34,13 @@ from ._bundles import (
     TILE,
     Homeostasis,
     Inhibition,
+    Journal,
     Learning,
     Pools,
     Rows,
     Words,
 )
-from ._learning import learn_rows
+from ._learning import learn_rows, undo_columns
 from ._selection import fresh_hint
 from ._transform import transform_rows
 from ._words import column_words, connected_words
@@ -80,22 +81,73 @@ def _rows(rows):
     return Rows(_indices(rows.indptr, np.uint64), _indices(rows.indices, np.uint32))
 
 
-@dataclass(frozen=True)
+@dataclass
 class NumbaLayout:
     """The numba backend's derived structure of a state: the potential pools'
-    row pointers, the connected-synapse words (``words.connected`` is the
-    only part that learning changes) and the selection hint carried from one
-    call to the next (work, never results, depend on it)."""
+    row pointers, the connected-synapse words at ``threshold``
+    (``words.connected`` is the only part that learning changes), the
+    selection hint carried from one call to the next (work, never results,
+    depend on it) and, once in-place learning needed one, the journal's
+    buffers."""
 
     pools_indptr: np.ndarray
     words: Words
     hint: np.ndarray
+    threshold: np.float32
+    journal: Journal = None
 
     def copy(self):
         return NumbaLayout(
             self.pools_indptr, self.words._replace(connected=self.words.connected.copy()),
-            self.hint.copy(),
+            self.hint.copy(), self.threshold,
         )
+
+    def journal_buffers(self, n_columns, n_synapses):
+        """The :class:`Journal`, allocated on first use."""
+        if self.journal is None:
+            self.journal = Journal(
+                np.zeros(n_columns, dtype=np.uint8), np.zeros(n_columns, dtype=np.int64),
+                np.zeros(1, dtype=np.int64), np.empty(n_synapses, dtype=np.float32),
+                np.empty_like(self.words.connected),
+            )
+        return self.journal
+
+
+# Journaling off: zero-length arrays of the journal's dtypes.
+_NO_JOURNAL = Journal(
+    np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64),
+    np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.uint64),
+)
+
+
+class NumbaUndo:
+    """Puts a state back as it was when this was made, after a journaled
+    :meth:`NumbaBackend.learn` (see :meth:`SpatialPoolerBackend.begin_journal`)."""
+
+    def __init__(self, state, layout):
+        self.state, self.layout = state, layout
+        self.journal = layout.journal_buffers(state.boost_factors.size,
+                                              state.permanences.size)
+        # Cleared here, so that a call interrupted before its kernel ran
+        # undoes nothing of an earlier call.
+        self.journal.n_saved[0] = 0
+        self.journal.saved[:] = 0
+        self.arrays = {name: getattr(state, name).copy() for name in _PER_COLUMN}
+        self.samples_seen = state.n_samples_seen
+        self.hint = layout.hint.copy()
+
+    def undo(self):
+        state, layout = self.state, self.layout
+        undo_columns(self.journal, Pools(layout.pools_indptr, state.permanences),
+                     layout.words)
+        for name, values in self.arrays.items():
+            getattr(state, name)[...] = values
+        state.n_samples_seen = self.samples_seen
+        layout.hint[...] = self.hint
+
+
+_PER_COLUMN = ("active_duty_cycles", "overlap_duty_cycles", "min_overlap_duty_cycles",
+               "boost_factors")
 
 
 def build_layout(config, state):
@@ -117,7 +169,7 @@ def build_layout(config, state):
         Pools(pools_indptr, _array(state.permanences, np.float32)),
         np.float32(config.connected_threshold), words,
     )
-    return NumbaLayout(pools_indptr, words, fresh_hint())
+    return NumbaLayout(pools_indptr, words, fresh_hint(), np.float32(config.connected_threshold))
 
 
 _EMPTY_INDPTR = np.zeros(1, dtype=np.uint64)
@@ -209,11 +261,16 @@ class NumbaBackend(SpatialPoolerBackend):
         return learning
 
     def layout(self, config, state):
-        """``state``'s :class:`NumbaLayout`, built on first use."""
+        """``state``'s :class:`NumbaLayout`, built on first use and again when
+        the connected threshold changed."""
         layout = state.derived.get(self.name)
-        if layout is None:
+        if layout is None or layout.threshold != np.float32(config.connected_threshold):
             layout = state.derived[self.name] = build_layout(config, state)
         return layout
+
+    def begin_journal(self, config, state):
+        _writeable_state(state)
+        return NumbaUndo(state, self.layout(config, state))
 
     def transform(self, config, state, rows):
         layout = self.layout(config, state)
@@ -261,7 +318,7 @@ class NumbaBackend(SpatialPoolerBackend):
                 pieces.append(winners)
         return _winner_csr(counts, pieces, slots)
 
-    def learn(self, config, state, rows, batch_size):
+    def learn(self, config, state, rows, batch_size, journal=None):
         _writeable_state(state)
         layout = self.layout(config, state)
         learn_rows(
@@ -275,6 +332,7 @@ class NumbaBackend(SpatialPoolerBackend):
             self._learning(config, batch_size),
             layout.hint,
             state.samples_seen,
+            _NO_JOURNAL if journal is None else journal.journal,
         )
 
 

@@ -131,6 +131,20 @@ class Learning(NamedTuple):
     update_period: int
 
 
+class Journal(NamedTuple):
+    """What a learning call overwrote, column by column, so that it can be
+    undone (see ``_learning.save_column`` and ``_learning.undo_columns``).
+
+    Zero-length arrays switch journaling off.
+    """
+
+    saved: np.ndarray  # uint8, (n_columns,): column saved during this call
+    columns: np.ndarray  # int64, (n_columns,): the saved columns, in order
+    n_saved: np.ndarray  # int64, (1,)
+    permanences: np.ndarray  # float32, like Pools.permanences: old values
+    connected: np.ndarray  # uint64, like Words.connected: old words
+
+
 class Selection(NamedTuple):
     """Scratch of one row's selection (allocated once per kernel call)."""
 

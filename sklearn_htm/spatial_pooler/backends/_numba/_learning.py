@@ -14,7 +14,7 @@ from ._homeostasis import (
 from ._intrinsics import bump_chunk, update_chunk_batch, update_chunk_online
 from ._overlap import boost, clear_row_bits, row_overlaps, set_row_bits, tile_overlaps
 from ._selection import select, selection_scratch
-from ._words import gather_activity, scatter_connected
+from ._words import gather_activity, scatter_connected, word_location
 
 # The reference's rule, compiled from the same source.
 _crosses_update_round = njit(inline="always")(crosses_update_round)
@@ -96,8 +96,52 @@ def _bump(s0, n, permanences, threshold, bump, flags):
         flags[chunk] = bits
 
 
+@njit
+def clear_journal(journal):
+    for j in range(journal.n_saved[0]):
+        journal.saved[journal.columns[j]] = 0
+    journal.n_saved[0] = 0
+
+
+@njit
+def _column_words(journal, c, words, restore):
+    """Copy column ``c``'s words from ``words.connected`` to the journal, or back."""
+    location, step = word_location(words.indptr, c, np.uint64(words.n_words), words.blocked)
+    for _ in range(words.indptr[c], words.indptr[c + U1]):
+        if restore:
+            words.connected[location] = journal.connected[location]
+        else:
+            journal.connected[location] = words.connected[location]
+        location += step
+
+
+@njit
+def save_column(journal, c, pools, words):
+    """Save column ``c``'s permanences and words, once per call."""
+    if journal.saved[c]:
+        return
+    journal.saved[c] = 1
+    journal.columns[journal.n_saved[0]] = c
+    journal.n_saved[0] += 1
+    s0, s1 = pools.indptr[c], pools.indptr[c + U1]
+    journal.permanences[s0:s1] = pools.permanences[s0:s1]
+    _column_words(journal, c, words, False)
+
+
 @cached_kernel
-def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_seen):
+def undo_columns(journal, pools, words):
+    """Put back every column the journal saved, and clear it."""
+    for j in range(journal.n_saved[0]):
+        c = np.uint64(journal.columns[j])
+        s0, s1 = pools.indptr[c], pools.indptr[c + U1]
+        pools.permanences[s0:s1] = journal.permanences[s0:s1]
+        _column_words(journal, c, words, True)
+    clear_journal(journal)
+
+
+@cached_kernel
+def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_seen,
+               journal):
     """The reference's ``learn``: every step of every batch of ``rows``, in one call.
 
     Updates ``pools.permanences``, ``words.connected`` (kept exact: a
@@ -105,9 +149,14 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
     arrays of ``state`` (:class:`~._bundles.Homeostasis`) and
     ``samples_seen[0]``, the number of rows learned from, in place: the
     call changes all of the fitted state or, if it never starts, none.
-    ``hint`` guides the selection (see ``_selection.fresh_hint``).
+    ``hint`` guides the selection (see ``_selection.fresh_hint``). With a
+    non-empty ``journal``, the old permanences and words of every column it
+    changes are saved there first (the journal is cleared on entry).
     """
     n_samples_seen = samples_seen[0]
+    journaling = journal.saved.size > 0
+    if journaling:
+        clear_journal(journal)
     n_rows = rows.indptr.size - 1
     n_columns = state.boost_factors.size
     mode = inhibition.mode
@@ -162,6 +211,8 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
                 if won[r, c]:
                     gather_activity(words, c, row_bits[r], activity[n])
                     n += 1
+            if journaling:
+                save_column(journal, c, pools, words)
             s0 = potential_indptr[c]
             n_synapses = potential_indptr[c + U1] - s0
             _adapt(
@@ -185,6 +236,8 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
         # Weak columns, boost factors, and on update rounds the minimum duty cycles.
         for c in range(np.uint64(n_columns)):
             if state.overlap_duty[c] < state.min_overlap_duty[c]:
+                if journaling:
+                    save_column(journal, c, pools, words)
                 s0 = potential_indptr[c]
                 _bump(s0, potential_indptr[c + U1] - s0, permanences, threshold,
                       learning.bump, flags)
