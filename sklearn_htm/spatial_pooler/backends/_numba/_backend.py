@@ -107,7 +107,7 @@ class NumbaLayout:
         if self.journal is None:
             self.journal = Journal(
                 np.zeros(n_columns, dtype=np.uint8), np.zeros(n_columns, dtype=np.int64),
-                np.zeros(1, dtype=np.int64), np.empty(n_synapses, dtype=np.float32),
+                np.zeros(3, dtype=np.int64), np.empty(n_synapses, dtype=np.float32),
                 np.empty_like(self.words.connected),
             )
         return self.journal
@@ -115,7 +115,7 @@ class NumbaLayout:
 
 # Journaling off: zero-length arrays of the journal's dtypes.
 _NO_JOURNAL = Journal(
-    np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64),
+    np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(3, dtype=np.int64),
     np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.uint64),
 )
 
@@ -130,7 +130,7 @@ class NumbaUndo:
                                               state.permanences.size)
         # Cleared here, so that a call interrupted before its kernel ran
         # undoes nothing of an earlier call.
-        self.journal.n_saved[0] = 0
+        self.journal.n_saved[:] = 0
         self.journal.saved[:] = 0
         self.arrays = {name: getattr(state, name).copy() for name in _PER_COLUMN}
         self.samples_seen = state.n_samples_seen

@@ -140,9 +140,13 @@ class Journal(NamedTuple):
 
     saved: np.ndarray  # uint8, (n_columns,): column saved during this call
     columns: np.ndarray  # int64, (n_columns,): the saved columns, in order
-    n_saved: np.ndarray  # int64, (1,)
-    permanences: np.ndarray  # float32, like Pools.permanences: old values
-    connected: np.ndarray  # uint64, like Words.connected: old words
+    # int64, (3,): columns saved, permanences and words used in the buffers.
+    n_saved: np.ndarray
+    # The saved columns' old permanences and words, packed in saving order
+    # (room for all of them; only the part in use is ever touched, so it
+    # stays in the cache from one call to the next).
+    permanences: np.ndarray  # float32, (n_synapses,)
+    connected: np.ndarray  # uint64, like Words.connected
 
 
 class Selection(NamedTuple):

@@ -100,19 +100,32 @@ def _bump(s0, n, permanences, threshold, bump, flags):
 def clear_journal(journal):
     for j in range(journal.n_saved[0]):
         journal.saved[journal.columns[j]] = 0
-    journal.n_saved[0] = 0
+    journal.n_saved[:] = 0
 
 
 @njit
-def _column_words(journal, c, words, restore):
-    """Copy column ``c``'s words from ``words.connected`` to the journal, or back."""
+def _copy_column(journal, c, pools, words, packed, packed_words, restore):
+    """Copy column ``c``'s permanences and words to the journal's buffers at
+    ``packed`` and ``packed_words``, or back; returns how many of each."""
+    s0, s1 = pools.indptr[c], pools.indptr[c + U1]
+    n = s1 - s0
     location, step = word_location(words.indptr, c, np.uint64(words.n_words), words.blocked)
-    for _ in range(words.indptr[c], words.indptr[c + U1]):
-        if restore:
-            words.connected[location] = journal.connected[location]
-        else:
-            journal.connected[location] = words.connected[location]
-        location += step
+    n_words = words.indptr[c + U1] - words.indptr[c]
+    # Plain loops: a slice assignment would copy through a temporary (Numba
+    # cannot tell that the two arrays never overlap).
+    permanences, saved = pools.permanences, journal.permanences
+    connected, saved_words = words.connected, journal.connected
+    if restore:
+        for i in range(n):
+            permanences[s0 + i] = saved[packed + i]
+        for w in range(n_words):
+            connected[location + w * step] = saved_words[packed_words + w]
+    else:
+        for i in range(n):
+            saved[packed + i] = permanences[s0 + i]
+        for w in range(n_words):
+            saved_words[packed_words + w] = connected[location + w * step]
+    return n, n_words
 
 
 @njit
@@ -122,20 +135,23 @@ def save_column(journal, c, pools, words):
         return
     journal.saved[c] = 1
     journal.columns[journal.n_saved[0]] = c
+    n, n_words = _copy_column(journal, c, pools, words, np.uint64(journal.n_saved[1]),
+                              np.uint64(journal.n_saved[2]), False)
     journal.n_saved[0] += 1
-    s0, s1 = pools.indptr[c], pools.indptr[c + U1]
-    journal.permanences[s0:s1] = pools.permanences[s0:s1]
-    _column_words(journal, c, words, False)
+    journal.n_saved[1] += n
+    journal.n_saved[2] += n_words
 
 
 @cached_kernel
 def undo_columns(journal, pools, words):
     """Put back every column the journal saved, and clear it."""
+    packed = U0
+    packed_words = U0
     for j in range(journal.n_saved[0]):
-        c = np.uint64(journal.columns[j])
-        s0, s1 = pools.indptr[c], pools.indptr[c + U1]
-        pools.permanences[s0:s1] = journal.permanences[s0:s1]
-        _column_words(journal, c, words, True)
+        n, n_words = _copy_column(journal, np.uint64(journal.columns[j]), pools, words,
+                                  packed, packed_words, True)
+        packed += n
+        packed_words += n_words
     clear_journal(journal)
 
 
