@@ -196,6 +196,7 @@ def _profile_adapt(rows, words, pools, winners, n_rows, learning):
     activity = np.zeros((1, words.n_words + 1), dtype=np.uint64)
     flags = np.zeros(words.n_words + 1, dtype=np.uint64)
     counts = np.zeros(64, dtype=np.float32)
+    no_journal = np.zeros(0, dtype=np.float32)
     for row in range(n_rows):
         _overlap.set_row_bits(rows, row, bits)
         for column in winners[row]:
@@ -204,7 +205,8 @@ def _profile_adapt(rows, words, pools, winners, n_rows, learning):
             s0 = pools.indptr[c]
             _learning._adapt(s0, pools.indptr[c + np.uint64(1)] - s0, activity,
                              np.int64(1), pools.permanences, learning.connected_threshold,
-                             learning.increment, learning.decrement, counts, flags)
+                             learning.increment, learning.decrement, counts, flags,
+                             no_journal, np.int64(-1))
             _words.scatter_connected(words, c, flags)
         _overlap.clear_row_bits(rows, row, bits)
 
@@ -452,7 +454,15 @@ def main(argv=None):
     text = json.dumps(result, indent=2)
     print(text)
     if args.output:
-        Path(args.output).write_text(text + "\n")
+        if args.only and Path(args.output).exists():
+            # Update the sections that ran, keep the others; the load average
+            # of the partial run is kept under its sections' names.
+            merged = json.loads(Path(args.output).read_text())
+            merged.update({name: result[name] for name in chosen})
+            merged.setdefault("partial_runs", {})[",".join(chosen)] = {
+                "load_average": result["load_average"], "machine": result["machine"]}
+            result = merged
+        Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 

@@ -40,7 +40,7 @@ from ._bundles import (
     Rows,
     Words,
 )
-from ._learning import learn_rows, undo_columns
+from ._learning import clear_journal, learn_rows, undo_columns
 from ._selection import fresh_hint
 from ._transform import transform_rows
 from ._words import column_words, connected_words
@@ -130,8 +130,7 @@ class NumbaUndo:
                                               state.permanences.size)
         # Cleared here, so that a call interrupted before its kernel ran
         # undoes nothing of an earlier call.
-        self.journal.n_saved[:] = 0
-        self.journal.saved[:] = 0
+        clear_journal(self.journal)
         self.arrays = {name: getattr(state, name).copy() for name in _PER_COLUMN}
         self.samples_seen = state.n_samples_seen
         self.hint = layout.hint.copy()

@@ -16,6 +16,8 @@ from ._overlap import boost, clear_row_bits, row_overlaps, set_row_bits, tile_ov
 from ._selection import select, selection_scratch
 from ._words import gather_activity, scatter_connected, word_location
 
+# ``packed`` of a column the journal does not save (see journal_column).
+_NOT_SAVED = np.int64(-1)
 # The reference's rule, compiled from the same source.
 _crosses_update_round = njit(inline="always")(crosses_update_round)
 
@@ -30,9 +32,11 @@ def _clip(p, low, high):
 
 @njit
 def _adapt(s0, n, activity, n_rows, permanences, threshold, increment, decrement,
-           counts, flags):
+           counts, flags, saved, packed):
     """The Hebbian rule on synapses ``s0:s0 + n`` of a column that won the
-    ``n_rows`` rows whose activity streams are ``activity[:n_rows]``.
+    ``n_rows`` rows whose activity streams are ``activity[:n_rows]``; with
+    ``packed >= 0``, the old permanences go to ``saved[packed:packed + n]``
+    first, chunk by chunk (the chunk is in the cache for its update anyway).
 
     ``a``, the number of those rows in which a synapse's input is active, is
     a sum of 0.0/1.0 in float32, hence an exact integer, and the update is
@@ -45,6 +49,8 @@ def _adapt(s0, n, activity, n_rows, permanences, threshold, increment, decrement
     for chunk in range((n + U63) >> U6):
         base = s0 + (chunk << U6)
         size = min(U64, n - (chunk << U6))
+        if packed >= 0:
+            _save_chunk(saved, np.uint64(packed) + (chunk << U6), permanences, base, size)
         if n_rows == 1:
             active = activity[0, chunk]
             if size == U64:
@@ -77,9 +83,12 @@ def _adapt(s0, n, activity, n_rows, permanences, threshold, increment, decrement
 
 
 @njit
-def _bump(s0, n, permanences, threshold, bump, flags):
-    """Raise synapses ``s0:s0 + n`` of a weak column by ``bump`` (at most to 1)."""
+def _bump(s0, n, permanences, threshold, bump, flags, saved, packed):
+    """Raise synapses ``s0:s0 + n`` of a weak column by ``bump`` (at most to
+    1); ``saved`` and ``packed``: see ``_adapt``."""
     one = np.float32(1.0)
+    if packed >= 0:
+        _save_chunk(saved, np.uint64(packed), permanences, s0, n)
     for chunk in range(n >> U6):
         flags[chunk] = bump_chunk(
             permanences, s0 + (chunk << U6), U0, one, bump, bump, threshold
@@ -103,43 +112,33 @@ def clear_journal(journal):
     journal.n_saved[:] = 0
 
 
-@njit
-def _copy_column(journal, c, pools, words, packed, packed_words, restore):
-    """Copy column ``c``'s permanences and words to the journal's buffers at
-    ``packed`` and ``packed_words``, or back; returns how many of each."""
-    s0, s1 = pools.indptr[c], pools.indptr[c + U1]
-    n = s1 - s0
-    location, step = word_location(words.indptr, c, np.uint64(words.n_words), words.blocked)
-    n_words = words.indptr[c + U1] - words.indptr[c]
-    # Plain loops: a slice assignment would copy through a temporary (Numba
+@njit(inline="always")
+def _save_chunk(saved, dst, permanences, src, size):
+    # A plain loop: a slice assignment would copy through a temporary (Numba
     # cannot tell that the two arrays never overlap).
-    permanences, saved = pools.permanences, journal.permanences
-    connected, saved_words = words.connected, journal.connected
-    if restore:
-        for i in range(n):
-            permanences[s0 + i] = saved[packed + i]
-        for w in range(n_words):
-            connected[location + w * step] = saved_words[packed_words + w]
-    else:
-        for i in range(n):
-            saved[packed + i] = permanences[s0 + i]
-        for w in range(n_words):
-            saved_words[packed_words + w] = connected[location + w * step]
-    return n, n_words
+    for i in range(size):
+        saved[dst + i] = permanences[src + i]
 
 
 @njit
-def save_column(journal, c, pools, words):
-    """Save column ``c``'s permanences and words, once per call."""
+def journal_column(journal, c, pools, words):
+    """Record that column ``c`` is about to change: save its words, and
+    return where its permanences go in the journal (-1 when the column was
+    saved earlier in this call, as it then must not be saved again)."""
     if journal.saved[c]:
-        return
+        return np.int64(-1)
     journal.saved[c] = 1
     journal.columns[journal.n_saved[0]] = c
-    n, n_words = _copy_column(journal, c, pools, words, np.uint64(journal.n_saved[1]),
-                              np.uint64(journal.n_saved[2]), False)
+    packed = journal.n_saved[1]
+    packed_words = np.uint64(journal.n_saved[2])
+    location, step = word_location(words.indptr, c, np.uint64(words.n_words), words.blocked)
+    n_words = words.indptr[c + U1] - words.indptr[c]
+    for w in range(n_words):
+        journal.connected[packed_words + w] = words.connected[location + w * step]
     journal.n_saved[0] += 1
-    journal.n_saved[1] += n
-    journal.n_saved[2] += n_words
+    journal.n_saved[1] += np.int64(pools.indptr[c + U1] - pools.indptr[c])
+    journal.n_saved[2] += np.int64(n_words)
+    return packed
 
 
 @cached_kernel
@@ -148,9 +147,16 @@ def undo_columns(journal, pools, words):
     packed = U0
     packed_words = U0
     for j in range(journal.n_saved[0]):
-        n, n_words = _copy_column(journal, np.uint64(journal.columns[j]), pools, words,
-                                  packed, packed_words, True)
-        packed += n
+        c = np.uint64(journal.columns[j])
+        s0, s1 = pools.indptr[c], pools.indptr[c + U1]
+        for i in range(s1 - s0):
+            pools.permanences[s0 + i] = journal.permanences[packed + i]
+        location, step = word_location(words.indptr, c, np.uint64(words.n_words),
+                                       words.blocked)
+        n_words = words.indptr[c + U1] - words.indptr[c]
+        for w in range(n_words):
+            words.connected[location + w * step] = journal.connected[packed_words + w]
+        packed += s1 - s0
         packed_words += n_words
     clear_journal(journal)
 
@@ -227,13 +233,13 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
                 if won[r, c]:
                     gather_activity(words, c, row_bits[r], activity[n])
                     n += 1
-            if journaling:
-                save_column(journal, c, pools, words)
+            packed = journal_column(journal, c, pools, words) if journaling else _NOT_SAVED
             s0 = potential_indptr[c]
             n_synapses = potential_indptr[c + U1] - s0
             _adapt(
                 s0, n_synapses, activity, n, permanences, threshold,
                 learning.increment, learning.decrement, counts, flags,
+                journal.permanences, packed,
             )
             scatter_connected(words, c, flags)
         # Duty cycles, row by row.
@@ -252,11 +258,10 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
         # Weak columns, boost factors, and on update rounds the minimum duty cycles.
         for c in range(np.uint64(n_columns)):
             if state.overlap_duty[c] < state.min_overlap_duty[c]:
-                if journaling:
-                    save_column(journal, c, pools, words)
+                packed = journal_column(journal, c, pools, words) if journaling else _NOT_SAVED
                 s0 = potential_indptr[c]
                 _bump(s0, potential_indptr[c + U1] - s0, permanences, threshold,
-                      learning.bump, flags)
+                      learning.bump, flags, journal.permanences, packed)
                 scatter_connected(words, c, flags)
         update_boost_factors(global_inhibition, inhibition, learning, state, local)
         if _crosses_update_round(n_before, n_samples_seen, learning.update_period):
