@@ -570,13 +570,14 @@ class SpatialPoolerTransformer(
     def _learns_in_place(self, backend, n_rows):
         """Whether ``partial_fit`` of ``n_rows`` rows may learn in place: one
         call of a backend that can undo it, on a state whose arrays this
-        pooler owns (not shared with a shallow copy, not a memory map)."""
-        state = self._state
+        pooler owns (not shared with a shallow copy, not a memory map). A
+        state is marked as this pooler's when it commits it, and every state
+        it commits was built or copied by it; a loaded state is not marked,
+        so the first call after loading learns on a copy."""
         return (
             backend.atomic_learn
             and n_rows <= self._chunk_rows(backend)
-            and getattr(state, "owner", None) == id(self)
-            and state.owns_arrays()
+            and self._state.owner == id(self)
         )
 
     def _learn(self, backend, config, state, rows, reporter, journal=None):

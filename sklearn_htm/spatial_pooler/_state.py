@@ -151,7 +151,8 @@ class PoolerState:
         self.boost_factors = boost_factors
         self.samples_seen = np.array([n_samples_seen], dtype=np.int64)
         self.derived = {} if derived is None else derived
-        # id() of the estimator whose fitted state this is (see owns_arrays).
+        # id() of the estimator that committed this state (it may then learn
+        # in place: see SpatialPoolerTransformer._learns_in_place); never pickled.
         self.owner = None
 
     @property
@@ -175,16 +176,6 @@ class PoolerState:
             boost_factors=self.boost_factors.copy(),
             n_samples_seen=self.n_samples_seen,
             derived={name: value.copy() for name, value in self.derived.items()},
-        )
-
-    def owns_arrays(self):
-        """Whether every array learning writes is this state's own memory
-        (not a view, nor a memory map of a file): only then may a backend
-        learn in place."""
-        return all(
-            getattr(self, name).flags.owndata and getattr(self, name).flags.writeable
-            and not isinstance(getattr(self, name), np.memmap)
-            for name in self._ARRAYS[2:] + ("samples_seen",)
         )
 
     def keep_derived(self, name):

@@ -268,7 +268,6 @@ class NumbaBackend(SpatialPoolerBackend):
         return layout
 
     def begin_journal(self, config, state):
-        _writeable_state(state)
         return NumbaUndo(state, self.layout(config, state))
 
     def transform(self, config, state, rows):
