@@ -1,8 +1,14 @@
-"""sklearn-htm: the HTM Spatial Pooler as scikit-learn transformers."""
+"""sklearn-htm: Hierarchical Temporal Memory as scikit-learn estimators."""
 
-from .encoders import GreyscaleEncoder
+from .encoders import GreyscaleEncoder, RandomDistributedScalarEncoder, ScalarEncoder
 from .spatial_pooler import SpatialPoolerTransformer
 
 __version__ = "0.1.0"
 
-__all__ = ["GreyscaleEncoder", "SpatialPoolerTransformer", "__version__"]
+__all__ = [
+    "GreyscaleEncoder",
+    "RandomDistributedScalarEncoder",
+    "ScalarEncoder",
+    "SpatialPoolerTransformer",
+    "__version__",
+]

@@ -1,5 +1,12 @@
-"""Encoders: values to the binary inputs an HTM layer reads."""
+"""Encoders: values to the binary inputs an HTM layer reads.
+
+- :class:`GreyscaleEncoder`: pixel intensities, one bucket per pixel.
+- :class:`ScalarEncoder`: values over a range, as runs of active bits.
+- :class:`RandomDistributedScalarEncoder`: values without a range, by hashing.
+"""
 
 from ._greyscale import GreyscaleEncoder
+from ._rdse import RandomDistributedScalarEncoder
+from ._scalar import ScalarEncoder
 
-__all__ = ["GreyscaleEncoder"]
+__all__ = ["GreyscaleEncoder", "RandomDistributedScalarEncoder", "ScalarEncoder"]

@@ -1,16 +1,15 @@
-"""Encoders that turn numbers into the binary input a Spatial Pooler needs."""
+"""The greyscale encoder: pixel intensities to the binary input a Spatial Pooler needs.
+
+Its arithmetic is written against the array module, so that CuPy input is
+encoded on the device.
+"""
 
 import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._array_api import (
     array_namespace,
@@ -19,8 +18,8 @@ from ..utils._array_api import (
     is_device_array,
     validate_device_data,
 )
-from ..utils._atomic import restore_on_failure
 from ..utils._validation import check_output_dtype, preserved_dtypes
+from ._base import StreamEncoder
 
 
 def greyscale_buckets(xp, values, low, high, n_bits):
@@ -60,7 +59,7 @@ def greyscale_indices(xp, bucket, n_bits, encoding):
     return counts_to_indptr(xp, row_counts), indices
 
 
-class GreyscaleEncoder(TransformerMixin, BaseEstimator):
+class GreyscaleEncoder(StreamEncoder):
     """Encode each feature (a pixel's intensity) as ``n_bits`` binary features.
 
     The value range ``[low, high]`` is cut into ``n_bits`` equal buckets and a
@@ -98,6 +97,8 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
         Low end of the range used (``value_range[0]`` or learned).
     data_max_ : float
         High end of the range used.
+    offsets_ : ndarray of int64, shape (n_features + 1,)
+        Feature ``f``'s bits are outputs ``offsets_[f]:offsets_[f + 1]``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of str
@@ -120,6 +121,7 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
         "sparse_output": ["boolean"],
         "dtype": "no_validation",
     }
+    _learned = ("data_min_", "data_max_")
 
     def __init__(
         self,
@@ -137,48 +139,6 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
         self.handle_out_of_range = handle_out_of_range
         self.sparse_output = sparse_output
         self.dtype = dtype
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Learn the value range (unless given) and the number of features.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        with restore_on_failure(self):
-            for attribute in ("data_min_", "data_max_"):
-                self.__dict__.pop(attribute, None)
-            self._update_range(self._validate(X, reset=True))
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Like ``fit``, but a learned range grows to cover every batch seen.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        first_call = not hasattr(self, "data_min_")
-        if not first_call:
-            # _fit_context validates parameters only while unfitted.
-            self._validate_params()
-        with restore_on_failure(self):
-            self._update_range(self._validate(X, reset=first_call))
-        return self
 
     def transform(self, X):
         """Encode X.
@@ -211,31 +171,19 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
             self.sparse_output,
         )
 
-    def get_feature_names_out(self, input_features=None):
-        """Output names ``"{feature}_{bit}"``.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None, default=None
-            Input feature names; defaults to ``feature_names_in_`` or
-            ``x0, x1, ...``.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str
-        """
-        check_is_fitted(self)
-        names = _check_feature_names_in(self, input_features)
-        return np.asarray(
-            [f"{name}_{bit}" for name in names for bit in range(self.n_bits)],
-            dtype=object,
-        )
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.array_api_support = True
         tags.transformer_tags.preserves_dtype = preserved_dtypes(self.dtype)
         return tags
+
+    def __setstate__(self, state):
+        # Encoders pickled by sklearn-htm 0.1.0 have no offsets_.
+        if "data_min_" in state and "offsets_" not in state:
+            n_bits = state.get("n_bits", 4)
+            state = {**state, "offsets_": np.arange(state["n_features_in_"] + 1,
+                                                    dtype=np.int64) * n_bits}
+        super().__setstate__(state)
 
     def _validate(self, X, reset):
         """validate_data, or its device counterpart for CuPy input."""
@@ -243,7 +191,7 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
             return validate_device_data(self, X, reset=reset)
         return validate_data(self, X, reset=reset, dtype="numeric")
 
-    def _update_range(self, X):
+    def _learn(self, X):
         check_output_dtype(self.dtype)
         if self.value_range is not None:
             if len(self.value_range) != 2 or not all(
@@ -264,3 +212,4 @@ class GreyscaleEncoder(TransformerMixin, BaseEstimator):
             if hasattr(self, "data_min_"):
                 low, high = min(low, self.data_min_), max(high, self.data_max_)
         self.data_min_, self.data_max_ = low, high
+        self.offsets_ = np.arange(X.shape[1] + 1, dtype=np.int64) * self.n_bits

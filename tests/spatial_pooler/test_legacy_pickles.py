@@ -59,3 +59,11 @@ def test_skops_file_of_version_0_1_loads_with_load_skops(digit_bits):
     pooler = load_skops(FOLDER / "global_64.skops")
     expected = np.load(FOLDER / "global_64_skops_expected.npz")["sdr"]
     np.testing.assert_array_equal(pooler.transform(digit_bits[200:240]).toarray(), expected)
+
+
+def test_greyscale_encoder_of_version_0_1_loads_and_encodes_the_same():
+    X, _ = load_digits(return_X_y=True)
+    encoder = pickle.loads((FOLDER / "greyscale.pkl").read_bytes())
+    expected = np.load(FOLDER / "greyscale_expected.npy")
+    np.testing.assert_array_equal(encoder.transform(X[50:60]).toarray(), expected)
+    assert encoder.get_feature_names_out()[-1] == "x63_3"
