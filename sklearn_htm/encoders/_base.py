@@ -86,8 +86,8 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=False)
         dtype = check_output_dtype(self.dtype)
         per_column = [
-            self._active_bits(feature, X[:, feature]) + self.offsets_[feature]
-            for feature in range(X.shape[1])
+            self._active_bits(feature, values) + self.offsets_[feature]
+            for feature, values in enumerate(self._columns(X))
         ]
         # Sorted per row; a bit listed twice (a hash collision) is one bit.
         bits = np.sort(np.concatenate(per_column, axis=1).astype(np.int64), axis=1)
@@ -128,6 +128,10 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
 
     def _validate(self, X, reset):
         return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
+
+    def _columns(self, X):
+        """The values of each column of validated X, as the encoder reads them."""
+        return [X[:, feature] for feature in range(X.shape[1])]
 
     def _learn(self, X):  # pragma: no cover - abstract
         raise NotImplementedError

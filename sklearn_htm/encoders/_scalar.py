@@ -189,26 +189,40 @@ class ScalarEncoder(StreamEncoder):
 
     def _active_bits(self, feature, values):
         low, high = self.data_min_[feature], self.data_max_[feature]
-        resolution = self.resolutions_[feature]
-        size, positions = int(self.sizes_[feature]), int(self._positions[feature])
-        if self.periodic:
-            span = high - low
-            values = low + np.mod(values - low, span) if span > 0 else np.full_like(values, low)
-        elif self.clip_input:
-            values = np.clip(values, low, high)
-        else:
+        if not self.periodic and not self.clip_input:
             outside = (values < low) | (values > high)
             if outside.any():
                 raise ValueError(
                     f"Column {feature} has {int(outside.sum())} value(s) outside "
                     f"[{low}, {high}]; set clip_input=True, or widen minimum/maximum."
                 )
-        if resolution > 0:
-            start = np.floor((values - low) / resolution + 0.5).astype(np.int64)
-        else:
-            start = np.zeros(values.shape, dtype=np.int64)
-        if self.periodic:
-            start %= positions
-            return (start[:, None] + np.arange(self.n_active)) % size
-        start = np.clip(start, 0, positions - 1)
-        return start[:, None] + np.arange(self.n_active)
+        return run_bits(values, low, high, self.resolutions_[feature],
+                        int(self._positions[feature]), int(self.sizes_[feature]),
+                        self.n_active, self.periodic)
+
+
+def run_bits(values, low, high, resolution, n_positions, size, n_active, periodic):
+    """Active bits of a run code: ``n_active`` bits from position
+    ``round((v - low) / resolution)`` (halves up), clipped to the
+    ``n_positions`` positions, or wrapped around ``[low, high)`` and the
+    ``size`` bits when ``periodic``.
+
+    Returns
+    -------
+    bits : ndarray of int64, shape (n_values, n_active)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if periodic:
+        span = high - low
+        values = low + np.mod(values - low, span) if span > 0 else np.full_like(values, low)
+    else:
+        values = np.clip(values, low, high)
+    if resolution > 0:
+        start = np.floor((values - low) / resolution + 0.5).astype(np.int64)
+    else:
+        start = np.zeros(values.shape, dtype=np.int64)
+    if periodic:
+        start %= n_positions
+        return (start[:, None] + np.arange(n_active)) % size
+    start = np.clip(start, 0, n_positions - 1)
+    return start[:, None] + np.arange(n_active)

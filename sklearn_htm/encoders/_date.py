@@ -1,0 +1,207 @@
+"""The date encoder: a timestamp as periodic codes of its time of day, weekday and season.
+
+Reference semantics: htm.core's ``src/htm/encoders/DateEncoder.cpp`` (names
+in brackets below are its parameters). Written from its description, not
+its code. Timestamps are parsed by pandas.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils.validation import validate_data
+
+from ._base import StreamEncoder
+from ._scalar import bucket_layout, run_bits
+
+# The attributes, in output order: (parameter, period, unit of the radius).
+_ATTRIBUTES = (
+    ("season", 366.0, "days"),
+    ("day_of_week", 7.0, "days"),
+    ("weekend", None, None),
+    ("time_of_day", 24.0, "hours"),
+)
+
+
+def _check_attribute(name, value, period):
+    """``(n_active, radius)`` for a periodic attribute, ``n_active`` for the
+    weekend flag, or None (off)."""
+    if value is None:
+        return None
+    if period is None:
+        if isinstance(value, Integral) and not isinstance(value, bool) and value >= 1:
+            return int(value)
+        raise ValueError(f"{name} must be None or a positive number of active bits, "
+                         f"got {value!r}.")
+    ok = (
+        isinstance(value, (tuple, list)) and len(value) == 2
+        and isinstance(value[0], Integral) and not isinstance(value[0], bool)
+        and value[0] >= 1 and isinstance(value[1], Real) and 0 < value[1] <= period
+    )
+    if not ok:
+        raise ValueError(
+            f"{name} must be None or a pair (n_active, radius) with n_active >= 1 and "
+            f"0 < radius <= {period:g}, got {value!r}."
+        )
+    return int(value[0]), float(value[1])
+
+
+class DateEncoder(StreamEncoder):
+    """Encode timestamps as concatenated periodic codes of their calendar attributes.
+
+    Each attribute switched on is a periodic scalar code: ``n_active``
+    active bits, and codes of values ``radius`` apart do not overlap (the
+    resolution is ``radius / n_active``). Time of day is in hours, with
+    minutes and seconds as fractions; day of week runs from Monday 0 to
+    Sunday 6, with the time of day as a fraction; season is the day of the
+    year from 0, with the time of day as a fraction, over a period of 366
+    days. The weekend flag (Saturday or Sunday) is two categories of
+    ``n_active`` bits each. Timestamps are used as written (their wall-clock
+    fields; a time zone is not converted).
+
+    Each column of X is one series of timestamps, encoded on its own: the
+    codes of all columns are concatenated.
+
+    Parameters
+    ----------
+    time_of_day : (int, float) or None, default=(21, 9.49)
+        ``(n_active, radius in hours)`` [timeOfDay_width, timeOfDay_radius];
+        the default is the one NAB's HTM detector uses.
+    day_of_week : (int, float) or None, default=None
+        ``(n_active, radius in days)`` [dayOfWeek_width, dayOfWeek_radius].
+    weekend : int or None, default=None
+        Active bits of the weekend flag [weekend_width].
+    season : (int, float) or None, default=None
+        ``(n_active, radius in days)`` [season_width, season_radius].
+    sparse_output : bool, default=True
+        Return a CSR matrix or a dense array.
+    dtype : numpy dtype, default=np.float64
+        Data type of the output.
+
+    Attributes
+    ----------
+    attributes_ : list of str
+        The attributes encoded, in output order.
+    sizes_ : dict of str to int
+        Bits of each attribute's code.
+    offsets_ : ndarray of int64, shape (n_features + 1,)
+        Column ``f``'s code is output bits ``offsets_[f]:offsets_[f + 1]``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When X has string column names.
+
+    Raises
+    ------
+    ValueError
+        For timestamps pandas cannot parse or missing ones (NaT, None), and
+        for a configuration with no attribute switched on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_htm import DateEncoder
+    >>> enc = DateEncoder(time_of_day=(4, 6.0), weekend=2, sparse_output=False)
+    >>> bits = enc.fit_transform(np.array([["2026-11-28 09:00"], ["2026-11-30 09:00"]]))
+    >>> enc.attributes_, bits.shape, bits.sum(axis=1).tolist()
+    (['weekend', 'time_of_day'], (2, 20), [6.0, 6.0])
+    """
+
+    _parameter_constraints: dict = {
+        "time_of_day": [None, tuple, list],
+        "day_of_week": [None, tuple, list],
+        "weekend": [None, Integral],
+        "season": [None, tuple, list],
+        "sparse_output": ["boolean"],
+        "dtype": "no_validation",
+    }
+
+    def __init__(self, time_of_day=(21, 9.49), *, day_of_week=None, weekend=None, season=None,
+                 sparse_output=True, dtype=np.float64):
+        self.time_of_day = time_of_day
+        self.day_of_week = day_of_week
+        self.weekend = weekend
+        self.season = season
+        self.sparse_output = sparse_output
+        self.dtype = dtype
+
+    def _validate(self, X, reset):
+        return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+
+    def _columns(self, X):
+        """Each column of X parsed into a pandas Series of Timestamps."""
+        import pandas as pd
+
+        columns = []
+        for feature in range(X.shape[1]):
+            try:
+                parsed = pd.to_datetime(pd.Series(X[:, feature]), errors="raise")
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise ValueError(
+                    f"Column {feature} of X holds a value that is not a timestamp: {exc}"
+                ) from exc
+            if parsed.isna().any():
+                raise ValueError(
+                    f"Column {feature} of X has {int(parsed.isna().sum())} missing "
+                    "timestamp(s) (NaN, NaT or None); drop or fill them first."
+                )
+            if getattr(parsed.dt, "tz", None) is not None:
+                parsed = parsed.dt.tz_localize(None)
+            columns.append(parsed)
+        return columns
+
+    def _learn(self, X):
+        columns = self._columns(X)  # refuses what is not a timestamp
+        layouts = {}
+        for name, period, _ in _ATTRIBUTES:
+            value = _check_attribute(name, getattr(self, name), period)
+            if value is None:
+                continue
+            if period is None:
+                layouts[name] = (2 * value, 2, 0.0, value)
+                continue
+            n_active, radius = value
+            size, positions, resolution = bucket_layout(
+                n_active, None, radius / n_active, 0.0, period, True
+            )
+            if size < n_active:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} makes a code of {size} bits for "
+                    f"{n_active} active bits; use a smaller radius."
+                )
+            layouts[name] = (size, positions, resolution, n_active)
+        if not layouts:
+            raise ValueError(
+                "DateEncoder encodes nothing: switch on at least one of time_of_day, "
+                "day_of_week, weekend and season."
+            )
+        self._layouts = layouts
+        self.attributes_ = list(layouts)
+        self.sizes_ = {name: layout[0] for name, layout in layouts.items()}
+        width = sum(self.sizes_.values())
+        self.offsets_ = np.arange(len(columns) + 1, dtype=np.int64) * width
+
+    def _active_bits(self, feature, timestamps):
+        dt = timestamps.dt
+        hours = (dt.hour + dt.minute / 60.0 + dt.second / 3600.0).to_numpy(np.float64)
+        values = {
+            "time_of_day": hours,
+            "day_of_week": dt.day_of_week.to_numpy(np.float64) + hours / 24.0,
+            "season": (dt.day_of_year.to_numpy(np.float64) - 1.0) + hours / 24.0,
+        }
+        parts, offset = [], 0
+        for name in self.attributes_:
+            size, positions, resolution, n_active = self._layouts[name]
+            if name == "weekend":
+                weekend = (dt.day_of_week.to_numpy() >= 5).astype(np.int64)
+                bits = weekend[:, None] * n_active + np.arange(n_active)
+            else:
+                period = dict((a, p) for a, p, _ in _ATTRIBUTES)[name]
+                bits = run_bits(values[name], 0.0, period, resolution, positions, size,
+                                n_active, True)
+            parts.append(bits + offset)
+            offset += size
+        return np.concatenate(parts, axis=1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        return tags

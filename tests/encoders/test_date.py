@@ -1,0 +1,105 @@
+"""DateEncoder: periodic calendar codes from datetime64, pandas Timestamps and ISO strings."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_htm import DateEncoder, ScalarEncoder
+
+pd = pytest.importorskip("pandas")
+
+
+def encode(encoder, stamps):
+    return encoder.transform(np.asarray(stamps).reshape(-1, 1)).toarray()
+
+
+def test_the_same_instant_in_three_forms_has_one_code():
+    encoder = DateEncoder(time_of_day=(5, 4.0), day_of_week=(3, 1.0), weekend=2,
+                          season=(4, 60.0)).fit([["2026-01-01"]])
+    forms = [np.datetime64("2026-11-28T17:45:00"), pd.Timestamp("2026-11-28 17:45"),
+             "2026-11-28T17:45:00"]
+    codes = [encode(encoder, [form]) for form in forms]
+    assert (codes[0] == codes[1]).all() and (codes[0] == codes[2]).all()
+    assert codes[0].sum() == 5 + 3 + 2 + 4
+
+
+@given(st.datetimes(min_value=__import__('datetime').datetime(1900, 1, 1),
+                    max_value=__import__('datetime').datetime(2200, 1, 1)),
+       st.integers(1, 10), st.floats(0.5, 12.0))
+def test_time_of_day_is_periodic_with_its_radius(stamp, n_active, radius):
+    encoder = DateEncoder(time_of_day=(n_active, radius)).fit([["2026-01-01"]])
+    stamp = pd.Timestamp(stamp).floor("s")
+    here, next_day, later = encode(encoder, [stamp, stamp + pd.Timedelta(days=1),
+                                             stamp + pd.Timedelta(hours=radius + 0.01)])
+    assert here.sum() == n_active
+    assert (here == next_day).all()
+    assert here @ later <= 1  # a radius apart: at most the rounding of one position
+
+
+def test_weekend_flag_and_day_of_week():
+    encoder = DateEncoder(time_of_day=None, weekend=3, day_of_week=(6, 2.0)).fit([["2026-1-1"]])
+    friday, saturday, sunday, monday = encode(
+        encoder, ["2026-11-27 12:00", "2026-11-28 12:00", "2026-11-29 12:00", "2026-11-30 12:00"])
+    assert encoder.attributes_ == ["day_of_week", "weekend"]
+    days = slice(0, encoder.sizes_["day_of_week"])
+    weekend = slice(days.stop, None)
+    assert (saturday[weekend] == sunday[weekend]).all()
+    assert friday[weekend] @ saturday[weekend] == 0 and (friday[weekend] == monday[weekend]).all()
+    # Sunday and Monday are neighbours on the weekly circle (closer than the radius).
+    assert sunday[days] @ monday[days] > 0 and friday[days] @ monday[days] == 0
+
+
+def test_columns_of_a_dataframe_are_encoded_side_by_side():
+    frame = pd.DataFrame({"a": pd.date_range("2026-01-01", periods=4, freq="6h"),
+                          "b": ["2026-06-01"] * 4})
+    encoder = DateEncoder(time_of_day=(4, 6.0)).fit(frame)
+    bits = encoder.transform(frame).toarray()
+    width = encoder.sizes_["time_of_day"]
+    assert bits.shape == (4, 2 * width)
+    assert (bits[:, width:] == bits[0, width:]).all()
+    assert encoder.get_feature_names_out()[width] == "b_0"
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("yesterday-ish", "not a timestamp"),
+    (None, "missing"),
+    (pd.NaT, "missing"),
+])
+def test_bad_timestamps_are_refused_with_the_state_unchanged(bad, message):
+    encoder = DateEncoder().fit([["2026-01-01"]])
+    before = dict(encoder.__dict__)
+    with pytest.raises(ValueError, match=message):
+        encoder.transform(np.array([[bad]], dtype=object))
+    with pytest.raises(ValueError, match=message):
+        encoder.partial_fit(np.array([[bad]], dtype=object))
+    assert encoder.__dict__.keys() == before.keys()
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(time_of_day=None), "encodes nothing"),
+    (dict(time_of_day=(0, 4.0)), "n_active"),
+    (dict(time_of_day=(5, 30.0)), "radius <= 24"),
+    (dict(weekend=0), "positive"),
+])
+def test_configurations_that_cannot_work_are_refused(params, message):
+    with pytest.raises(ValueError, match=message):
+        DateEncoder(**params).fit([["2026-01-01"]])
+
+
+def test_the_codes_are_scalar_encoder_codes():
+    """Time of day is a periodic ScalarEncoder of the fractional hour."""
+    date = DateEncoder(time_of_day=(6, 3.0)).fit([["2026-01-01"]])
+    hours = ScalarEncoder(n_active=6, resolution=0.5, minimum=0, maximum=24,
+                          periodic=True).fit([[0.0]])
+    stamps = pd.date_range("2026-03-01", periods=50, freq="37min")
+    fractional = (stamps.hour + stamps.minute / 60).to_numpy(float)
+    np.testing.assert_array_equal(
+        encode(date, stamps.to_numpy()), hours.transform(fractional.reshape(-1, 1)).toarray()
+    )
+
+
+@parametrize_with_checks([DateEncoder(time_of_day=(3, 6.0))])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
