@@ -98,10 +98,6 @@ def take_rows(rows, order):
     return rows[array_namespace(rows).asarray(order)]
 
 
-def n_rows(rows):
-    return rows.shape[0]
-
-
 def _fast_checked(estimator, X):
     """Whether ``X`` passes ``validate_data``'s checks (reset=False) on the
     short path; False sends it through ``validate_data`` itself."""
