@@ -129,6 +129,11 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
     def _validate(self, X, reset):
         return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=True)
 
+    def _column_name(self, feature):
+        """How messages name column ``feature``: its name when X had names."""
+        names = getattr(self, "feature_names_in_", None)
+        return f"column {names[feature]!r}" if names is not None else f"column {feature}"
+
     def _columns(self, X):
         """The values of each column of validated X, as the encoder reads them."""
         return [X[:, feature] for feature in range(X.shape[1])]

@@ -8,6 +8,7 @@ its code. Timestamps are parsed by pandas.
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._base import StreamEncoder
@@ -72,6 +73,10 @@ class DateEncoder(StreamEncoder):
         Active bits of the weekend flag [weekend_width].
     season : (int, float) or None, default=None
         ``(n_active, radius in days)`` [season_width, season_radius].
+    unit : {"s", "ms", "us", "ns", "D"} or None, default=None
+        Numbers in X are times since the Unix epoch in this unit (pandas'
+        ``to_datetime(unit=...)``). ``None`` refuses numbers, so that epoch
+        seconds are never read as nanoseconds.
     sparse_output : bool, default=True
         Return a CSR matrix or a dense array.
     dtype : numpy dtype, default=np.float64
@@ -92,8 +97,9 @@ class DateEncoder(StreamEncoder):
     Raises
     ------
     ValueError
-        For timestamps pandas cannot parse or missing ones (NaT, None), and
-        for a configuration with no attribute switched on.
+        For timestamps pandas cannot parse or missing ones (NaN, NaT, None),
+        numbers without a ``unit``, and a configuration with no attribute
+        switched on.
 
     Examples
     --------
@@ -110,16 +116,18 @@ class DateEncoder(StreamEncoder):
         "day_of_week": [None, tuple, list],
         "weekend": [None, Integral],
         "season": [None, tuple, list],
+        "unit": [None, StrOptions({"s", "ms", "us", "ns", "D"})],
         "sparse_output": ["boolean"],
         "dtype": "no_validation",
     }
 
     def __init__(self, time_of_day=(21, 9.49), *, day_of_week=None, weekend=None, season=None,
-                 sparse_output=True, dtype=np.float64):
+                 unit=None, sparse_output=True, dtype=np.float64):
         self.time_of_day = time_of_day
         self.day_of_week = day_of_week
         self.weekend = weekend
         self.season = season
+        self.unit = unit
         self.sparse_output = sparse_output
         self.dtype = dtype
 
@@ -132,15 +140,39 @@ class DateEncoder(StreamEncoder):
 
         columns = []
         for feature in range(X.shape[1]):
+            column = pd.Series(X[:, feature])
+            numeric = column.map(
+                lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                and v == v  # NaN is a missing timestamp, not a number
+            ) if column.dtype == object else pd.Series(
+                [column.dtype.kind in "iuf"] * len(column))
+            if self.unit is None and bool(numeric.any()):
+                raise ValueError(
+                    f"{self._column_name(feature).capitalize()} of X holds numbers "
+                    f"(the first: {column[numeric].iloc[0]!r}), not timestamps; for "
+                    "times since the Unix epoch set unit (unit='s' for seconds)."
+                )
+            by_unit = self.unit is not None and bool(numeric.all())
+            if by_unit and np.isinf(column.astype(np.float64)).any():
+                raise ValueError(
+                    f"{self._column_name(feature).capitalize()} of X holds infinity, "
+                    "which is no time."
+                )
             try:
-                parsed = pd.to_datetime(pd.Series(X[:, feature]), errors="raise")
+                if by_unit:
+                    parsed = pd.to_datetime(column.astype(np.float64), unit=self.unit,
+                                            errors="raise")
+                else:
+                    parsed = pd.to_datetime(column, errors="raise")
             except (ValueError, TypeError, OverflowError) as exc:
                 raise ValueError(
-                    f"Column {feature} of X holds a value that is not a timestamp: {exc}"
+                    f"{self._column_name(feature).capitalize()} of X holds a value that is "
+                    f"not a timestamp: {exc}"
                 ) from exc
             if parsed.isna().any():
                 raise ValueError(
-                    f"Column {feature} of X has {int(parsed.isna().sum())} missing "
+                    f"{self._column_name(feature).capitalize()} of X has "
+                    f"{int(parsed.isna().sum())} missing "
                     "timestamp(s) (NaN, NaT or None); drop or fill them first."
                 )
             if getattr(parsed.dt, "tz", None) is not None:

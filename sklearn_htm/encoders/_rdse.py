@@ -126,7 +126,8 @@ class RandomDistributedScalarEncoder(StreamEncoder):
         buckets = np.floor(values / float(self.resolution))
         if np.any(np.abs(buckets) > 2.0**62):
             raise ValueError(
-                f"Column {feature} has values too large for resolution={self.resolution}: "
+                f"{self._column_name(feature).capitalize()} has values too large for "
+                f"resolution={self.resolution}: "
                 "their buckets do not fit in 64 bits."
             )
         keys = buckets.astype(np.int64)[:, None] + np.arange(self.n_active, dtype=np.int64)

@@ -6,6 +6,7 @@ not its code.
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -181,6 +182,16 @@ class ScalarEncoder(StreamEncoder):
                 f"resolution={self.resolution!r} over the range makes codes of "
                 f"{int(sizes.max()):,} bits; use a coarser resolution or give size."
             )
+        flat = (high == low) & (self.minimum is None or self.maximum is None)
+        if flat.any():
+            names = ", ".join(self._column_name(f) for f in np.flatnonzero(flat))
+            warnings.warn(
+                f"The range learned for {names} has zero width (one distinct value): "
+                "every other value is out of range. Give minimum and maximum, fit on "
+                "more data, or widen the range with partial_fit.",
+                UserWarning,
+                stacklevel=3,
+            )
         self.data_min_, self.data_max_ = low, high
         self.sizes_ = sizes
         self._positions = np.array([layout[1] for layout in layouts], dtype=np.int64)
@@ -192,9 +203,11 @@ class ScalarEncoder(StreamEncoder):
         if not self.periodic and not self.clip_input:
             outside = (values < low) | (values > high)
             if outside.any():
+                first = values[np.flatnonzero(outside)[0]]
                 raise ValueError(
-                    f"Column {feature} has {int(outside.sum())} value(s) outside "
-                    f"[{low}, {high}]; set clip_input=True, or widen minimum/maximum."
+                    f"{self._column_name(feature).capitalize()} has {int(outside.sum())} "
+                    f"value(s) outside [{low}, {high}] (the first: {first}); set "
+                    "clip_input=True, or widen minimum/maximum."
                 )
         return run_bits(values, low, high, self.resolutions_[feature],
                         int(self._positions[feature]), int(self.sizes_[feature]),

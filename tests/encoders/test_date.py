@@ -100,6 +100,22 @@ def test_the_codes_are_scalar_encoder_codes():
     )
 
 
-@parametrize_with_checks([DateEncoder(time_of_day=(3, 6.0))])
+def test_numbers_need_a_unit():
+    encoder = DateEncoder(time_of_day=(4, 6.0)).fit([["2026-01-01"]])
+    with pytest.raises(ValueError, match="unit='s'"):
+        encoder.transform([[1700000000]])
+    seconds = DateEncoder(time_of_day=(4, 6.0), unit="s").fit([[0]])
+    np.testing.assert_array_equal(encode(seconds, [1700000000]),
+                                  encode(encoder, ["2023-11-14 22:13:20"]))
+
+
+def test_messages_name_the_column():
+    frame = pd.DataFrame({"when": ["2026-01-01", "soon"]})
+    with pytest.raises(ValueError, match="Column 'when'"):
+        DateEncoder().fit(frame)
+
+
+# unit="s": the common checks feed numbers, read here as seconds since the epoch.
+@parametrize_with_checks([DateEncoder(time_of_day=(3, 6.0), unit="s")])
 def test_sklearn_compatible(estimator, check):
     check(estimator)

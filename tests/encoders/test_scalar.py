@@ -90,6 +90,14 @@ def test_learned_ranges_are_per_column_and_grow_with_partial_fit():
     assert encoder.transform([[0.0, 60.0]]).shape == (1, 20)
 
 
+def test_a_range_of_one_value_is_warned_about_and_errors_name_the_column():
+    pd = pytest.importorskip("pandas")
+    with pytest.warns(UserWarning, match="zero width"):
+        encoder = ScalarEncoder(n_active=2, size=10).fit(pd.DataFrame({"temp": [5.0]}))
+    with pytest.raises(ValueError, match=r"Column 'temp' .*first: 5.1"):
+        encoder.transform(pd.DataFrame({"temp": [5.1]}))
+
+
 def test_a_failed_partial_fit_changes_nothing():
     encoder = ScalarEncoder(n_active=2, size=10).fit([[0.0], [1.0]])
     before = (encoder.data_min_.copy(), encoder.data_max_.copy(), encoder.offsets_.copy())
