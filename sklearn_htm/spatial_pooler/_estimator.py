@@ -582,6 +582,8 @@ class SpatialPoolerTransformer(
 
     def _learn(self, backend, config, state, rows, reporter, journal=None):
         """Learn from ``rows`` in order, in chunks aligned on ``batch_size``."""
+        if not backend.is_ready(learning=True):
+            reporter.note(_PREPARING.format(backend=backend.name))
         state.keep_derived(backend.name)
         chunk = self._chunk_rows(backend)
         n_rows = rows.shape[0]
@@ -594,3 +596,7 @@ class SpatialPoolerTransformer(
             reporter.update(block.shape[0])
 
 
+_PREPARING = (
+    "preparing the {backend} kernels: compiled once per environment and cached "
+    "(the first time takes 15-30 s), loaded from the cache after that"
+)

@@ -44,6 +44,12 @@ class ProgressReporter:
             self.stream.write(self.message(now) + "\n")
             self.stream.flush()
 
+    def note(self, text):
+        """Print ``[label] text`` now (at any verbosity above 0)."""
+        if self.verbose > 0:
+            self.stream.write(f"[{self.label}] {text}\n")
+            self.stream.flush()
+
     def message(self, now):
         elapsed = max(now - self.start, 1e-9)
         rate = self.done / elapsed

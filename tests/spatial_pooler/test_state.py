@@ -230,3 +230,15 @@ def test_a_new_connected_threshold_rebuilds_the_words():
         pooler.partial_fit(X[30:])
     np.testing.assert_array_equal(*(p.permanences_.data for p in poolers))
     assert_words_exact(poolers[1])
+
+
+def test_verbose_says_when_kernels_are_being_prepared(monkeypatch, capsys):
+    X = data(9)
+    backend = get_backend("numba")
+    monkeypatch.setattr(backend, "is_ready", lambda learning: False)
+    SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba", verbose=1).fit(X)
+    assert "preparing the numba kernels" in capsys.readouterr().out
+    monkeypatch.undo()
+    assert backend.is_ready(learning=True)  # compiled by now
+    SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba", verbose=1).fit(X)
+    assert "preparing" not in capsys.readouterr().out

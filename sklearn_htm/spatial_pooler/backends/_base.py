@@ -74,6 +74,13 @@ class SpatialPoolerBackend(ABC):
         records what the call overwrites.
         """
 
+    def is_ready(self, learning):
+        """Whether the kernels of a ``learn`` (``learning=True``) or
+        ``transform`` call are ready in this process; a backend whose first
+        call compiles (or loads compiled code) says False until then, so that
+        the estimator can say what the wait is."""
+        return True
+
     def begin_journal(self, config, state):
         """An object whose ``undo()`` puts ``state`` back as it is now, after
         one :meth:`learn` call given it as ``journal`` (or none).

@@ -267,6 +267,9 @@ class NumbaBackend(SpatialPoolerBackend):
             layout = state.derived[self.name] = build_layout(config, state)
         return layout
 
+    def is_ready(self, learning):
+        return bool(_DISPATCHERS[learning].signatures)
+
     def begin_journal(self, config, state):
         return NumbaUndo(state, self.layout(config, state))
 
@@ -332,6 +335,10 @@ class NumbaBackend(SpatialPoolerBackend):
             state.samples_seen,
             _NO_JOURNAL if journal is None else journal.journal,
         )
+
+
+# The kernels' dispatchers (compiled signatures so far), by ``learning``.
+_DISPATCHERS = {True: learn_rows, False: transform_rows}
 
 
 def _winner_csr(counts, pieces, slots):
