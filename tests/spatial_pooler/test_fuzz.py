@@ -144,7 +144,10 @@ def boosted_overlaps(estimator, X):
     binary = X > (0 if estimator.binarize is None else estimator.binarize)
     connected = estimator.connected_synapses_.toarray().astype(np.int64)
     overlap = binary.astype(np.int64) @ connected.T
-    return overlap.astype(np.float32) * estimator.boost_factors_
+    # Saturated boosts overflow to inf, as in the package (ties then go to the
+    # higher index): expected, not a warning.
+    with np.errstate(over="ignore"):
+        return overlap.astype(np.float32) * estimator.boost_factors_
 
 
 def expected_global_winners(estimator, boosted):
