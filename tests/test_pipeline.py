@@ -278,3 +278,18 @@ def test_verbose_reports_each_step(digits, capsys):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SpatialPoolerTransformer(n_columns=32, random_state=0),
+    lambda: GreyscaleEncoder(n_bits=2),
+])
+def test_pandas_output_with_sparse_output_fails_first_and_says_what_to_set(make):
+    pytest.importorskip("pandas")
+    X = (np.random.RandomState(0).random_sample((10, 16)) < 0.3).astype(float)
+    estimator = make().set_output(transform="pandas")
+    with pytest.raises(ValueError, match="set sparse_output=False"):
+        estimator.fit(X)
+    assert not hasattr(estimator, "n_features_in_")
+    frame = estimator.set_params(sparse_output=False).fit_transform(X)
+    assert list(frame.columns)[0] == estimator.get_feature_names_out()[0]

@@ -12,7 +12,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from ..utils._array_api import csr_output
 from ..utils._atomic import restore_on_failure
-from ..utils._validation import check_output_dtype, preserved_dtypes
+from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
 
 
 class StreamEncoder(TransformerMixin, BaseEstimator):
@@ -37,6 +37,7 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
         self : object
         """
         with restore_on_failure(self):
+            check_sparse_output(self)
             for attribute in self._learned:
                 self.__dict__.pop(attribute, None)
             self._learn(self._validate(X, reset=True))
@@ -60,6 +61,7 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
         if not first_call:
             self._validate_params()
         with restore_on_failure(self):
+            check_sparse_output(self)
             self._learn(self._validate(X, reset=first_call))
         return self
 
@@ -83,8 +85,9 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
             values the encoder refuses (see its parameters).
         """
         check_is_fitted(self)
-        X = self._validate(X, reset=False)
         dtype = check_output_dtype(self.dtype)
+        check_sparse_output(self)
+        X = self._validate(X, reset=False)
         per_column = [
             self._active_bits(feature, values) + self.offsets_[feature]
             for feature, values in enumerate(self._columns(X))

@@ -18,7 +18,7 @@ from ..utils._array_api import (
     is_device_array,
     validate_device_data,
 )
-from ..utils._validation import check_output_dtype, preserved_dtypes
+from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
 from ._base import StreamEncoder
 
 
@@ -152,6 +152,7 @@ class GreyscaleEncoder(StreamEncoder):
         bits : {ndarray, sparse matrix} of shape (n_samples, n_features * n_bits)
         """
         check_is_fitted(self)
+        check_sparse_output(self)
         X = self._validate(X, reset=False)
         xp = array_namespace(X)
         low, high = self.data_min_, self.data_max_

@@ -38,7 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._array_api import csr_output, is_device_array, to_device, to_host
 from ..utils._atomic import restore_on_failure
 from ..utils._progress import ProgressReporter
-from ..utils._validation import check_output_dtype, preserved_dtypes
+from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
 from ._input import binary_rows, take_rows, validate_rows
 from ._memory import check_memory
 from ._parameters import ConfigCache, from_version_0_1
@@ -335,6 +335,7 @@ class SpatialPoolerTransformer(
         """
         with restore_on_failure(self):
             check_output_dtype(self.dtype)
+            check_sparse_output(self)
             X = validate_rows(self, X, reset=True)
             backend = get_backend(self.backend)
             rows = self._binary_rows(X, backend)
@@ -384,6 +385,8 @@ class SpatialPoolerTransformer(
         config = None if first_call else self._config()
         with restore_on_failure(self):
             check_output_dtype(self.dtype)
+            if first_call:
+                check_sparse_output(self)
             X = validate_rows(self, X, reset=first_call)
             backend = get_backend(self.backend)
             rows = self._binary_rows(X, backend)

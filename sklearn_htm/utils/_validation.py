@@ -1,6 +1,7 @@
 """Checks shared by the estimators."""
 
 import numpy as np
+from sklearn.utils._set_output import _get_output_config
 
 
 def check_output_dtype(dtype):
@@ -36,3 +37,23 @@ def preserved_dtypes(dtype):
     except ValueError:
         return []
     return [resolved.name] if resolved.kind == "f" else []
+
+
+def check_sparse_output(estimator):
+    """Refuse a DataFrame output configured on an estimator that returns
+    CSR matrices: scikit-learn cannot wrap them, and would say so only
+    after all the work.
+
+    Raises
+    ------
+    ValueError
+        If ``set_output(transform=...)`` asks for a DataFrame while
+        ``sparse_output=True``.
+    """
+    container = _get_output_config("transform", estimator)["dense"]
+    if estimator.sparse_output and container != "default":
+        raise ValueError(
+            f"{type(estimator).__name__} returns a sparse matrix (sparse_output=True), "
+            f"which set_output(transform={container!r}) cannot wrap; set "
+            "sparse_output=False for a DataFrame output."
+        )

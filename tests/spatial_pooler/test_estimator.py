@@ -122,7 +122,10 @@ def test_set_output_pandas_round_trip():
 def test_set_output_pandas_needs_dense_output():
     pytest.importorskip("pandas")
     X = random_binary(np.random.RandomState(0), 10, 20, 0.3)
-    pooler = small_pooler().set_output(transform="pandas").fit(X)
+    with pytest.raises(ValueError, match="sparse_output=False"):
+        small_pooler().set_output(transform="pandas").fit(X)
+    # Asked for after fitting: scikit-learn's own error, as the output is wrapped.
+    pooler = small_pooler().fit(X).set_output(transform="pandas")
     with pytest.raises(ValueError, match="sparse"):
         pooler.transform(X)
 
