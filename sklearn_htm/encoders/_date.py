@@ -21,6 +21,7 @@ _ATTRIBUTES = (
     ("weekend", None, None),
     ("time_of_day", 24.0, "hours"),
 )
+_PERIODS = {name: period for name, period, _ in _ATTRIBUTES}
 
 
 def _check_attribute(name, value, period):
@@ -226,7 +227,7 @@ class DateEncoder(StreamEncoder):
                 weekend = (dt.day_of_week.to_numpy() >= 5).astype(np.int64)
                 bits = weekend[:, None] * n_active + np.arange(n_active)
             else:
-                period = dict((a, p) for a, p, _ in _ATTRIBUTES)[name]
+                period = _PERIODS[name]
                 bits = run_bits(values[name], 0.0, period, resolution, positions, size,
                                 n_active, True)
             parts.append(bits + offset)

@@ -186,12 +186,7 @@ class SpatialPoolerStructure:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        if not state["global_inhibition"]:
-            hoods = build_neighbourhoods(
-                state["column_shape"], state["inhibition_radius"], state["wrap_around"],
-                state["sparsity"],
-            )
-            object.__setattr__(self, "neighbourhoods", hoods)
+        object.__setattr__(self, "neighbourhoods", self.with_neighbourhoods().neighbourhoods)
 
 
 def as_shape(value, name):

@@ -245,15 +245,17 @@ class NumbaBackend(SpatialPoolerBackend):
         # estimator keeps one while its parameters do not change.
         self._bundles = weakref.WeakKeyDictionary()
 
-    def _inhibition(self, config):
+    def _bundles_of(self, config):
         bundles = self._bundles.get(config)
         if bundles is None:
             bundles = self._bundles[config] = {"inhibition": build_inhibition(config)}
-        return bundles["inhibition"]
+        return bundles
+
+    def _inhibition(self, config):
+        return self._bundles_of(config)["inhibition"]
 
     def _learning(self, config, batch_size):
-        self._inhibition(config)
-        bundles = self._bundles[config]
+        bundles = self._bundles_of(config)
         learning = bundles.get("learning")
         if learning is None or learning.batch_size != batch_size:
             learning = bundles["learning"] = build_learning(config, batch_size)
