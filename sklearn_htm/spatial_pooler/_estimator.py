@@ -21,6 +21,7 @@ again; the backends keep what they derive from the state (the numba
 backend's connected-synapse words) with the state.
 """
 
+import contextlib
 from numbers import Integral, Real
 
 import numpy as np
@@ -585,17 +586,19 @@ class SpatialPoolerTransformer(
 
     def _learn(self, backend, config, state, rows, reporter, journal=None):
         """Learn from ``rows`` in order, in chunks aligned on ``batch_size``."""
-        if not backend.is_ready(learning=True):
-            reporter.note(_PREPARING.format(backend=backend.name))
         state.keep_derived(backend.name)
         chunk = self._chunk_rows(backend)
         n_rows = rows.shape[0]
         for start in range(0, n_rows, chunk):
             block = rows if n_rows <= chunk else rows[start:start + chunk]
-            if journal is None:
-                backend.learn(config, state, block, self.batch_size)
-            else:
-                backend.learn(config, state, block, self.batch_size, journal=journal)
+            wait = contextlib.nullcontext()
+            if not backend.is_ready(learning=True):
+                wait = reporter.waiting(_PREPARING.format(backend=backend.name))
+            with wait:
+                if journal is None:
+                    backend.learn(config, state, block, self.batch_size)
+                else:
+                    backend.learn(config, state, block, self.batch_size, journal=journal)
             reporter.update(block.shape[0])
 
 

@@ -1,6 +1,8 @@
 """Progress reports for long ``fit`` / ``partial_fit`` calls (``verbose``)."""
 
+import contextlib
 import sys
+import threading
 import time
 
 
@@ -49,6 +51,31 @@ class ProgressReporter:
         if self.verbose > 0:
             self.stream.write(f"[{self.label}] {text}\n")
             self.stream.flush()
+
+    @contextlib.contextmanager
+    def waiting(self, text, every=5.0):
+        """Print ``text`` now and ``still ...`` every ``every`` seconds until
+        the block ends (a long wait that reports nothing else, such as a
+        first compilation). At verbosity 0, nothing."""
+        if self.verbose <= 0:
+            yield
+            return
+        self.note(text)
+        done = threading.Event()
+        start = self.clock()
+
+        def heartbeat():
+            while not done.wait(every):
+                self.note(f"still {text.split(':')[0]} "
+                          f"({_format_seconds(self.clock() - start)})")
+
+        thread = threading.Thread(target=heartbeat, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def message(self, now):
         elapsed = max(now - self.start, 1e-9)
