@@ -7,6 +7,7 @@ from .encoders import (
     ScalarEncoder,
 )
 from .spatial_pooler import SpatialPoolerTransformer
+from .temporal_memory import TemporalMemoryTransformer
 
 __version__ = "0.1.0"
 
@@ -16,5 +17,6 @@ __all__ = [
     "RandomDistributedScalarEncoder",
     "ScalarEncoder",
     "SpatialPoolerTransformer",
+    "TemporalMemoryTransformer",
     "__version__",
 ]

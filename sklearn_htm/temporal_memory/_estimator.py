@@ -1,0 +1,554 @@
+"""The Temporal Memory as a scikit-learn transformer.
+
+How data flows:
+
+``fit(X)``
+    :func:`~sklearn_htm.spatial_pooler._input.validate_rows` ->
+    :func:`~sklearn_htm.spatial_pooler._input.binary_rows` (the active
+    columns of each row) -> :meth:`~._config.TMConfig.from_params` ->
+    :meth:`~._state.TMState.empty` -> per pass (in order, the first row a
+    sequence start) and per chunk of rows, ``backend.run(learn=True)`` ->
+    the fitted state and ``anomaly_``.
+``partial_fit(X)``
+    the same without passes, continuing the stream: the context (previous
+    active and winner cells) and the generator carry over. One row learns
+    in place (a backend run of one row changes nothing until it succeeds);
+    more rows learn on a copy of the state, kept on success.
+``transform(X)``
+    the same validation -> ``backend.run(learn=False)`` from a cleared
+    context -> :func:`~sklearn_htm.utils._array_api.csr_output`.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..spatial_pooler._input import binary_rows, validate_rows
+from ..utils._array_api import csr_output, is_device_array, to_host
+from ..utils._atomic import restore_on_failure
+from ..utils._progress import ProgressReporter
+from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
+from ._config import PERMANENCE_DTYPE, TMConfig
+from ._random import seed_state
+from ._state import TMState, canonical
+from .backends import BACKENDS, OUTPUTS, get_backend
+
+#: Cells are numbered below this (the kernels sort segments by cell << 40 | serial).
+MAX_CELLS = 2**23
+
+
+def check_sequence_starts(sequence_starts, n_rows):
+    """``sequence_starts`` as a bool array of ``n_rows`` (all False for None).
+
+    Raises
+    ------
+    ValueError
+        If it is not one flag (bool, or 0 / 1) per row.
+    """
+    if sequence_starts is None:
+        return np.zeros(n_rows, dtype=bool)
+    starts = np.asarray(sequence_starts)
+    if starts.ndim != 1 or starts.shape[0] != n_rows:
+        raise ValueError(
+            f"sequence_starts must hold one flag per row of X ({n_rows}); got an array "
+            f"of shape {starts.shape}."
+        )
+    if starts.dtype != bool:
+        if starts.dtype.kind not in "iuf" or not np.isin(starts, (0, 1)).all():
+            raise ValueError(
+                "sequence_starts must be booleans (True where a new sequence begins), "
+                "or 0 / 1."
+            )
+    return starts.astype(bool)
+
+
+class TemporalMemoryTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """HTM Temporal Memory: learns sequences of SDRs and predicts the next one.
+
+    Each input column (a mini-column, one input feature) has
+    ``n_cells_per_column`` cells; each cell grows distal segments whose
+    synapses reach cells active one step earlier. A column of the current
+    row activates only the cells that predicted it (cells with an active
+    segment); a column that nobody predicted *bursts* (all its cells become
+    active) and its raw anomaly counts. Learning reinforces the segments
+    that predicted correctly, grows new ones where a column burst, and
+    optionally punishes wrong predictions. The algorithm is htm.core's
+    ``TemporalMemory`` (``src/htm/algorithms/TemporalMemory.cpp``; Hawkins
+    and Ahmad 2016, "Why neurons have thousands of synapses, a theory of
+    sequence memory in neocortex"); the choices htm.core leaves open are
+    fixed in :mod:`sklearn_htm.temporal_memory.backends._numpy`, the
+    reference that the numba backend reproduces bit for bit.
+
+    Rows are a sequence in time: nothing is shuffled, and the previous row is
+    the context of the next. ``fit`` starts a new sequence at its first row
+    (and wherever ``sequence_starts`` says); ``partial_fit`` continues the
+    stream from the last row it learned; ``reset`` clears the context.
+
+    Parameters
+    ----------
+    n_cells_per_column : int, default=32
+        Cells per mini-column [htm.core ``cellsPerColumn``].
+    activation_threshold : int, default=13
+        Connected synapses to active cells that make a segment active, and
+        its cell predictive [``activationThreshold``].
+    min_threshold : int, default=10
+        Synapses of any permanence to active cells that make a segment
+        matching (a candidate for learning) [``minThreshold``].
+    initial_permanence : float, default=0.21
+        Permanence of a new synapse [``initialPermanence``].
+    connected_threshold : float, default=0.5
+        A synapse with at least this permanence is connected
+        [``connectedPermanence``].
+    permanence_increment : float, default=0.1
+        Added to a learning segment's synapses from previously active cells
+        [``permanenceIncrement``].
+    permanence_decrement : float, default=0.1
+        Subtracted from a learning segment's other synapses
+        [``permanenceDecrement``].
+    predicted_segment_decrement : float, default=0.0
+        Subtracted from the synapses to previously active cells of matching
+        segments whose column did not become active (wrong predictions)
+        [``predictedSegmentDecrement``].
+    max_new_synapse_count : int, default=20
+        Synapses a learning segment grows at most per step, up to this many
+        active ones [``maxNewSynapseCount``].
+    max_segments_per_cell : int, default=255
+        [``maxSegmentsPerCell``]; beyond it the least recently used segment
+        is destroyed.
+    max_synapses_per_segment : int, default=255
+        [``maxSynapsesPerSegment``]; beyond it the weakest synapses are
+        destroyed.
+    max_iter : int, default=1
+        Passes over X in ``fit``, each from a cleared context.
+    output : {"active_cells", "winner_cells", "predictive_cells"}, default="active_cells"
+        What ``transform`` returns for each row: the cells active at that
+        row, the winner (learning) cells, or the cells predictive after it
+        (predicted for the next row) [``getActiveCells``, ``getWinnerCells``,
+        ``getPredictiveCells``].
+    binarize : float or None, default=0.0
+        Input values above it are active columns; None requires 0 / 1 input.
+    sparse_output : bool, default=True
+        CSR output (False: a dense array).
+    dtype : numpy dtype, default=np.float64
+        dtype of the output's values.
+    backend : {"auto", "numpy", "numba"}, default="auto"
+        "numpy" is the readable reference; "numba" (and "auto") compiled
+        kernels with identical results.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the integer generator of the random choices (growth, and the
+        winner cell of a bursting column without a matching segment)
+        [``seed``]; the generator's state carries across ``partial_fit``.
+    verbose : int, default=0
+        Progress reports during ``fit`` / ``partial_fit``.
+
+    Attributes
+    ----------
+    anomaly_ : ndarray of float64, shape (n_rows,)
+        Raw anomaly of each row of the last ``fit`` pass or ``partial_fit``
+        call, computed before the row was learned: the fraction of its active
+        columns that were not predicted (0 for a row without active columns).
+    n_features_in_ : int
+        Number of input columns.
+    n_cells_ : int
+        ``n_features_in_ * n_cells_per_column``.
+    n_segments_, n_synapses_ : int
+        Segments and synapses now.
+    segments_per_cell_ : ndarray of int64, shape (n_cells_,)
+    connections_ : CanonicalConnections
+        Copies of every segment (cell, creation serial, last use) and synapse
+        (presynaptic cell, permanence), sorted.
+    active_cells_, winner_cells_ : ndarray of int32
+        The last learned row's active and winner cells (the context of the
+        next ``partial_fit`` row); empty after ``reset``.
+    predictive_cells_ : ndarray of int32
+        Cells predicted for the next row.
+    n_samples_seen_ : int
+        Rows learned since ``fit`` began.
+    n_iter_ : int
+        Passes made by ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_htm import TemporalMemoryTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> sequence = (rng.rand(8, 64) < 0.1).astype(np.uint8)
+    >>> tm = TemporalMemoryTransformer(n_cells_per_column=4, activation_threshold=2,
+    ...     min_threshold=1, max_new_synapse_count=6, random_state=0, backend="numpy")
+    >>> tm = tm.fit(np.tile(sequence, (8, 1)))
+    >>> tm.anomaly_[:8].round(2).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    >>> tm.anomaly_[-8:].round(2).tolist()
+    [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    """
+
+    _parameter_constraints: dict = {
+        "n_cells_per_column": [Interval(Integral, 1, None, closed="left")],
+        "activation_threshold": [Interval(Integral, 1, None, closed="left")],
+        "min_threshold": [Interval(Integral, 1, None, closed="left")],
+        "initial_permanence": [Interval(Real, 0, 1, closed="both")],
+        "connected_threshold": [Interval(Real, 0, 1, closed="right")],
+        "permanence_increment": [Interval(Real, 0, 1, closed="both")],
+        "permanence_decrement": [Interval(Real, 0, 1, closed="both")],
+        "predicted_segment_decrement": [Interval(Real, 0, 1, closed="both")],
+        "max_new_synapse_count": [Interval(Integral, 1, None, closed="left")],
+        "max_segments_per_cell": [Interval(Integral, 1, None, closed="left")],
+        "max_synapses_per_segment": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "output": [StrOptions(set(OUTPUTS))],
+        "binarize": [None, Interval(Real, None, None, closed="neither")],
+        "sparse_output": ["boolean"],
+        "dtype": "no_validation",  # checked by utils._validation.check_output_dtype
+        "backend": [StrOptions(set(BACKENDS))],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_cells_per_column=32,
+        activation_threshold=13,
+        min_threshold=10,
+        initial_permanence=0.21,
+        connected_threshold=0.5,
+        permanence_increment=0.1,
+        permanence_decrement=0.1,
+        predicted_segment_decrement=0.0,
+        max_new_synapse_count=20,
+        max_segments_per_cell=255,
+        max_synapses_per_segment=255,
+        max_iter=1,
+        output="active_cells",
+        binarize=0.0,
+        sparse_output=True,
+        dtype=np.float64,
+        backend="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_cells_per_column = n_cells_per_column
+        self.activation_threshold = activation_threshold
+        self.min_threshold = min_threshold
+        self.initial_permanence = initial_permanence
+        self.connected_threshold = connected_threshold
+        self.permanence_increment = permanence_increment
+        self.permanence_decrement = permanence_decrement
+        self.predicted_segment_decrement = predicted_segment_decrement
+        self.max_new_synapse_count = max_new_synapse_count
+        self.max_segments_per_cell = max_segments_per_cell
+        self.max_synapses_per_segment = max_synapses_per_segment
+        self.max_iter = max_iter
+        self.output = output
+        self.binarize = binarize
+        self.sparse_output = sparse_output
+        self.dtype = dtype
+        self.backend = backend
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sequence_starts=None):
+        """Learn the sequence of rows of X, ``max_iter`` passes, in order.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_columns)
+            Active columns of each step (an SDR per row, such as a Spatial
+            Pooler's output); binarized with ``binarize``.
+        y : None
+            Ignored.
+        sequence_starts : array-like of bool, shape (n_samples,), default=None
+            True at the rows that begin a new sequence (the context is
+            cleared before them, as ``reset`` does). The first row always
+            begins one.
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinite input, non-binary input with
+            ``binarize=None``, a malformed ``sequence_starts``, thresholds no
+            segment can reach, or a layer of ``MAX_CELLS`` cells or more.
+        """
+        with restore_on_failure(self):
+            check_output_dtype(self.dtype)
+            check_sparse_output(self)
+            X = validate_rows(self, X, reset=True)
+            rows = self._binary_rows(X)
+            starts = check_sequence_starts(sequence_starts, rows.shape[0])
+            config = self._config(rows.shape[1])
+            state = TMState.empty(config.n_cells, seed_state(check_random_state(self.random_state)))
+            backend = get_backend(self.backend)
+            reporter = ProgressReporter(
+                self.verbose, rows.shape[0] * self.max_iter, "TemporalMemory.fit"
+            )
+            for _ in range(self.max_iter):
+                epoch_starts = starts.copy()
+                epoch_starts[0] = True
+                anomaly = self._learn(backend, config, state, rows, epoch_starts, reporter)
+            self._state = state
+            self.anomaly_ = anomaly
+            self.n_iter_ = self.max_iter
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sequence_starts=None):
+        """Learn the rows of X as the continuation of the stream.
+
+        The first call starts the stream (as ``fit`` with one pass); later
+        calls continue from the last row learned, with its context and the
+        generator's state, so that calls over consecutive chunks of a stream
+        equal one call over all of it. A failed call leaves the estimator as
+        it was.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_columns)
+        y : None
+            Ignored.
+        sequence_starts : array-like of bool, shape (n_samples,), default=None
+            True at the rows that begin a new sequence.
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        ValueError
+            As ``fit``; also for a width other than the fitted one, or a
+            changed ``n_cells_per_column``.
+        """
+        first_call = not hasattr(self, "_state")
+        with restore_on_failure(self):
+            check_output_dtype(self.dtype)
+            if first_call:
+                check_sparse_output(self)
+            X = validate_rows(self, X, reset=first_call)
+            rows = self._binary_rows(X)
+            starts = check_sequence_starts(sequence_starts, rows.shape[0])
+            config = self._config(rows.shape[1])
+            backend = get_backend(self.backend)
+            if first_call:
+                state = TMState.empty(
+                    config.n_cells, seed_state(check_random_state(self.random_state))
+                )
+                starts[0] = True
+            elif rows.shape[0] == 1:
+                state = self._state  # a one-row run changes nothing unless it succeeds
+            else:
+                state = self._state.copy()
+            reporter = ProgressReporter(
+                self.verbose, rows.shape[0], "TemporalMemory.partial_fit"
+            )
+            anomaly = self._learn(backend, config, state, rows, starts, reporter)
+            self._state = state
+            self.anomaly_ = anomaly
+        return self
+
+    def transform(self, X, sequence_starts=None):
+        """The chosen cells (``output``) of each row, without learning.
+
+        X is run as a sequence from a cleared context (the first row begins
+        a sequence), with the connections learned so far; nothing of the
+        estimator changes.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_columns)
+        sequence_starts : array-like of bool, shape (n_samples,), default=None
+            True at the rows that begin a new sequence.
+
+        Returns
+        -------
+        cells : {ndarray, sparse matrix} of shape (n_samples, n_cells_)
+            1 for the chosen cells of each row (cell ``c`` belongs to column
+            ``c // n_cells_per_column``); CSR when ``sparse_output=True``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit`` or ``partial_fit``.
+        ValueError
+            For NaN or infinite input, a wrong number of columns, non-binary
+            input with ``binarize=None``, or a malformed ``sequence_starts``.
+        """
+        result, config = self._run_without_learning(X, sequence_starts, self.output)
+        dtype = check_output_dtype(self.dtype)
+        return csr_output(result.indptr, result.indices, config.n_cells, dtype,
+                          self.sparse_output)
+
+    def anomaly_score(self, X, sequence_starts=None):
+        """Raw anomaly of each row of X, without learning.
+
+        X is run as ``transform`` runs it; a row's raw anomaly is the
+        fraction of its active columns that the previous row's cells did not
+        predict (SPEC 6, step 4; htm.core's ``computeRawAnomalyScore``).
+
+        Returns
+        -------
+        anomaly : ndarray of float64, shape (n_samples,)
+            In [0, 1]: 1 for the first row of a sequence (nothing predicts it)
+            and 0 for a row without active columns.
+        """
+        result, _ = self._run_without_learning(X, sequence_starts, None)
+        return result.anomaly
+
+    def reset(self):
+        """Clear the context: the next ``partial_fit`` row begins a sequence
+        (htm.core's ``reset``). Returns self."""
+        check_is_fitted(self)
+        self._state.reset()
+        return self
+
+    # ------------------------------------------------------- fitted attributes
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_state")
+
+    @property
+    def n_cells_(self):
+        return self._state.n_cells
+
+    @property
+    def n_segments_(self):
+        return self._state.connections.n_segments
+
+    @property
+    def n_synapses_(self):
+        return self._state.connections.n_synapses
+
+    @property
+    def connections_(self):
+        return canonical(self._state.connections)
+
+    @property
+    def segments_per_cell_(self):
+        return self._state.connections.cell_segment_length.astype(np.int64)
+
+    @property
+    def active_cells_(self):
+        return self._state.active_cells.copy()
+
+    @property
+    def winner_cells_(self):
+        return self._state.winner_cells.copy()
+
+    @property
+    def predictive_cells_(self):
+        conn = self.connections_
+        active = np.zeros(self.n_cells_, dtype=bool)
+        active[self._state.active_cells] = True
+        threshold = PERMANENCE_DTYPE(self.connected_threshold)
+        live = active[conn.synapse_presynaptic] & (conn.synapse_permanence >= threshold)
+        segment = np.repeat(np.arange(conn.segment_cell.size), np.diff(conn.synapse_indptr))
+        counts = np.bincount(segment[live], minlength=conn.segment_cell.size)
+        return np.unique(conn.segment_cell[counts >= self.activation_threshold])
+
+    @property
+    def n_samples_seen_(self):
+        return self._state.n_samples_seen
+
+    @property
+    def _n_features_out(self):
+        return self.n_cells_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.requires_fit = True
+        tags.transformer_tags.preserves_dtype = preserved_dtypes(self.dtype)
+        return tags
+
+    # ------------------------------------------------------------- internals
+
+    def _binary_rows(self, X):
+        if is_device_array(X):
+            X = to_host(X)
+        return binary_rows(X, self.binarize)
+
+    def _config(self, n_columns):
+        """The configuration of the current parameters, after the checks that
+        no parameter constraint can express."""
+        config = TMConfig.from_params(self.get_params(), n_columns)
+        if hasattr(self, "_state") and config.n_cells != self._state.n_cells:
+            raise ValueError(
+                f"n_cells_per_column={self.n_cells_per_column} differs from the "
+                f"{self._state.n_cells // n_columns} cells per column this Temporal "
+                "Memory was fitted with; call fit to start again."
+            )
+        if config.n_cells >= MAX_CELLS:
+            raise ValueError(
+                f"{n_columns} columns x n_cells_per_column={self.n_cells_per_column} "
+                f"= {config.n_cells} cells; at most {MAX_CELLS - 1} are supported."
+            )
+        reachable = min(config.max_new_synapse_count, config.max_synapses_per_segment)
+        for name in ("activation_threshold", "min_threshold"):
+            if getattr(config, name) > reachable:
+                raise ValueError(
+                    f"{name}={getattr(config, name)} can never be reached: a segment "
+                    f"grows at most min(max_new_synapse_count, max_synapses_per_segment)"
+                    f" = {reachable} synapses to one context; lower {name} or raise "
+                    "max_new_synapse_count."
+                )
+        if (config.initial_permanence < config.connected_threshold
+                and config.permanence_increment == 0):
+            warnings.warn(
+                f"initial_permanence={self.initial_permanence} is below "
+                f"connected_threshold={self.connected_threshold} and "
+                "permanence_increment=0: no synapse can ever connect, so nothing is "
+                "ever predicted.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return config
+
+    def _learn(self, backend, config, state, rows, starts, reporter):
+        """Learn ``rows`` in chunks; returns their raw anomalies."""
+        anomaly = np.empty(rows.shape[0], dtype=np.float64)
+        for start in range(0, rows.shape[0], backend.chunk_rows):
+            stop = min(start + backend.chunk_rows, rows.shape[0])
+            if not backend.is_ready(learn=True):
+                with reporter.waiting(_PREPARING.format(backend=backend.name)):
+                    result = backend.run(config, state, rows[start:stop], starts[start:stop],
+                                         True, None)
+            else:
+                result = backend.run(config, state, rows[start:stop], starts[start:stop],
+                                     True, None)
+            anomaly[start:stop] = result.anomaly
+            reporter.update(stop - start)
+        return anomaly
+
+    def _run_without_learning(self, X, sequence_starts, output):
+        check_is_fitted(self)
+        X = validate_rows(self, X, reset=False)
+        rows = self._binary_rows(X)
+        starts = check_sequence_starts(sequence_starts, rows.shape[0])
+        starts[0] = True
+        config = self._config(rows.shape[1])
+        return get_backend(self.backend).run(config, self._state, rows, starts, False,
+                                             output), config
+
+
+_PREPARING = (
+    "preparing the {backend} kernels: compiled once per environment and cached "
+    "(the first time takes 15-40 s), loaded from the cache after that"
+)

@@ -1,0 +1,82 @@
+"""The contract every Temporal Memory backend fulfils.
+
+A backend computes; the estimator validates, binarizes, chunks, reports
+progress and keeps the fitted state. Between the two pass a
+:class:`~sklearn_htm.temporal_memory._config.TMConfig`, a
+:class:`~sklearn_htm.temporal_memory._state.TMState` and the rows as
+:class:`~sklearn_htm.spatial_pooler._input.BinaryRows` (the active columns
+of each row, sorted). The numpy backend is the specification; every other
+backend gives the same bits for the same inputs.
+"""
+
+from abc import ABC, abstractmethod
+from typing import NamedTuple
+
+import numpy as np
+
+#: What :meth:`TemporalMemoryBackend.run` can return for every row.
+OUTPUTS = ("active_cells", "winner_cells", "predictive_cells")
+
+
+class RunResult(NamedTuple):
+    """What one :meth:`TemporalMemoryBackend.run` call returns.
+
+    Attributes
+    ----------
+    anomaly : ndarray of float64, shape (n_rows,)
+        Raw anomaly of each row: the fraction of its active columns that no
+        cell predicted (0 for a row without active columns).
+    indptr : ndarray of int64, shape (n_rows + 1,), or None
+    indices : ndarray of int32, or None
+        CSR parts of the requested cells of each row, sorted per row (None
+        when no cells were requested). Predictive cells are those predicted,
+        after the row, for the next one.
+    """
+
+    anomaly: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+
+
+class TemporalMemoryBackend(ABC):
+    """Base class of the Temporal Memory's compute backends.
+
+    Attributes
+    ----------
+    name : str
+        The ``backend`` parameter's value that selects it.
+    chunk_rows : int
+        Rows the estimator hands to one :meth:`run` call: progress reports
+        happen between calls.
+    """
+
+    name = None
+    chunk_rows = 2000
+
+    @abstractmethod
+    def run(self, config, state, rows, starts, learn, output):
+        """Run the Temporal Memory over ``rows`` in order.
+
+        Parameters
+        ----------
+        config : TMConfig
+        state : TMState
+            With ``learn=True`` updated in place (connections, generator,
+            context, ``n_samples_seen``); with ``learn=False`` only read: the
+            run starts from the state's context and its generator's state
+            and leaves both as they were.
+        rows : BinaryRows
+            Active columns of each row.
+        starts : ndarray of bool, shape (n_rows,)
+            Rows before which the context is cleared (a sequence begins).
+        learn : bool
+        output : {"active_cells", "winner_cells", "predictive_cells"} or None
+
+        Returns
+        -------
+        RunResult
+        """
+
+    def is_ready(self, learn):
+        """Whether the first :meth:`run` will not compile anything."""
+        return True

@@ -1,0 +1,89 @@
+"""The numba backend's driver: builds the bundles, runs the kernel, and grows
+the pool when the kernel stops for room (see :func:`._step.run_rows`)."""
+
+import numpy as np
+
+from ..._state import with_capacity
+from .._base import RunResult, TemporalMemoryBackend
+from ._bundles import (
+    N_ACTIVE,
+    N_WINNERS,
+    NEED_BLOCKS,
+    NEED_OUTPUT,
+    NEED_SEGMENTS,
+    NEED_SYNAPSES,
+    OUTPUT_KINDS,
+    Output,
+    new_context,
+    new_dendrites,
+)
+from ._step import run_rows
+
+
+def _buffer_size(config, conn):
+    """Room for any one segment's synapses or cell's segments."""
+    longest = max(
+        int(conn.segment_synapse_length.max(initial=0)),
+        int(conn.cell_segment_length.max(initial=0)),
+    )
+    return max(config.max_synapses_per_segment, config.max_segments_per_cell, longest) + 1
+
+
+class NumbaBackend(TemporalMemoryBackend):
+    """Compiled kernels over the pool layout, in place."""
+
+    name = "numba"
+    chunk_rows = 2000
+
+    def __init__(self):
+        self._compiled = set()
+
+    def is_ready(self, learn):
+        return bool(learn) in self._compiled
+
+    def run(self, config, state, rows, starts, learn, output):
+        conn = state.connections
+        rng = state.rng if learn else state.rng.copy()
+        n_rows = rows.shape[0]
+        kind = OUTPUT_KINDS[output]
+        size_hint = n_rows * config.cells_per_column * 64 if kind else 0
+        out = Output(
+            kind=kind,
+            anomaly=np.zeros(n_rows, dtype=np.float64),
+            indptr=np.zeros(n_rows + 1, dtype=np.int64),
+            indices=np.zeros(size_hint, dtype=np.int32),
+        )
+        ctx = new_context(config.n_cells, _buffer_size(config, conn),
+                          state.active_cells, state.winner_cells)
+        den = new_dendrites(conn.segment_cell.shape[0])
+        starts = np.ascontiguousarray(starts, dtype=np.bool_)
+        row = 0
+        while True:
+            row = run_rows(conn, config, ctx, den, rng, rows.indptr, rows.indices,
+                           starts, bool(learn), out, row)
+            if row >= n_rows:
+                break
+            sizes = ctx.sizes
+            if out.kind and out.indices.shape[0] - out.indptr[row] < sizes[NEED_OUTPUT]:
+                grown = np.zeros(max(2 * out.indices.shape[0], int(sizes[NEED_OUTPUT])),
+                                 dtype=np.int32)
+                grown[: out.indices.shape[0]] = out.indices
+                out = out._replace(indices=grown)
+            if learn:
+                grown = with_capacity(conn, int(sizes[NEED_SEGMENTS]),
+                                      int(sizes[NEED_SYNAPSES]), int(sizes[NEED_BLOCKS]))
+                if grown is not conn:
+                    if grown.segment_cell.shape[0] != conn.segment_cell.shape[0]:
+                        den = new_dendrites(grown.segment_cell.shape[0])
+                    conn = grown
+                    state.connections = conn
+            sizes[NEED_OUTPUT] = sizes[NEED_SEGMENTS] = 0
+            sizes[NEED_SYNAPSES] = sizes[NEED_BLOCKS] = 0
+        self._compiled.add(bool(learn))
+        if learn:
+            state.active_cells = ctx.active[: ctx.sizes[N_ACTIVE]].copy()
+            state.winner_cells = ctx.winners[: ctx.sizes[N_WINNERS]].copy()
+            state.n_samples_seen += n_rows
+        if not kind:
+            return RunResult(out.anomaly, None, None)
+        return RunResult(out.anomaly, out.indptr, out.indices[: out.indptr[-1]].copy())

@@ -1,0 +1,145 @@
+"""The named bundles of arrays the Temporal Memory's kernels share.
+
+Glossary: a *row* is one step of the sequence (the active columns of one
+input row); the *context* is the previous step's active and winner cells;
+*dendrites* are the per-segment counts of synapses to the active cells and
+the active and matching segments they make.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+# Indices into Context.sizes.
+N_ACTIVE = 0
+N_WINNERS = 1
+STAMP = 2
+NEED_SEGMENTS = 3
+NEED_SYNAPSES = 4
+NEED_BLOCKS = 5
+NEED_OUTPUT = 6
+N_CONTEXT_SIZES = 7
+
+# Indices into Dendrites.sizes.
+N_TOUCHED = 0
+N_ACTIVE_SEGMENTS = 1
+N_MATCHING_SEGMENTS = 2
+
+
+class Context(NamedTuple):
+    """Per-cell arrays (n_cells long unless said), kept across the kernel
+    calls of one run.
+
+    Attributes
+    ----------
+    active, winners : int32
+        The previous step's active and winner cells, sorted (the first
+        ``sizes[N_ACTIVE]`` and ``sizes[N_WINNERS]`` entries).
+    active_mark, winner_mark : uint8
+        The same sets as flags per cell.
+    new_active, new_winners : int32
+        This step's cells, as they are found.
+    candidates : int32
+        Growth candidates of one segment.
+    cell_stamp : int64
+        ``sizes[STAMP]`` marks the presynaptic cells of the segment growing.
+    buffer, doomed : int32, long enough for any one segment's or cell's list
+        Scratch copies of a list; synapses to destroy.
+    sizes : int64, shape (N_CONTEXT_SIZES,)
+        Counts, the stamp, and what a kernel that stopped early needs.
+    """
+
+    active: np.ndarray
+    winners: np.ndarray
+    active_mark: np.ndarray
+    winner_mark: np.ndarray
+    new_active: np.ndarray
+    new_winners: np.ndarray
+    candidates: np.ndarray
+    cell_stamp: np.ndarray
+    buffer: np.ndarray
+    doomed: np.ndarray
+    sizes: np.ndarray
+
+
+class Dendrites(NamedTuple):
+    """Per-segment-slot arrays (as long as the segment capacity).
+
+    Attributes
+    ----------
+    potential, connected : int32
+        Synapses (of any permanence / connected) to the active cells.
+    touched : int32
+        Slots with a non-zero count (the first ``sizes[N_TOUCHED]``).
+    active, matching : int32
+        Active and matching segments, sorted by (cell, serial).
+    active_cell, matching_cell : int32
+        Their cells.
+    keys : int64
+        Sort keys (scratch).
+    sizes : int64, shape (3,)
+    """
+
+    potential: np.ndarray
+    connected: np.ndarray
+    touched: np.ndarray
+    active: np.ndarray
+    matching: np.ndarray
+    active_cell: np.ndarray
+    matching_cell: np.ndarray
+    keys: np.ndarray
+    sizes: np.ndarray
+
+
+class Output(NamedTuple):
+    """What a run writes per row.
+
+    Attributes
+    ----------
+    kind : int
+        0 none, 1 active cells, 2 winner cells, 3 predictive cells.
+    anomaly : float64, shape (n_rows,)
+    indptr : int64, shape (n_rows + 1,)
+    indices : int32
+        Cells of each row (grown by the driver when full).
+    """
+
+    kind: int
+    anomaly: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+
+
+OUTPUT_KINDS = {None: 0, "active_cells": 1, "winner_cells": 2, "predictive_cells": 3}
+
+
+def new_context(n_cells, buffer_size, active_cells, winner_cells):
+    """A context holding the given previous active and winner cells."""
+    context = Context(
+        active=np.zeros(n_cells, dtype=np.int32),
+        winners=np.zeros(n_cells, dtype=np.int32),
+        active_mark=np.zeros(n_cells, dtype=np.uint8),
+        winner_mark=np.zeros(n_cells, dtype=np.uint8),
+        new_active=np.zeros(n_cells, dtype=np.int32),
+        new_winners=np.zeros(n_cells, dtype=np.int32),
+        candidates=np.zeros(n_cells, dtype=np.int32),
+        cell_stamp=np.zeros(n_cells, dtype=np.int64),
+        buffer=np.zeros(buffer_size, dtype=np.int32),
+        doomed=np.zeros(buffer_size, dtype=np.int32),
+        sizes=np.zeros(N_CONTEXT_SIZES, dtype=np.int64),
+    )
+    context.active[: active_cells.size] = active_cells
+    context.winners[: winner_cells.size] = winner_cells
+    context.active_mark[active_cells] = 1
+    context.winner_mark[winner_cells] = 1
+    context.sizes[N_ACTIVE] = active_cells.size
+    context.sizes[N_WINNERS] = winner_cells.size
+    return context
+
+
+def new_dendrites(segment_capacity):
+    return Dendrites(
+        *(np.zeros(segment_capacity, dtype=np.int32) for _ in range(7)),
+        keys=np.zeros(segment_capacity, dtype=np.int64),
+        sizes=np.zeros(3, dtype=np.int64),
+    )

@@ -1,0 +1,180 @@
+"""Creating, destroying, adapting and growing segments and synapses (the
+rules of :mod:`sklearn_htm.temporal_memory.backends._numpy`, on the pool
+layout)."""
+
+import numpy as np
+
+from ..._config import PERMANENCE_EPSILON
+from ..._state import ITERATION, N_FREE_SEGMENTS, N_FREE_SYNAPSES, NEXT_SERIAL
+from ._bundles import N_WINNERS, STAMP
+from ._cache import cached_kernel
+from ._lists import append, items, remove
+from ._random import below
+
+_EPSILON = np.float32(PERMANENCE_EPSILON)
+_ONE = np.float32(1.0)
+
+
+@cached_kernel
+def create_synapse(conn, segment, presynaptic, permanence):
+    n_free = conn.counters[N_FREE_SYNAPSES] - 1
+    conn.counters[N_FREE_SYNAPSES] = n_free
+    synapse = conn.synapse_free[n_free]
+    conn.synapse_presynaptic[synapse] = presynaptic
+    conn.synapse_segment[synapse] = segment
+    conn.synapse_permanence[synapse] = permanence
+    append(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment, synapse,
+           conn.synapse_segment_position)
+    append(conn, conn.cell_synapse_head, conn.cell_synapse_length, presynaptic, synapse,
+           conn.synapse_presynaptic_position)
+
+
+@cached_kernel
+def destroy_synapse(conn, synapse):
+    remove(conn, conn.segment_synapse_head, conn.segment_synapse_length,
+           conn.synapse_segment[synapse], synapse, conn.synapse_segment_position)
+    remove(conn, conn.cell_synapse_head, conn.cell_synapse_length,
+           conn.synapse_presynaptic[synapse], synapse, conn.synapse_presynaptic_position)
+    conn.synapse_segment[synapse] = -1
+    conn.synapse_presynaptic[synapse] = -1
+    conn.synapse_permanence[synapse] = 0
+    n_free = conn.counters[N_FREE_SYNAPSES]
+    conn.synapse_free[n_free] = synapse
+    conn.counters[N_FREE_SYNAPSES] = n_free + 1
+
+
+@cached_kernel
+def destroy_segment(conn, segment, buffer):
+    n = items(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment, buffer)
+    for k in range(n):
+        destroy_synapse(conn, buffer[k])
+    remove(conn, conn.cell_segment_head, conn.cell_segment_length,
+           conn.segment_cell[segment], segment, conn.segment_position)
+    conn.segment_cell[segment] = -1
+    n_free = conn.counters[N_FREE_SEGMENTS]
+    conn.segment_free[n_free] = segment
+    conn.counters[N_FREE_SEGMENTS] = n_free + 1
+
+
+@cached_kernel
+def create_segment(conn, cfg, cell, buffer):
+    """A new segment on ``cell``, after destroying its least recently used
+    segments while it has ``max_segments_per_cell``."""
+    while conn.cell_segment_length[cell] >= cfg.max_segments_per_cell:
+        n = items(conn, conn.cell_segment_head, conn.cell_segment_length, cell, buffer)
+        oldest = buffer[0]
+        for k in range(1, n):
+            s = buffer[k]
+            if conn.segment_last_used[s] < conn.segment_last_used[oldest] or (
+                conn.segment_last_used[s] == conn.segment_last_used[oldest]
+                and conn.segment_serial[s] < conn.segment_serial[oldest]
+            ):
+                oldest = s
+        destroy_segment(conn, oldest, buffer)
+    n_free = conn.counters[N_FREE_SEGMENTS] - 1
+    conn.counters[N_FREE_SEGMENTS] = n_free
+    segment = conn.segment_free[n_free]
+    conn.segment_cell[segment] = cell
+    conn.segment_serial[segment] = conn.counters[NEXT_SERIAL]
+    conn.counters[NEXT_SERIAL] += 1
+    conn.segment_last_used[segment] = conn.counters[ITERATION]
+    conn.segment_synapse_head[segment] = -1
+    conn.segment_synapse_length[segment] = 0
+    append(conn, conn.cell_segment_head, conn.cell_segment_length, cell, segment,
+           conn.segment_position)
+    return segment
+
+
+@cached_kernel
+def adapt_segment(conn, cfg, ctx, segment, increment, decrement):
+    """Add ``increment`` to synapses from previously active cells, subtract
+    ``decrement`` from the others; prune. Returns whether the segment survives."""
+    n = items(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment, ctx.buffer)
+    n_doomed = 0
+    for k in range(n):
+        synapse = ctx.buffer[k]
+        permanence = conn.synapse_permanence[synapse]
+        if ctx.active_mark[conn.synapse_presynaptic[synapse]]:
+            permanence = permanence + increment
+        else:
+            permanence = permanence - decrement
+        if permanence < _EPSILON:
+            ctx.doomed[n_doomed] = synapse
+            n_doomed += 1
+        else:
+            conn.synapse_permanence[synapse] = min(permanence, _ONE)
+    for k in range(n_doomed):
+        destroy_synapse(conn, ctx.doomed[k])
+    length = conn.segment_synapse_length[segment]
+    if length < cfg.min_threshold or length == 0:
+        destroy_segment(conn, segment, ctx.buffer)
+        return False
+    return True
+
+
+@cached_kernel
+def grow_synapses(conn, cfg, ctx, rng, segment, n_desired):
+    """Grow up to ``n_desired`` synapses from previous winner cells not yet
+    presynaptic on ``segment``."""
+    stamp = ctx.sizes[STAMP] + 1
+    ctx.sizes[STAMP] = stamp
+    n = items(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment, ctx.buffer)
+    for k in range(n):
+        ctx.cell_stamp[conn.synapse_presynaptic[ctx.buffer[k]]] = stamp
+    n_candidates = 0
+    for i in range(ctx.sizes[N_WINNERS]):
+        cell = ctx.winners[i]
+        if ctx.cell_stamp[cell] != stamp:
+            ctx.candidates[n_candidates] = cell
+            n_candidates += 1
+    n_grow = min(n_desired, n_candidates)
+    if n_grow <= 0:
+        return
+    overrun = conn.segment_synapse_length[segment] + n_grow - cfg.max_synapses_per_segment
+    if overrun > 0:
+        for _ in range(overrun):
+            n = items(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment,
+                      ctx.buffer)
+            weakest = -1
+            for k in range(n):
+                synapse = ctx.buffer[k]
+                if ctx.winner_mark[conn.synapse_presynaptic[synapse]]:
+                    continue
+                if weakest < 0:
+                    weakest = synapse
+                    continue
+                p, q = conn.synapse_permanence[synapse], conn.synapse_permanence[weakest]
+                if p < q or (p == q and conn.synapse_presynaptic[synapse]
+                             < conn.synapse_presynaptic[weakest]):
+                    weakest = synapse
+            if weakest < 0:
+                break
+            destroy_synapse(conn, weakest)
+        n_grow = min(n_grow, cfg.max_synapses_per_segment - conn.segment_synapse_length[segment])
+    for _ in range(n_grow):
+        j = below(rng, n_candidates)
+        cell = ctx.candidates[j]
+        for k in range(j, n_candidates - 1):
+            ctx.candidates[k] = ctx.candidates[k + 1]
+        n_candidates -= 1
+        create_synapse(conn, segment, cell, cfg.initial_permanence)
+
+
+@cached_kernel
+def least_used_cell(conn, cfg, rng, column):
+    """The cell of ``column`` with the fewest segments (ties: a draw)."""
+    first = column * cfg.cells_per_column
+    fewest = conn.cell_segment_length[first]
+    for cell in range(first + 1, first + cfg.cells_per_column):
+        fewest = min(fewest, conn.cell_segment_length[cell])
+    n_tied = 0
+    for cell in range(first, first + cfg.cells_per_column):
+        if conn.cell_segment_length[cell] == fewest:
+            n_tied += 1
+    pick = below(rng, n_tied)
+    for cell in range(first, first + cfg.cells_per_column):
+        if conn.cell_segment_length[cell] == fewest:
+            if pick == 0:
+                return cell
+            pick -= 1
+    return -1

@@ -1,0 +1,56 @@
+"""Numba's on-disk cache for a package of kernels, keyed by all of its source.
+
+Numba invalidates a cached kernel when the file that defines it changes,
+not when a function it calls from another module (or a shared constant)
+does, so a change to one kernel module could load stale machine code for
+another. :func:`kernel_cache` returns a decorator that compiles like
+``njit(cache=True)`` and adds to the cache's index key a digest of every
+module of one kernel package (and of any shared module named): any change
+to any of them misses the cache and recompiles. Only sequential kernels are
+cached (Numba cannot cache parallel ones reliably). Nothing global in Numba
+is changed.
+"""
+
+import hashlib
+from pathlib import Path
+
+from numba import njit
+from numba.core.caching import FunctionCache
+
+
+def source_digest(paths):
+    """SHA-256 of the given source files, in the order given."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def package_sources(package_file, *shared):
+    """The ``.py`` files beside ``package_file`` (sorted), then ``shared``."""
+    return sorted(Path(package_file).parent.glob("*.py")) + [Path(p) for p in shared]
+
+
+def kernel_cache(sources):
+    """A ``cached_kernel`` decorator whose cache key includes ``sources``' digest.
+
+    The decorator is used as ``@cached_kernel`` or ``@cached_kernel(nogil=True)``.
+    """
+    key = source_digest(sources)
+
+    class _KernelCache(FunctionCache):
+        """Numba's function cache, its index key extended by the source digest."""
+
+        def _index_key(self, sig, codegen):
+            return (*super()._index_key(sig, codegen), key)
+
+    def cached_kernel(function=None, **options):
+        def decorate(python_function):
+            dispatcher = njit(**options)(python_function)
+            dispatcher._cache = _KernelCache(python_function)
+            return dispatcher
+
+        return decorate(function) if function is not None else decorate
+
+    return cached_kernel
