@@ -7,12 +7,19 @@ types the caller trusts. scikit-learn's and numpy's types are trusted by
 skops by default; :data:`SKOPS_TRUSTED_TYPES` lists sklearn-htm's own.
 """
 
-from .encoders import GreyscaleEncoder
+from .encoders import (
+    DateEncoder,
+    GreyscaleEncoder,
+    RandomDistributedScalarEncoder,
+    ScalarEncoder,
+)
 from .pipeline import IncrementalPipeline
 from .spatial_pooler import SpatialPoolerTransformer
 from .spatial_pooler._parameters import ConfigCache
 from .spatial_pooler._state import PoolerState
 from .spatial_pooler._structure import SpatialPoolerStructure
+from .temporal_memory import TemporalMemoryTransformer
+from .temporal_memory._state import TMState
 
 
 def _type_name(cls):
@@ -21,17 +28,23 @@ def _type_name(cls):
 
 #: Names of the sklearn-htm types a skops file of a sklearn-htm model can
 #: hold, for ``skops.io.load(..., trusted=...)``: the estimators and the
-#: classes that keep the Spatial Pooler's fitted state and structure
-#: (numpy arrays, tuples and numbers only) and its empty configuration cache.
+#: classes that keep the Spatial Pooler's and the Temporal Memory's fitted
+#: state and structure (numpy arrays, dicts, tuples and numbers only) and the
+#: pooler's empty configuration cache.
 SKOPS_TRUSTED_TYPES = tuple(
     _type_name(cls)
     for cls in (
+        DateEncoder,
         GreyscaleEncoder,
         IncrementalPipeline,
+        RandomDistributedScalarEncoder,
+        ScalarEncoder,
         PoolerState,
         SpatialPoolerStructure,
         SpatialPoolerTransformer,
         ConfigCache,
+        TemporalMemoryTransformer,
+        TMState,
     )
 )
 

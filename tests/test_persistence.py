@@ -154,9 +154,25 @@ def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
     skops_io = pytest.importorskip("skops.io")
     from sklearn_htm.persistence import SKOPS_TRUSTED_TYPES
 
+    from sklearn_htm import (
+        DateEncoder,
+        RandomDistributedScalarEncoder,
+        ScalarEncoder,
+        TemporalMemoryTransformer,
+    )
+
     X, y = digits
-    model = stream_pipeline("local").partial_fit(X[:40], y[:40], classes=CLASSES)
-    untrusted = skops_io.get_untrusted_types(data=skops_io.dumps(model))
+    models = [
+        stream_pipeline("local").partial_fit(X[:40], y[:40], classes=CLASSES),
+        ScalarEncoder(size=40, n_active=5).fit(X[:, 2:3]),
+        RandomDistributedScalarEncoder(size=40, n_active=5, resolution=1.0).fit(X[:, 2:3]),
+        DateEncoder().fit(np.array(["2024-01-01T10:00"], dtype="datetime64[m]")[:, None]),
+        TemporalMemoryTransformer(n_cells_per_column=2, activation_threshold=2,
+                                  min_threshold=2).fit(X[:5]),
+    ]
+    untrusted = set()
+    for model in models:
+        untrusted |= set(skops_io.get_untrusted_types(data=skops_io.dumps(model)))
     assert sorted(untrusted) == sorted(SKOPS_TRUSTED_TYPES)
 
 

@@ -485,9 +485,9 @@ class TemporalMemoryTransformer(
             X = to_host(X)
         return binary_rows(X, self.binarize)
 
-    def _config(self, n_columns):
+    def _config(self, n_columns, learning=True):
         """The configuration of the current parameters, after the checks that
-        no parameter constraint can express."""
+        no parameter constraint can express (the warning only when learning)."""
         config = TMConfig.from_params(self.get_params(), n_columns)
         if hasattr(self, "_state") and config.n_cells != self._state.n_cells:
             raise ValueError(
@@ -509,7 +509,7 @@ class TemporalMemoryTransformer(
                     f" = {reachable} synapses to one context; lower {name} or raise "
                     "max_new_synapse_count."
                 )
-        if (config.initial_permanence < config.connected_threshold
+        if (learning and config.initial_permanence < config.connected_threshold
                 and config.permanence_increment == 0):
             warnings.warn(
                 f"initial_permanence={self.initial_permanence} is below "
@@ -543,7 +543,7 @@ class TemporalMemoryTransformer(
         rows = self._binary_rows(X)
         starts = check_sequence_starts(sequence_starts, rows.shape[0])
         starts[0] = True
-        config = self._config(rows.shape[1])
+        config = self._config(rows.shape[1], learning=False)
         return get_backend(self.backend).run(config, self._state, rows, starts, False,
                                              output), config
 
