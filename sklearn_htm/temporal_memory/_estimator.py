@@ -11,9 +11,9 @@ How data flows:
     the fitted state and ``anomaly_``.
 ``partial_fit(X)``
     the same without passes, continuing the stream: the context (previous
-    active and winner cells) and the generator carry over. One row learns
-    in place (a backend run of one row changes nothing until it succeeds);
-    more rows learn on a copy of the state, kept on success.
+    active and winner cells) and the generator carry over. Rows are learned
+    in place, after every check of the input has passed (a copy of a large
+    layer would cost more than the learning).
 ``transform(X)``
     the same validation -> ``backend.run(learn=False)`` from a cleared
     context -> :func:`~sklearn_htm.utils._array_api.csr_output`.
@@ -316,8 +316,11 @@ class TemporalMemoryTransformer(
         The first call starts the stream (as ``fit`` with one pass); later
         calls continue from the last row learned, with its context and the
         generator's state, so that calls over consecutive chunks of a stream
-        equal one call over all of it. A failed call leaves the estimator as
-        it was.
+        equal one call over all of it. A call refused for its input (any of
+        the errors below) leaves the estimator as it was; a call interrupted
+        while learning (KeyboardInterrupt, MemoryError) keeps the rows it had
+        learned, a prefix of X, with their context, as if it had been given
+        only those rows.
 
         Parameters
         ----------
@@ -352,10 +355,8 @@ class TemporalMemoryTransformer(
                     config.n_cells, seed_state(check_random_state(self.random_state))
                 )
                 starts[0] = True
-            elif rows.shape[0] == 1:
-                state = self._state  # a one-row run changes nothing unless it succeeds
             else:
-                state = self._state.copy()
+                state = self._state
             reporter = ProgressReporter(
                 self.verbose, rows.shape[0], "TemporalMemory.partial_fit"
             )

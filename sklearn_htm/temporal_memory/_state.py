@@ -6,8 +6,8 @@ place and that pickles as plain numpy arrays:
 - a **segment** (a distal dendrite of one cell) is a slot of the segment
   arrays: its cell (``-1`` for a free slot), a creation serial number and
   the learning step at which it was last reinforced;
-- a **synapse** is a slot of the synapse arrays: its presynaptic cell, its
-  segment (``-1`` when free) and its permanence (float32);
+- a **synapse** is a slot of the synapse arrays: its presynaptic cell and
+  its segment (``-1`` when free);
 - three kinds of **lists** tie them together: the segments of each cell,
   the synapses of each segment, and the synapses *from* each presynaptic
   cell (what makes one step cost the activity of the active cells, not
@@ -15,7 +15,12 @@ place and that pickles as plain numpy arrays:
   indices (:data:`BLOCK` items each); the chain's head block holds the
   newest items and is the only one that may be partly filled. Each item
   stores its position in its list, so that it can be removed in O(1) by
-  moving the list's last item into its place.
+  moving the list's last item into its place. Beside each item a block
+  holds a *value* and a *permanence*, so that the two hot loops read
+  blocks in order instead of chasing slots: in a segment's list, the
+  synapse's presynaptic cell and its permanence (float32; stored only
+  there); in a presynaptic cell's list, the tag ``segment * 2 +
+  connected`` (connected: permanence >= ``tag_threshold``).
 
 Free slots of each kind wait on a stack. Nothing about a slot's number, or
 an item's position in a list, affects the results: every choice the
@@ -67,18 +72,23 @@ class Connections(NamedTuple):
         Stack of free segment slots (its top ``counters[N_FREE_SEGMENTS]``).
     synapse_presynaptic, synapse_segment : ndarray of int32, shape (synapse_capacity,)
         Presynaptic cell and segment; segment -1 for a free slot.
-    synapse_permanence : ndarray of float32
     synapse_segment_position, synapse_presynaptic_position : ndarray of int32
         Positions of the synapse in its segment's and its presynaptic cell's lists.
     synapse_free : ndarray of int32
         Stack of free synapse slots.
     block_items : ndarray of int32, shape (block_capacity, BLOCK)
+    block_values : ndarray of int32, shape (block_capacity, BLOCK)
+        Presynaptic cell (segment lists) or tag (presynaptic lists).
+    block_permanences : ndarray of float32, shape (block_capacity, BLOCK)
+        Permanence (segment lists).
     block_next : ndarray of int32, shape (block_capacity,)
         Next (older) block of the same list, -1 at the end.
     block_free : ndarray of int32
         Stack of free blocks.
     counters : ndarray of int64, shape (N_COUNTERS,)
         Free-stack sizes, the next segment serial, and the learning step.
+    tag_threshold : ndarray of float32, shape (1,)
+        The connected threshold of the tags (NaN: tags not yet written).
     """
 
     cell_segment_head: np.ndarray
@@ -94,14 +104,16 @@ class Connections(NamedTuple):
     segment_free: np.ndarray
     synapse_presynaptic: np.ndarray
     synapse_segment: np.ndarray
-    synapse_permanence: np.ndarray
     synapse_segment_position: np.ndarray
     synapse_presynaptic_position: np.ndarray
     synapse_free: np.ndarray
     block_items: np.ndarray
+    block_values: np.ndarray
+    block_permanences: np.ndarray
     block_next: np.ndarray
     block_free: np.ndarray
     counters: np.ndarray
+    tag_threshold: np.ndarray
 
     @property
     def n_segments(self):
@@ -117,6 +129,19 @@ class Connections(NamedTuple):
 
     def copy(self):
         return Connections(*(array.copy() for array in self))
+
+    def permanences(self, synapses):
+        """Permanences of the given synapse slots."""
+        return self.block_permanences.reshape(-1)[self.synapse_segment_position[synapses]]
+
+    def retag(self, threshold):
+        """Rewrite every presynaptic list's tags for ``threshold`` (float32)."""
+        synapses = np.flatnonzero(self.synapse_segment >= 0)
+        connected = self.permanences(synapses) >= threshold
+        self.block_values.reshape(-1)[self.synapse_presynaptic_position[synapses]] = (
+            self.synapse_segment[synapses] * 2 + connected
+        )
+        self.tag_threshold[0] = threshold
 
 
 class CanonicalConnections(NamedTuple):
@@ -164,7 +189,8 @@ def _free_stack(capacity, used):
 
 def _pack_lists(owners, items, n_owners, block_items, block_next, first_block):
     """Write lists into blocks ``first_block...``; ``owners`` sorted, ``items``
-    in list order. Returns heads, lengths, item positions and blocks used."""
+    in list order. Returns heads, lengths, item positions (flat indices into
+    the block arrays) and blocks used."""
     length = np.bincount(owners, minlength=n_owners).astype(np.int32)
     n_blocks = (length + BLOCK - 1) // BLOCK
     first = first_block + np.concatenate(([0], np.cumsum(n_blocks)[:-1])).astype(np.int64)
@@ -182,9 +208,10 @@ def _pack_lists(owners, items, n_owners, block_items, block_next, first_block):
     return head, length, (block * BLOCK + slot).astype(np.int32), total
 
 
-def pack(canon, n_cells, spare=0.5):
+def pack(canon, n_cells, connected_threshold=None, spare=0.5):
     """A compact pool layout of canonical connections, with ``spare`` (a
-    fraction) of free capacity of every kind."""
+    fraction) of free capacity of every kind, tagged for
+    ``connected_threshold`` (None: untagged until a backend needs tags)."""
     n_seg = canon.segment_cell.shape[0]
     n_syn = canon.synapse_presynaptic.shape[0]
     seg_cap = max(64, int(n_seg * (1 + spare)))
@@ -193,6 +220,8 @@ def pack(canon, n_cells, spare=0.5):
     lists_blocks = 2 * n_cells + n_seg + (2 * n_syn + n_seg) // BLOCK + 3
     block_cap = max(256, int(lists_blocks * (1 + spare)))
     block_items = np.full((block_cap, BLOCK), -1, dtype=np.int32)
+    block_values = np.full((block_cap, BLOCK), -1, dtype=np.int32)
+    block_permanences = np.zeros((block_cap, BLOCK), dtype=PERMANENCE_DTYPE)
     block_next = np.full(block_cap, -1, dtype=np.int32)
 
     segment_of_synapse = np.repeat(
@@ -217,19 +246,21 @@ def pack(canon, n_cells, spare=0.5):
     used += n
     syn_pre_pos = np.empty(n_syn, dtype=np.int32)
     syn_pre_pos[by_presyn] = out_pos
+    block_values.reshape(-1)[syn_seg_pos] = canon.synapse_presynaptic
+    block_permanences.reshape(-1)[syn_seg_pos] = canon.synapse_permanence
 
     def padded(values, capacity, fill, dtype):
         array = np.full(capacity, fill, dtype=dtype)
         array[: values.shape[0]] = values
         return array
 
-    counters = np.zeros(5, dtype=np.int64)
+    counters = np.zeros(N_COUNTERS, dtype=np.int64)
     counters[N_FREE_SEGMENTS] = seg_cap - n_seg
     counters[N_FREE_SYNAPSES] = syn_cap - n_syn
     counters[N_FREE_BLOCKS] = block_cap - used
     counters[NEXT_SERIAL] = canon.next_serial
     counters[ITERATION] = canon.iteration
-    return Connections(
+    conn = Connections(
         cell_segment_head=cell_head,
         cell_segment_length=cell_len,
         cell_synapse_head=out_head,
@@ -243,15 +274,20 @@ def pack(canon, n_cells, spare=0.5):
         segment_free=_free_stack(seg_cap, n_seg),
         synapse_presynaptic=padded(canon.synapse_presynaptic, syn_cap, -1, np.int32),
         synapse_segment=padded(segment_of_synapse, syn_cap, -1, np.int32),
-        synapse_permanence=padded(canon.synapse_permanence, syn_cap, 0, PERMANENCE_DTYPE),
         synapse_segment_position=padded(syn_seg_pos, syn_cap, -1, np.int32),
         synapse_presynaptic_position=padded(syn_pre_pos, syn_cap, -1, np.int32),
         synapse_free=_free_stack(syn_cap, n_syn),
         block_items=block_items,
+        block_values=block_values,
+        block_permanences=block_permanences,
         block_next=block_next,
         block_free=_free_stack(block_cap, used),
         counters=counters,
+        tag_threshold=np.array([np.nan], dtype=PERMANENCE_DTYPE),
     )
+    if connected_threshold is not None:
+        conn.retag(PERMANENCE_DTYPE(connected_threshold))
+    return conn
 
 
 def empty_canonical():
@@ -286,7 +322,7 @@ def canonical(conn):
         segment_last_used=conn.segment_last_used[order],
         synapse_indptr=indptr,
         synapse_presynaptic=conn.synapse_presynaptic[synapses],
-        synapse_permanence=conn.synapse_permanence[synapses],
+        synapse_permanence=conn.permanences(synapses),
         next_serial=int(conn.counters[NEXT_SERIAL]),
         iteration=int(conn.counters[ITERATION]),
     )
@@ -319,10 +355,11 @@ def with_capacity(conn, segments=0, synapses=0, blocks=0):
           "segment_synapse_length", "segment_position"), "segment_free",
          (-1, 0, 0, -1, 0, -1)),
         (N_FREE_SYNAPSES, synapses,
-         ("synapse_presynaptic", "synapse_segment", "synapse_permanence",
-          "synapse_segment_position", "synapse_presynaptic_position"), "synapse_free",
-         (-1, -1, 0, -1, -1)),
-        (N_FREE_BLOCKS, blocks, ("block_items", "block_next"), "block_free", (-1, -1)),
+         ("synapse_presynaptic", "synapse_segment", "synapse_segment_position",
+          "synapse_presynaptic_position"), "synapse_free", (-1, -1, -1, -1)),
+        (N_FREE_BLOCKS, blocks,
+         ("block_items", "block_values", "block_permanences", "block_next"), "block_free",
+         (-1, -1, 0, -1)),
     ):
         n_free = int(counters[free_index])
         if n_free >= need:
@@ -334,6 +371,7 @@ def with_capacity(conn, segments=0, synapses=0, blocks=0):
         fields[stack_name] = _grown_stack(fields[stack_name], n_free, old, new)
         counters[free_index] = n_free + new - old
     fields["counters"] = counters
+    fields["tag_threshold"] = conn.tag_threshold.copy()
     return Connections(**fields)
 
 

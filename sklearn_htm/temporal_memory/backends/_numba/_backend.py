@@ -21,12 +21,10 @@ from ._step import run_rows
 
 
 def _buffer_size(config, conn):
-    """Room for any one segment's synapses or cell's segments."""
-    longest = max(
-        int(conn.segment_synapse_length.max(initial=0)),
-        int(conn.cell_segment_length.max(initial=0)),
-    )
-    return max(config.max_synapses_per_segment, config.max_segments_per_cell, longest) + 1
+    """Room for any one segment's synapses, or one column's segments."""
+    per_cell = max(config.max_segments_per_cell, int(conn.cell_segment_length.max(initial=0)))
+    longest = int(conn.segment_synapse_length.max(initial=0))
+    return max(config.max_synapses_per_segment, longest, per_cell * config.cells_per_column) + 1
 
 
 class NumbaBackend(TemporalMemoryBackend):
@@ -43,47 +41,61 @@ class NumbaBackend(TemporalMemoryBackend):
 
     def run(self, config, state, rows, starts, learn, output):
         conn = state.connections
+        if not conn.tag_threshold[0] == config.connected_threshold:
+            conn.retag(config.connected_threshold)
         rng = state.rng if learn else state.rng.copy()
         n_rows = rows.shape[0]
         kind = OUTPUT_KINDS[output]
-        size_hint = n_rows * config.cells_per_column * 64 if kind else 0
+        # Room for every row bursting; the kernel asks for more when needed.
+        size_hint = (rows.indices.shape[0] * config.cells_per_column + 64) if kind else 0
         out = Output(
             kind=kind,
             anomaly=np.zeros(n_rows, dtype=np.float64),
             indptr=np.zeros(n_rows + 1, dtype=np.int64),
             indices=np.zeros(size_hint, dtype=np.int32),
         )
-        ctx = new_context(config.n_cells, _buffer_size(config, conn),
+        ctx = new_context(config.n_cells, config.n_columns, _buffer_size(config, conn),
                           state.active_cells, state.winner_cells)
-        den = new_dendrites(conn.segment_cell.shape[0])
+        den = new_dendrites(conn.segment_cell.shape[0], config.n_columns)
         starts = np.ascontiguousarray(starts, dtype=np.bool_)
         row = 0
-        while True:
-            row = run_rows(conn, config, ctx, den, rng, rows.indptr, rows.indices,
-                           starts, bool(learn), out, row)
-            if row >= n_rows:
-                break
-            sizes = ctx.sizes
-            if out.kind and out.indices.shape[0] - out.indptr[row] < sizes[NEED_OUTPUT]:
-                grown = np.zeros(max(2 * out.indices.shape[0], int(sizes[NEED_OUTPUT])),
-                                 dtype=np.int32)
-                grown[: out.indices.shape[0]] = out.indices
-                out = out._replace(indices=grown)
+        try:
+            while True:
+                row = run_rows(conn, config, ctx, den, rng, rows.indptr, rows.indices,
+                               starts, bool(learn), out, row)
+                if row >= n_rows:
+                    break
+                out, conn, den = self._make_room(config, state, conn, ctx, den, out, row, learn)
+        finally:
+            # Whatever happens, the state holds the rows learned so far and
+            # their context (a run interrupted while growing the pool keeps
+            # a consistent prefix).
             if learn:
-                grown = with_capacity(conn, int(sizes[NEED_SEGMENTS]),
-                                      int(sizes[NEED_SYNAPSES]), int(sizes[NEED_BLOCKS]))
-                if grown is not conn:
-                    if grown.segment_cell.shape[0] != conn.segment_cell.shape[0]:
-                        den = new_dendrites(grown.segment_cell.shape[0])
-                    conn = grown
-                    state.connections = conn
-            sizes[NEED_OUTPUT] = sizes[NEED_SEGMENTS] = 0
-            sizes[NEED_SYNAPSES] = sizes[NEED_BLOCKS] = 0
+                state.active_cells = ctx.active[: ctx.sizes[N_ACTIVE]].copy()
+                state.winner_cells = ctx.winners[: ctx.sizes[N_WINNERS]].copy()
+                state.n_samples_seen += row
         self._compiled.add(bool(learn))
-        if learn:
-            state.active_cells = ctx.active[: ctx.sizes[N_ACTIVE]].copy()
-            state.winner_cells = ctx.winners[: ctx.sizes[N_WINNERS]].copy()
-            state.n_samples_seen += n_rows
         if not kind:
             return RunResult(out.anomaly, None, None)
         return RunResult(out.anomaly, out.indptr, out.indices[: out.indptr[-1]].copy())
+
+    @staticmethod
+    def _make_room(config, state, conn, ctx, den, out, row, learn):
+        """Grow the output or the pool by what the kernel said it needs."""
+        sizes = ctx.sizes
+        if out.kind and out.indices.shape[0] - out.indptr[row] < sizes[NEED_OUTPUT]:
+            grown = np.zeros(max(2 * out.indices.shape[0], int(sizes[NEED_OUTPUT])),
+                             dtype=np.int32)
+            grown[: out.indices.shape[0]] = out.indices
+            out = out._replace(indices=grown)
+        if learn:
+            grown = with_capacity(conn, int(sizes[NEED_SEGMENTS]), int(sizes[NEED_SYNAPSES]),
+                                  int(sizes[NEED_BLOCKS]))
+            if grown is not conn:
+                if grown.segment_cell.shape[0] != conn.segment_cell.shape[0]:
+                    den = new_dendrites(grown.segment_cell.shape[0], config.n_columns)
+                conn = grown
+                state.connections = conn
+        sizes[NEED_OUTPUT] = sizes[NEED_SEGMENTS] = 0
+        sizes[NEED_SYNAPSES] = sizes[NEED_BLOCKS] = 0
+        return out, conn, den

@@ -24,6 +24,11 @@ N_CONTEXT_SIZES = 7
 N_TOUCHED = 0
 N_ACTIVE_SEGMENTS = 1
 N_MATCHING_SEGMENTS = 2
+N_COLUMNS = 3
+
+#: ``Dendrites.counts`` holds the connected count above this bit.
+CONNECTED_SHIFT = 16
+POTENTIAL_MASK = (1 << CONNECTED_SHIFT) - 1
 
 
 class Context(NamedTuple):
@@ -43,8 +48,11 @@ class Context(NamedTuple):
         Growth candidates of one segment.
     cell_stamp : int64
         ``sizes[STAMP]`` marks the presynaptic cells of the segment growing.
-    buffer, doomed : int32, long enough for any one segment's or cell's list
-        Scratch copies of a list; synapses to destroy.
+    buffer, doomed, column_segments : int32, long enough for any one
+        segment's or cell's list
+        Scratch copies of a list; synapses to destroy; one column's segments.
+    column_mark : uint8, shape (n_columns,)
+        The active columns of the row being learned.
     sizes : int64, shape (N_CONTEXT_SIZES,)
         Counts, the stamp, and what a kernel that stopped early needs.
     """
@@ -59,35 +67,45 @@ class Context(NamedTuple):
     cell_stamp: np.ndarray
     buffer: np.ndarray
     doomed: np.ndarray
+    column_segments: np.ndarray
+    column_mark: np.ndarray
     sizes: np.ndarray
 
 
 class Dendrites(NamedTuple):
-    """Per-segment-slot arrays (as long as the segment capacity).
+    """Counts per segment slot and the active and matching segments, bucketed
+    by column.
 
     Attributes
     ----------
-    potential, connected : int32
-        Synapses (of any permanence / connected) to the active cells.
-    touched : int32
+    counts : int32, shape (segment_capacity,)
+        Synapses to the active cells: ``potential + (connected << 16)``.
+    touched : int32, shape (segment_capacity,)
         Slots with a non-zero count (the first ``sizes[N_TOUCHED]``).
-    active, matching : int32
-        Active and matching segments, sorted by (cell, serial).
-    active_cell, matching_cell : int32
+    active, matching : int32, shape (segment_capacity,)
+        Active and matching segments (in the order found).
+    active_cell, matching_cell : int32, shape (segment_capacity,)
         Their cells.
-    keys : int64
-        Sort keys (scratch).
-    sizes : int64, shape (3,)
+    active_next, matching_next : int32, shape (segment_capacity,)
+        Next entry of the same column's bucket (-1 at the end).
+    column_active, column_matching : int32, shape (n_columns,)
+        First entry of each column's bucket (-1: none).
+    columns : int32, shape (n_columns,)
+        Columns whose buckets are not empty (the first ``sizes[N_COLUMNS]``).
+    sizes : int64, shape (4,)
     """
 
-    potential: np.ndarray
-    connected: np.ndarray
+    counts: np.ndarray
     touched: np.ndarray
     active: np.ndarray
     matching: np.ndarray
     active_cell: np.ndarray
     matching_cell: np.ndarray
-    keys: np.ndarray
+    active_next: np.ndarray
+    matching_next: np.ndarray
+    column_active: np.ndarray
+    column_matching: np.ndarray
+    columns: np.ndarray
     sizes: np.ndarray
 
 
@@ -113,7 +131,7 @@ class Output(NamedTuple):
 OUTPUT_KINDS = {None: 0, "active_cells": 1, "winner_cells": 2, "predictive_cells": 3}
 
 
-def new_context(n_cells, buffer_size, active_cells, winner_cells):
+def new_context(n_cells, n_columns, buffer_size, active_cells, winner_cells):
     """A context holding the given previous active and winner cells."""
     context = Context(
         active=np.zeros(n_cells, dtype=np.int32),
@@ -126,6 +144,8 @@ def new_context(n_cells, buffer_size, active_cells, winner_cells):
         cell_stamp=np.zeros(n_cells, dtype=np.int64),
         buffer=np.zeros(buffer_size, dtype=np.int32),
         doomed=np.zeros(buffer_size, dtype=np.int32),
+        column_segments=np.zeros(buffer_size, dtype=np.int32),
+        column_mark=np.zeros(n_columns, dtype=np.uint8),
         sizes=np.zeros(N_CONTEXT_SIZES, dtype=np.int64),
     )
     context.active[: active_cells.size] = active_cells
@@ -137,9 +157,11 @@ def new_context(n_cells, buffer_size, active_cells, winner_cells):
     return context
 
 
-def new_dendrites(segment_capacity):
+def new_dendrites(segment_capacity, n_columns):
     return Dendrites(
-        *(np.zeros(segment_capacity, dtype=np.int32) for _ in range(7)),
-        keys=np.zeros(segment_capacity, dtype=np.int64),
-        sizes=np.zeros(3, dtype=np.int64),
+        *(np.zeros(segment_capacity, dtype=np.int32) for _ in range(8)),
+        column_active=np.full(n_columns, -1, dtype=np.int32),
+        column_matching=np.full(n_columns, -1, dtype=np.int32),
+        columns=np.zeros(n_columns, dtype=np.int32),
+        sizes=np.zeros(4, dtype=np.int64),
     )

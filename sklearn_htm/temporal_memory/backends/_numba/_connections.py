@@ -5,7 +5,7 @@ layout)."""
 import numpy as np
 
 from ..._config import PERMANENCE_EPSILON
-from ..._state import ITERATION, N_FREE_SEGMENTS, N_FREE_SYNAPSES, NEXT_SERIAL
+from ..._state import BLOCK, ITERATION, N_FREE_SEGMENTS, N_FREE_SYNAPSES, NEXT_SERIAL
 from ._bundles import N_WINNERS, STAMP
 from ._cache import cached_kernel
 from ._lists import append, items, remove
@@ -16,17 +16,28 @@ _ONE = np.float32(1.0)
 
 
 @cached_kernel
-def create_synapse(conn, segment, presynaptic, permanence):
+def _set_tag(conn, synapse, connected):
+    """The tag of ``synapse`` in its presynaptic cell's list."""
+    position = conn.synapse_presynaptic_position[synapse]
+    conn.block_values[position // BLOCK, position % BLOCK] = (
+        conn.synapse_segment[synapse] * 2 + connected
+    )
+
+
+@cached_kernel
+def create_synapse(conn, cfg, segment, presynaptic, permanence):
     n_free = conn.counters[N_FREE_SYNAPSES] - 1
     conn.counters[N_FREE_SYNAPSES] = n_free
     synapse = conn.synapse_free[n_free]
     conn.synapse_presynaptic[synapse] = presynaptic
     conn.synapse_segment[synapse] = segment
-    conn.synapse_permanence[synapse] = permanence
-    append(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment, synapse,
-           conn.synapse_segment_position)
+    block, slot = append(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment,
+                         synapse, conn.synapse_segment_position)
+    conn.block_values[block, slot] = presynaptic
+    conn.block_permanences[block, slot] = permanence
     append(conn, conn.cell_synapse_head, conn.cell_synapse_length, presynaptic, synapse,
            conn.synapse_presynaptic_position)
+    _set_tag(conn, synapse, 1 if permanence >= cfg.connected_threshold else 0)
 
 
 @cached_kernel
@@ -37,7 +48,6 @@ def destroy_synapse(conn, synapse):
            conn.synapse_presynaptic[synapse], synapse, conn.synapse_presynaptic_position)
     conn.synapse_segment[synapse] = -1
     conn.synapse_presynaptic[synapse] = -1
-    conn.synapse_permanence[synapse] = 0
     n_free = conn.counters[N_FREE_SYNAPSES]
     conn.synapse_free[n_free] = synapse
     conn.counters[N_FREE_SYNAPSES] = n_free + 1
@@ -89,20 +99,30 @@ def create_segment(conn, cfg, cell, buffer):
 def adapt_segment(conn, cfg, ctx, segment, increment, decrement):
     """Add ``increment`` to synapses from previously active cells, subtract
     ``decrement`` from the others; prune. Returns whether the segment survives."""
-    n = items(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment, ctx.buffer)
+    threshold = cfg.connected_threshold
+    length = conn.segment_synapse_length[segment]
+    block = conn.segment_synapse_head[segment]
+    in_block = (length - 1) % BLOCK + 1
+    seen = 0
     n_doomed = 0
-    for k in range(n):
-        synapse = ctx.buffer[k]
-        permanence = conn.synapse_permanence[synapse]
-        if ctx.active_mark[conn.synapse_presynaptic[synapse]]:
-            permanence = permanence + increment
-        else:
-            permanence = permanence - decrement
-        if permanence < _EPSILON:
-            ctx.doomed[n_doomed] = synapse
-            n_doomed += 1
-        else:
-            conn.synapse_permanence[synapse] = min(permanence, _ONE)
+    while seen < length:
+        for slot in range(in_block):
+            before = conn.block_permanences[block, slot]
+            if ctx.active_mark[conn.block_values[block, slot]]:
+                permanence = before + increment
+            else:
+                permanence = before - decrement
+            if permanence < _EPSILON:
+                ctx.doomed[n_doomed] = conn.block_items[block, slot]
+                n_doomed += 1
+                continue
+            permanence = min(permanence, _ONE)
+            conn.block_permanences[block, slot] = permanence
+            if (permanence >= threshold) != (before >= threshold):
+                _set_tag(conn, conn.block_items[block, slot], 1 if permanence >= threshold else 0)
+        seen += in_block
+        block = conn.block_next[block]
+        in_block = BLOCK
     for k in range(n_doomed):
         destroy_synapse(conn, ctx.doomed[k])
     length = conn.segment_synapse_length[segment]
@@ -113,14 +133,50 @@ def adapt_segment(conn, cfg, ctx, segment, increment, decrement):
 
 
 @cached_kernel
+def _weakest_synapse(conn, ctx, segment):
+    """The synapse of ``segment`` with the lowest (permanence, presynaptic
+    cell) among those not from a previous winner cell; -1 if none."""
+    length = conn.segment_synapse_length[segment]
+    block = conn.segment_synapse_head[segment]
+    in_block = (length - 1) % BLOCK + 1
+    seen = 0
+    weakest = -1
+    weakest_permanence = np.float32(0.0)
+    weakest_cell = -1
+    while seen < length:
+        for slot in range(in_block):
+            cell = conn.block_values[block, slot]
+            if ctx.winner_mark[cell]:
+                continue
+            permanence = conn.block_permanences[block, slot]
+            if weakest < 0 or permanence < weakest_permanence or (
+                permanence == weakest_permanence and cell < weakest_cell
+            ):
+                weakest = conn.block_items[block, slot]
+                weakest_permanence = permanence
+                weakest_cell = cell
+        seen += in_block
+        block = conn.block_next[block]
+        in_block = BLOCK
+    return weakest
+
+
+@cached_kernel
 def grow_synapses(conn, cfg, ctx, rng, segment, n_desired):
     """Grow up to ``n_desired`` synapses from previous winner cells not yet
     presynaptic on ``segment``."""
     stamp = ctx.sizes[STAMP] + 1
     ctx.sizes[STAMP] = stamp
-    n = items(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment, ctx.buffer)
-    for k in range(n):
-        ctx.cell_stamp[conn.synapse_presynaptic[ctx.buffer[k]]] = stamp
+    length = conn.segment_synapse_length[segment]
+    block = conn.segment_synapse_head[segment]
+    in_block = (length - 1) % BLOCK + 1
+    seen = 0
+    while seen < length:
+        for slot in range(in_block):
+            ctx.cell_stamp[conn.block_values[block, slot]] = stamp
+        seen += in_block
+        block = conn.block_next[block]
+        in_block = BLOCK
     n_candidates = 0
     for i in range(ctx.sizes[N_WINNERS]):
         cell = ctx.winners[i]
@@ -133,20 +189,7 @@ def grow_synapses(conn, cfg, ctx, rng, segment, n_desired):
     overrun = conn.segment_synapse_length[segment] + n_grow - cfg.max_synapses_per_segment
     if overrun > 0:
         for _ in range(overrun):
-            n = items(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment,
-                      ctx.buffer)
-            weakest = -1
-            for k in range(n):
-                synapse = ctx.buffer[k]
-                if ctx.winner_mark[conn.synapse_presynaptic[synapse]]:
-                    continue
-                if weakest < 0:
-                    weakest = synapse
-                    continue
-                p, q = conn.synapse_permanence[synapse], conn.synapse_permanence[weakest]
-                if p < q or (p == q and conn.synapse_presynaptic[synapse]
-                             < conn.synapse_presynaptic[weakest]):
-                    weakest = synapse
+            weakest = _weakest_synapse(conn, ctx, segment)
             if weakest < 0:
                 break
             destroy_synapse(conn, weakest)
@@ -157,7 +200,7 @@ def grow_synapses(conn, cfg, ctx, rng, segment, n_desired):
         for k in range(j, n_candidates - 1):
             ctx.candidates[k] = ctx.candidates[k + 1]
         n_candidates -= 1
-        create_synapse(conn, segment, cell, cfg.initial_permanence)
+        create_synapse(conn, cfg, segment, cell, cfg.initial_permanence)
 
 
 @cached_kernel

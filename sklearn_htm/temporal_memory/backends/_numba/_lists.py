@@ -3,7 +3,9 @@
 
 A list is ``(heads[owner], lengths[owner])``; its head block holds its
 newest ``(length - 1) % BLOCK + 1`` items, every older block is full.
-``positions[item]`` is ``block * BLOCK + slot`` of the item in its list.
+``positions[item]`` is ``block * BLOCK + slot`` of the item in its list; the
+item's value and permanence sit at the same place of ``block_values`` and
+``block_permanences`` and move with it.
 """
 
 from ..._state import BLOCK, N_FREE_BLOCKS
@@ -13,7 +15,7 @@ from ._cache import cached_kernel
 @cached_kernel
 def append(conn, heads, lengths, owner, item, positions):
     """Append ``item`` to the list of ``owner`` (a free block must exist when
-    the head block is full)."""
+    the head block is full); returns its block and slot."""
     length = lengths[owner]
     slot = length % BLOCK
     if slot == 0:
@@ -26,6 +28,7 @@ def append(conn, heads, lengths, owner, item, positions):
     conn.block_items[block, slot] = item
     positions[item] = block * BLOCK + slot
     lengths[owner] = length + 1
+    return block, slot
 
 
 @cached_kernel
@@ -37,7 +40,10 @@ def remove(conn, heads, lengths, owner, item, positions):
     last_slot = (length - 1) % BLOCK
     last_item = conn.block_items[head, last_slot]
     position = positions[item]
-    conn.block_items[position // BLOCK, position % BLOCK] = last_item
+    block, slot = position // BLOCK, position % BLOCK
+    conn.block_items[block, slot] = last_item
+    conn.block_values[block, slot] = conn.block_values[head, last_slot]
+    conn.block_permanences[block, slot] = conn.block_permanences[head, last_slot]
     positions[last_item] = position
     conn.block_items[head, last_slot] = -1
     positions[item] = -1

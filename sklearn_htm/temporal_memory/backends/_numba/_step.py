@@ -1,11 +1,20 @@
-"""One Temporal Memory step per row, and the loop over the rows of a run."""
+"""One Temporal Memory step per row, and the loop over the rows of a run.
+
+The per-step order of the reference (columns in increasing order) is kept
+where it matters: the active columns are learned in increasing order (they
+draw from the generator), and wrong predictions are punished after them
+(punishing touches only segments of inactive columns, and draws nothing,
+so its place in the step changes no bit).
+"""
 
 import numpy as np
 
 from ..._state import BLOCK, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS, N_FREE_SYNAPSES
 from ._bundles import (
+    CONNECTED_SHIFT,
     N_ACTIVE,
     N_ACTIVE_SEGMENTS,
+    N_COLUMNS,
     N_MATCHING_SEGMENTS,
     N_TOUCHED,
     N_WINNERS,
@@ -13,6 +22,7 @@ from ._bundles import (
     NEED_OUTPUT,
     NEED_SEGMENTS,
     NEED_SYNAPSES,
+    POTENTIAL_MASK,
 )
 from ._cache import cached_kernel
 from ._connections import (
@@ -22,32 +32,17 @@ from ._connections import (
     least_used_cell,
 )
 
-_KEY_SHIFT = 40  # sort key: cell << 40 | serial
-
-
-@cached_kernel
-def _sorted_segments(conn, den, segments, cells, n):
-    """Sort ``segments[:n]`` by (cell, serial) and fill ``cells``."""
-    for k in range(n):
-        s = segments[k]
-        den.keys[k] = (np.int64(conn.segment_cell[s]) << _KEY_SHIFT) + conn.segment_serial[s]
-    order = np.argsort(den.keys[:n])
-    ordered = segments[:n][order]
-    for k in range(n):
-        segments[k] = ordered[k]
-        cells[k] = conn.segment_cell[ordered[k]]
-
 
 @cached_kernel
 def activate_dendrites(conn, cfg, ctx, den):
-    """Count every segment's synapses to the context's active cells; list the
-    active and matching segments."""
+    """Count every segment's synapses to the context's active cells; bucket
+    the active and matching segments by column."""
     for k in range(den.sizes[N_TOUCHED]):
-        s = den.touched[k]
-        den.potential[s] = 0
-        den.connected[s] = 0
+        den.counts[den.touched[k]] = 0
+    for k in range(den.sizes[N_COLUMNS]):
+        den.column_active[den.columns[k]] = -1
+        den.column_matching[den.columns[k]] = -1
     n_touched = 0
-    threshold = cfg.connected_threshold
     for i in range(ctx.sizes[N_ACTIVE]):
         cell = ctx.active[i]
         length = conn.cell_synapse_length[cell]
@@ -56,37 +51,75 @@ def activate_dendrites(conn, cfg, ctx, den):
         seen = 0
         while seen < length:
             for slot in range(in_block):
-                synapse = conn.block_items[block, slot]
-                s = conn.synapse_segment[synapse]
-                if den.potential[s] == 0:
-                    den.touched[n_touched] = s
-                    n_touched += 1
-                den.potential[s] += 1
-                if conn.synapse_permanence[synapse] >= threshold:
-                    den.connected[s] += 1
+                tag = conn.block_values[block, slot]
+                s = tag >> 1
+                count = den.counts[s]
+                # Branch-free: first touches are unpredictable.
+                den.touched[n_touched] = s
+                n_touched += count == 0
+                den.counts[s] = count + 1 + ((tag & 1) << CONNECTED_SHIFT)
             seen += in_block
             block = conn.block_next[block]
             in_block = BLOCK
     n_active = 0
     n_matching = 0
+    n_columns = 0
+    cpc = cfg.cells_per_column
     for k in range(n_touched):
         s = den.touched[k]
-        if den.connected[s] >= cfg.activation_threshold:
+        count = den.counts[s]
+        active = (count >> CONNECTED_SHIFT) >= cfg.activation_threshold
+        matching = (count & POTENTIAL_MASK) >= cfg.min_threshold
+        if not (active or matching):
+            continue
+        cell = conn.segment_cell[s]
+        column = cell // cpc
+        if den.column_active[column] < 0 and den.column_matching[column] < 0:
+            den.columns[n_columns] = column
+            n_columns += 1
+        if active:
             den.active[n_active] = s
+            den.active_cell[n_active] = cell
+            den.active_next[n_active] = den.column_active[column]
+            den.column_active[column] = n_active
             n_active += 1
-        if den.potential[s] >= cfg.min_threshold:
+        if matching:
             den.matching[n_matching] = s
+            den.matching_cell[n_matching] = cell
+            den.matching_next[n_matching] = den.column_matching[column]
+            den.column_matching[column] = n_matching
             n_matching += 1
-    _sorted_segments(conn, den, den.active, den.active_cell, n_active)
-    _sorted_segments(conn, den, den.matching, den.matching_cell, n_matching)
     den.sizes[N_TOUCHED] = n_touched
     den.sizes[N_ACTIVE_SEGMENTS] = n_active
     den.sizes[N_MATCHING_SEGMENTS] = n_matching
+    den.sizes[N_COLUMNS] = n_columns
+
+
+@cached_kernel
+def _column_segments(conn, first, following, segments, out):
+    """The segments of one column's bucket, sorted by (cell, serial)."""
+    n = 0
+    k = first
+    while k >= 0:
+        s = segments[k]
+        # Insertion sort: a column holds a handful of segments.
+        j = n
+        while j > 0 and (
+            conn.segment_cell[out[j - 1]] > conn.segment_cell[s]
+            or (conn.segment_cell[out[j - 1]] == conn.segment_cell[s]
+                and conn.segment_serial[out[j - 1]] > conn.segment_serial[s])
+        ):
+            out[j] = out[j - 1]
+            j -= 1
+        out[j] = s
+        n += 1
+        k = following[k]
+    return n
 
 
 @cached_kernel
 def _reinforce(conn, cfg, ctx, den, rng, segment):
-    n_potential = den.potential[segment]
+    n_potential = den.counts[segment] & POTENTIAL_MASK
     conn.segment_last_used[segment] = conn.counters[ITERATION]
     if adapt_segment(conn, cfg, ctx, segment, cfg.permanence_increment,
                      cfg.permanence_decrement):
@@ -97,78 +130,66 @@ def _reinforce(conn, cfg, ctx, den, rng, segment):
 
 @cached_kernel
 def step(conn, cfg, ctx, den, rng, columns, learn):
-    """One row (its active columns, sorted); returns the raw anomaly. Leaves
-    this step's cells in ``ctx.new_active`` / ``ctx.new_winners`` and
-    returns their counts."""
+    """One row (its active columns, sorted). Leaves this step's cells in
+    ``ctx.new_active`` / ``ctx.new_winners``; returns the raw anomaly and
+    their counts."""
     cpc = cfg.cells_per_column
     n_columns = columns.shape[0]
-    n_active_segments = den.sizes[N_ACTIVE_SEGMENTS]
-    n_matching_segments = den.sizes[N_MATCHING_SEGMENTS]
-    punish = learn and cfg.predicted_segment_decrement > 0
-    a = 0
-    i = 0
-    m = 0
     n_new_active = 0
     n_new_winners = 0
     n_predicted = 0
-    while True:
-        column = cfg.n_columns
-        if a < n_columns:
-            column = min(column, columns[a])
-        if i < n_active_segments:
-            column = min(column, den.active_cell[i] // cpc)
-        if m < n_matching_segments:
-            column = min(column, den.matching_cell[m] // cpc)
-        if column == cfg.n_columns:
-            break
-        is_active = a < n_columns and columns[a] == column
-        if is_active:
-            a += 1
-        i_begin = i
-        while i < n_active_segments and den.active_cell[i] // cpc == column:
-            i += 1
-        m_begin = m
-        while m < n_matching_segments and den.matching_cell[m] // cpc == column:
-            m += 1
-        if is_active and i > i_begin:
+    buffer = ctx.column_segments
+    for a in range(n_columns):
+        column = columns[a]
+        ctx.column_mark[column] = 1
+        n = _column_segments(conn, den.column_active[column], den.active_next, den.active,
+                             buffer)
+        if n > 0:
             n_predicted += 1
-            for k in range(i_begin, i):
-                cell = den.active_cell[k]
+            for k in range(n):
+                s = buffer[k]
+                cell = conn.segment_cell[s]
                 if n_new_active == 0 or ctx.new_active[n_new_active - 1] != cell:
                     ctx.new_active[n_new_active] = cell
                     n_new_active += 1
                     ctx.new_winners[n_new_winners] = cell
                     n_new_winners += 1
-                if learn:
-                    _reinforce(conn, cfg, ctx, den, rng, den.active[k])
-        elif is_active:
-            first = column * cpc
-            for cell in range(first, first + cpc):
-                ctx.new_active[n_new_active] = cell
-                n_new_active += 1
-            best = -1
-            for k in range(m_begin, m):
-                s = den.matching[k]
-                if best < 0 or den.potential[s] > den.potential[best]:
-                    best = s
-            if best >= 0:
-                winner = conn.segment_cell[best]
-            else:
-                winner = least_used_cell(conn, cfg, rng, column)
-            ctx.new_winners[n_new_winners] = winner
-            n_new_winners += 1
             if learn:
-                if best >= 0:
-                    _reinforce(conn, cfg, ctx, den, rng, best)
-                else:
-                    n_grow = min(cfg.max_new_synapse_count, ctx.sizes[N_WINNERS])
-                    if n_grow > 0:
-                        segment = create_segment(conn, cfg, winner, ctx.buffer)
-                        grow_synapses(conn, cfg, ctx, rng, segment, n_grow)
-        elif punish:
-            for k in range(m_begin, m):
+                for k in range(n):
+                    _reinforce(conn, cfg, ctx, den, rng, buffer[k])
+            continue
+        first = column * cpc
+        for cell in range(first, first + cpc):
+            ctx.new_active[n_new_active] = cell
+            n_new_active += 1
+        n = _column_segments(conn, den.column_matching[column], den.matching_next,
+                             den.matching, buffer)
+        best = -1
+        for k in range(n):
+            s = buffer[k]
+            if best < 0 or (den.counts[s] & POTENTIAL_MASK) > (den.counts[best] & POTENTIAL_MASK):
+                best = s
+        if best >= 0:
+            winner = conn.segment_cell[best]
+        else:
+            winner = least_used_cell(conn, cfg, rng, column)
+        ctx.new_winners[n_new_winners] = winner
+        n_new_winners += 1
+        if learn:
+            if best >= 0:
+                _reinforce(conn, cfg, ctx, den, rng, best)
+            else:
+                n_grow = min(cfg.max_new_synapse_count, ctx.sizes[N_WINNERS])
+                if n_grow > 0:
+                    segment = create_segment(conn, cfg, winner, ctx.buffer)
+                    grow_synapses(conn, cfg, ctx, rng, segment, n_grow)
+    if learn and cfg.predicted_segment_decrement > 0:
+        for k in range(den.sizes[N_MATCHING_SEGMENTS]):
+            if not ctx.column_mark[den.matching_cell[k] // cpc]:
                 adapt_segment(conn, cfg, ctx, den.matching[k],
                               -cfg.predicted_segment_decrement, np.float32(0.0))
+    for a in range(n_columns):
+        ctx.column_mark[columns[a]] = 0
     anomaly = 0.0
     if n_columns > 0:
         anomaly = (n_columns - n_predicted) / n_columns
@@ -193,7 +214,7 @@ def _set_context(ctx, n_active, n_winners):
 
 
 @cached_kernel
-def _write_cells(conn, cfg, ctx, den, out, r):
+def _write_cells(ctx, den, out, r):
     """Row ``r``'s requested cells into ``out``."""
     start = out.indptr[r]
     n = 0
@@ -206,11 +227,9 @@ def _write_cells(conn, cfg, ctx, den, out, r):
             out.indices[start + n] = ctx.winners[k]
             n += 1
     elif out.kind == 3:
-        for k in range(den.sizes[N_ACTIVE_SEGMENTS]):
-            cell = den.active_cell[k]
-            if n == 0 or out.indices[start + n - 1] != cell:
-                out.indices[start + n] = cell
-                n += 1
+        cells = np.unique(den.active_cell[: den.sizes[N_ACTIVE_SEGMENTS]])
+        n = cells.shape[0]
+        out.indices[start:start + n] = cells
     out.indptr[r + 1] = start + n
 
 
@@ -251,5 +270,5 @@ def run_rows(conn, cfg, ctx, den, rng, indptr, indices, starts, learn, out, firs
             conn.counters[ITERATION] += 1
         activate_dendrites(conn, cfg, ctx, den)
         if out.kind != 0:
-            _write_cells(conn, cfg, ctx, den, out, r)
+            _write_cells(ctx, den, out, r)
     return n_rows
