@@ -489,7 +489,8 @@ class TemporalMemoryTransformer(
     def _config(self, n_columns, learning=True):
         """The configuration of the current parameters, after the checks that
         no parameter constraint can express (the warning only when learning)."""
-        config = TMConfig.from_params(self.get_params(), n_columns)
+        # Attributes, not get_params(): this runs on every call of a stream.
+        config = TMConfig.from_params(vars(self), n_columns)
         if hasattr(self, "_state") and config.n_cells != self._state.n_cells:
             raise ValueError(
                 f"n_cells_per_column={self.n_cells_per_column} differs from the "

@@ -389,6 +389,8 @@ class TMState:
         reset): the context of the next row.
     n_samples_seen : int
         Rows learned since ``fit`` began.
+    scratch : dict
+        Work arrays a backend keeps between calls (never copied or pickled).
     """
 
     def __init__(self, connections, rng, active_cells, winner_cells, n_samples_seen=0):
@@ -397,6 +399,7 @@ class TMState:
         self.active_cells = active_cells
         self.winner_cells = winner_cells
         self.n_samples_seen = int(n_samples_seen)
+        self.scratch = {}
 
     @classmethod
     def empty(cls, n_cells, rng):
@@ -438,3 +441,4 @@ class TMState:
         self.active_cells = saved["active_cells"]
         self.winner_cells = saved["winner_cells"]
         self.n_samples_seen = saved["n_samples_seen"]
+        self.scratch = {}

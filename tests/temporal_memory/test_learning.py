@@ -167,3 +167,22 @@ def test_limits_on_segments_and_synapses_hold():
                max_new_synapse_count=12).fit(np.vstack([X, X]))
     assert tm.segments_per_cell_.max() <= 2
     assert np.diff(tm.connections_.synapse_indptr).max() <= 14
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_one_row_calls_with_resets_and_transforms_equal_one_call(backend):
+    X = np.vstack([np.tile(sdrs(5, seed=12), (3, 1)), sdrs(6, seed=13)])
+    starts = np.zeros(len(X), dtype=bool)
+    starts[[0, 9]] = True
+    whole = layer(backend, predicted_segment_decrement=0.02).partial_fit(
+        X, sequence_starts=starts)
+    streamed = layer(backend, predicted_segment_decrement=0.02)
+    anomalies = []
+    for r in range(len(X)):
+        if starts[r] and r:
+            streamed.reset()
+        streamed.partial_fit(X[r:r + 1])
+        anomalies.append(streamed.anomaly_[0])
+        streamed.transform(X[:4])  # runs without learning change nothing
+    np.testing.assert_array_equal(anomalies, whole.anomaly_)
+    assert state_bytes(streamed) == state_bytes(whole)

@@ -3,7 +3,7 @@ the pool when the kernel stops for room (see :func:`._step.run_rows`)."""
 
 import numpy as np
 
-from ..._state import with_capacity
+from ..._state import ITERATION, with_capacity
 from .._base import RunResult, TemporalMemoryBackend
 from ._bundles import (
     N_ACTIVE,
@@ -16,6 +16,7 @@ from ._bundles import (
     Output,
     new_context,
     new_dendrites,
+    set_context,
 )
 from ._step import run_rows
 
@@ -54,15 +55,14 @@ class NumbaBackend(TemporalMemoryBackend):
             indptr=np.zeros(n_rows + 1, dtype=np.int64),
             indices=np.zeros(size_hint, dtype=np.int32),
         )
-        ctx = new_context(config.n_cells, config.n_columns, _buffer_size(config, conn),
-                          state.active_cells, state.winner_cells)
-        den = new_dendrites(conn.segment_cell.shape[0], config.n_columns)
+        ctx, den, ready = self._scratch(config, state, conn, learn)
         starts = np.ascontiguousarray(starts, dtype=np.bool_)
         row = 0
         try:
             while True:
                 row = run_rows(conn, config, ctx, den, rng, rows.indptr, rows.indices,
-                               starts, bool(learn), out, row)
+                               starts, bool(learn), out, row, ready)
+                ready = False
                 if row >= n_rows:
                     break
                 out, conn, den = self._make_room(config, state, conn, ctx, den, out, row, learn)
@@ -74,10 +74,46 @@ class NumbaBackend(TemporalMemoryBackend):
                 state.active_cells = ctx.active[: ctx.sizes[N_ACTIVE]].copy()
                 state.winner_cells = ctx.winners[: ctx.sizes[N_WINNERS]].copy()
                 state.n_samples_seen += row
+                # The dendrites in the scratch are those of this context and
+                # these connections, as long as nothing else changes them.
+                state.scratch["numba_token"] = self._token(config, state)
         self._compiled.add(bool(learn))
         if not kind:
             return RunResult(out.anomaly, None, None)
         return RunResult(out.anomaly, out.indptr, out.indices[: out.indptr[-1]].copy())
+
+    @staticmethod
+    def _scratch(config, state, conn, learn):
+        """The context and dendrite arrays. A learning run keeps them with the
+        state for the next one (a stream of one-row calls would otherwise
+        allocate megabytes per row); runs without learning, which may share a
+        state across threads, use their own."""
+        buffer_size = _buffer_size(config, conn)
+        kept = state.scratch.get("numba") if learn else None
+        ready = kept is not None and state.scratch.get("numba_token") == NumbaBackend._token(
+            config, state)
+        if (kept is None or kept[0].buffer.shape[0] < buffer_size
+                or kept[0].active.shape[0] != config.n_cells
+                or kept[1].counts.shape[0] != conn.segment_cell.shape[0]):
+            ctx = new_context(config.n_cells, config.n_columns, buffer_size,
+                              state.active_cells, state.winner_cells)
+            den = new_dendrites(conn.segment_cell.shape[0], config.n_columns)
+            ready = False
+        else:
+            ctx = set_context(kept[0], state.active_cells, state.winner_cells)
+            den = kept[1]
+        if learn:
+            state.scratch["numba"] = (ctx, den)
+        return ctx, den, ready
+
+    @staticmethod
+    def _token(config, state):
+        """What the kept dendrites depend on: the connections object and its
+        learning step, the context, and the thresholds."""
+        conn = state.connections
+        return (id(conn), int(conn.counters[ITERATION]), state.n_samples_seen,
+                state.active_cells.tobytes(), config.activation_threshold,
+                config.min_threshold, float(config.connected_threshold))
 
     @staticmethod
     def _make_room(config, state, conn, ctx, den, out, row, learn):
@@ -94,6 +130,7 @@ class NumbaBackend(TemporalMemoryBackend):
             if grown is not conn:
                 if grown.segment_cell.shape[0] != conn.segment_cell.shape[0]:
                     den = new_dendrites(grown.segment_cell.shape[0], config.n_columns)
+                    state.scratch["numba"] = (ctx, den)  # learning runs only grow
                 conn = grown
                 state.connections = conn
         sizes[NEED_OUTPUT] = sizes[NEED_SEGMENTS] = 0

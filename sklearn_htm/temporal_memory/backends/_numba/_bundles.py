@@ -131,6 +131,21 @@ class Output(NamedTuple):
 OUTPUT_KINDS = {None: 0, "active_cells": 1, "winner_cells": 2, "predictive_cells": 3}
 
 
+def set_context(context, active_cells, winner_cells):
+    """Make ``context`` hold the given previous active and winner cells."""
+    sizes = context.sizes
+    context.active_mark[context.active[: sizes[N_ACTIVE]]] = 0
+    context.winner_mark[context.winners[: sizes[N_WINNERS]]] = 0
+    context.active[: active_cells.size] = active_cells
+    context.winners[: winner_cells.size] = winner_cells
+    context.active_mark[active_cells] = 1
+    context.winner_mark[winner_cells] = 1
+    sizes[:] = 0
+    sizes[N_ACTIVE] = active_cells.size
+    sizes[N_WINNERS] = winner_cells.size
+    return context
+
+
 def new_context(n_cells, n_columns, buffer_size, active_cells, winner_cells):
     """A context holding the given previous active and winner cells."""
     context = Context(
@@ -148,13 +163,7 @@ def new_context(n_cells, n_columns, buffer_size, active_cells, winner_cells):
         column_mark=np.zeros(n_columns, dtype=np.uint8),
         sizes=np.zeros(N_CONTEXT_SIZES, dtype=np.int64),
     )
-    context.active[: active_cells.size] = active_cells
-    context.winners[: winner_cells.size] = winner_cells
-    context.active_mark[active_cells] = 1
-    context.winner_mark[winner_cells] = 1
-    context.sizes[N_ACTIVE] = active_cells.size
-    context.sizes[N_WINNERS] = winner_cells.size
-    return context
+    return set_context(context, active_cells, winner_cells)
 
 
 def new_dendrites(segment_capacity, n_columns):

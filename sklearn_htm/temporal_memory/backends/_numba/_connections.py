@@ -98,7 +98,14 @@ def create_segment(conn, cfg, cell, buffer):
 @cached_kernel
 def adapt_segment(conn, cfg, ctx, segment, increment, decrement):
     """Add ``increment`` to synapses from previously active cells, subtract
-    ``decrement`` from the others; prune. Returns whether the segment survives."""
+    ``decrement`` from the others (float32, capped at 1), keeping the
+    presynaptic tags exact. Synapses that would fall below 1e-6 are left
+    untouched and listed in ``ctx.doomed``; returns how many (the caller
+    prunes them with :func:`prune_segment`).
+
+    A leaf: it calls nothing that takes a bundle, so calling it per segment
+    costs no reference counting of the bundles' arrays.
+    """
     threshold = cfg.connected_threshold
     length = conn.segment_synapse_length[segment]
     block = conn.segment_synapse_head[segment]
@@ -119,10 +126,28 @@ def adapt_segment(conn, cfg, ctx, segment, increment, decrement):
             permanence = min(permanence, _ONE)
             conn.block_permanences[block, slot] = permanence
             if (permanence >= threshold) != (before >= threshold):
-                _set_tag(conn, conn.block_items[block, slot], 1 if permanence >= threshold else 0)
+                synapse = conn.block_items[block, slot]
+                position = conn.synapse_presynaptic_position[synapse]
+                conn.block_values[position // BLOCK, position % BLOCK] = (
+                    conn.synapse_segment[synapse] * 2 + (1 if permanence >= threshold else 0)
+                )
         seen += in_block
         block = conn.block_next[block]
         in_block = BLOCK
+    return n_doomed
+
+
+@cached_kernel
+def needs_pruning(conn, cfg, segment, n_doomed):
+    """Whether :func:`prune_segment` has anything to do (a leaf)."""
+    return n_doomed > 0 or conn.segment_synapse_length[segment] < cfg.min_threshold
+
+
+@cached_kernel
+def prune_segment(conn, cfg, ctx, segment, n_doomed):
+    """Destroy the ``n_doomed`` synapses of ``ctx.doomed``, then the segment if
+    fewer than ``min_threshold`` synapses (or none) are left. Returns whether
+    the segment survives."""
     for k in range(n_doomed):
         destroy_synapse(conn, ctx.doomed[k])
     length = conn.segment_synapse_length[segment]

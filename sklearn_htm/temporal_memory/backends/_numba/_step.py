@@ -30,6 +30,8 @@ from ._connections import (
     create_segment,
     grow_synapses,
     least_used_cell,
+    needs_pruning,
+    prune_segment,
 )
 
 
@@ -118,27 +120,21 @@ def _column_segments(conn, first, following, segments, out):
 
 
 @cached_kernel
-def _reinforce(conn, cfg, ctx, den, rng, segment):
-    n_potential = den.counts[segment] & POTENTIAL_MASK
-    conn.segment_last_used[segment] = conn.counters[ITERATION]
-    if adapt_segment(conn, cfg, ctx, segment, cfg.permanence_increment,
-                     cfg.permanence_decrement):
-        n_grow = cfg.max_new_synapse_count - n_potential
-        if n_grow > 0:
-            grow_synapses(conn, cfg, ctx, rng, segment, n_grow)
-
-
-@cached_kernel
 def step(conn, cfg, ctx, den, rng, columns, learn):
     """One row (its active columns, sorted). Leaves this step's cells in
     ``ctx.new_active`` / ``ctx.new_winners``; returns the raw anomaly and
-    their counts."""
+    their counts.
+
+    Called once per row, it holds every call that may create or destroy
+    (see :func:`._connections.adapt_segment` on leaves).
+    """
     cpc = cfg.cells_per_column
     n_columns = columns.shape[0]
     n_new_active = 0
     n_new_winners = 0
     n_predicted = 0
     buffer = ctx.column_segments
+    iteration = conn.counters[ITERATION]
     for a in range(n_columns):
         column = columns[a]
         ctx.column_mark[column] = 1
@@ -147,47 +143,61 @@ def step(conn, cfg, ctx, den, rng, columns, learn):
         if n > 0:
             n_predicted += 1
             for k in range(n):
-                s = buffer[k]
-                cell = conn.segment_cell[s]
+                cell = conn.segment_cell[buffer[k]]
                 if n_new_active == 0 or ctx.new_active[n_new_active - 1] != cell:
                     ctx.new_active[n_new_active] = cell
                     n_new_active += 1
                     ctx.new_winners[n_new_winners] = cell
                     n_new_winners += 1
-            if learn:
-                for k in range(n):
-                    _reinforce(conn, cfg, ctx, den, rng, buffer[k])
-            continue
-        first = column * cpc
-        for cell in range(first, first + cpc):
-            ctx.new_active[n_new_active] = cell
-            n_new_active += 1
-        n = _column_segments(conn, den.column_matching[column], den.matching_next,
-                             den.matching, buffer)
-        best = -1
-        for k in range(n):
-            s = buffer[k]
-            if best < 0 or (den.counts[s] & POTENTIAL_MASK) > (den.counts[best] & POTENTIAL_MASK):
-                best = s
-        if best >= 0:
-            winner = conn.segment_cell[best]
         else:
-            winner = least_used_cell(conn, cfg, rng, column)
-        ctx.new_winners[n_new_winners] = winner
-        n_new_winners += 1
-        if learn:
+            first = column * cpc
+            for cell in range(first, first + cpc):
+                ctx.new_active[n_new_active] = cell
+                n_new_active += 1
+            n_matching = _column_segments(conn, den.column_matching[column], den.matching_next,
+                                          den.matching, buffer)
+            best = -1
+            for k in range(n_matching):
+                s = buffer[k]
+                if best < 0 or (den.counts[s] & POTENTIAL_MASK) > (
+                        den.counts[best] & POTENTIAL_MASK):
+                    best = s
             if best >= 0:
-                _reinforce(conn, cfg, ctx, den, rng, best)
+                winner = conn.segment_cell[best]
+                buffer[0] = best
+                n = 1
             else:
+                winner = least_used_cell(conn, cfg, rng, column)
+            ctx.new_winners[n_new_winners] = winner
+            n_new_winners += 1
+            if learn and best < 0:
                 n_grow = min(cfg.max_new_synapse_count, ctx.sizes[N_WINNERS])
                 if n_grow > 0:
                     segment = create_segment(conn, cfg, winner, ctx.buffer)
                     grow_synapses(conn, cfg, ctx, rng, segment, n_grow)
+        if not learn:
+            continue
+        # Reinforce the segments that predicted the column, or its best match.
+        for k in range(n):
+            s = buffer[k]
+            n_potential = den.counts[s] & POTENTIAL_MASK
+            conn.segment_last_used[s] = iteration
+            n_doomed = adapt_segment(conn, cfg, ctx, s, cfg.permanence_increment,
+                                     cfg.permanence_decrement)
+            if needs_pruning(conn, cfg, s, n_doomed) and not prune_segment(
+                    conn, cfg, ctx, s, n_doomed):
+                continue
+            n_grow = cfg.max_new_synapse_count - n_potential
+            if n_grow > 0:
+                grow_synapses(conn, cfg, ctx, rng, s, n_grow)
     if learn and cfg.predicted_segment_decrement > 0:
         for k in range(den.sizes[N_MATCHING_SEGMENTS]):
             if not ctx.column_mark[den.matching_cell[k] // cpc]:
-                adapt_segment(conn, cfg, ctx, den.matching[k],
-                              -cfg.predicted_segment_decrement, np.float32(0.0))
+                s = den.matching[k]
+                n_doomed = adapt_segment(conn, cfg, ctx, s, -cfg.predicted_segment_decrement,
+                                         np.float32(0.0))
+                if needs_pruning(conn, cfg, s, n_doomed):
+                    prune_segment(conn, cfg, ctx, s, n_doomed)
     for a in range(n_columns):
         ctx.column_mark[columns[a]] = 0
     anomaly = 0.0
@@ -234,12 +244,15 @@ def _write_cells(ctx, den, out, r):
 
 
 @cached_kernel
-def run_rows(conn, cfg, ctx, den, rng, indptr, indices, starts, learn, out, first_row):
-    """Rows ``first_row...`` in order. Stops before a row that might need
+def run_rows(conn, cfg, ctx, den, rng, indptr, indices, starts, learn, out, first_row,
+             dendrites_ready):
+    """Rows ``first_row...`` in order (``dendrites_ready``: ``den`` already
+    holds the dendrites of the context). Stops before a row that might need
     more free slots (segments, synapses, blocks, output) than there are,
     recording the need in ``ctx.sizes``; returns the next row to run."""
     n_rows = starts.shape[0]
-    activate_dendrites(conn, cfg, ctx, den)
+    if not dendrites_ready:
+        activate_dendrites(conn, cfg, ctx, den)
     for r in range(first_row, n_rows):
         if starts[r]:
             _set_context(ctx, 0, 0)
