@@ -190,8 +190,13 @@ def nyc_taxi(args):
         (DateEncoder(), ["timestamp"]),
     )
     bits = encoder.fit_transform(frame)
-    pooler = SpatialPoolerTransformer(n_columns=N_COLUMNS, sparsity=N_ACTIVE / N_COLUMNS,
-                                      random_state=0, shuffle=False)
+    # The slowly changing pooler of examples/plot_nab_nyc_taxi.py (NAB's
+    # detector's values: no boosting, small permanence steps).
+    pooler = SpatialPoolerTransformer(
+        n_columns=N_COLUMNS, sparsity=N_ACTIVE / N_COLUMNS, potential_pct=0.8,
+        connected_threshold=0.2, permanence_increment=0.003, permanence_decrement=0.0005,
+        boost_strength=0.0, random_state=0, shuffle=False,
+    )
     sdrs = pooler.fit(bits[: args.warmup]).transform(bits)
     n = min(args.warmup + args.steps, sdrs.shape[0])
     tm = TemporalMemoryTransformer(random_state=0).partial_fit(sdrs[: args.warmup])

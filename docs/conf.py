@@ -16,6 +16,12 @@ sys.path.insert(0, os.path.abspath(".."))
 
 import sklearn_htm  # noqa: E402
 
+sys.path.insert(0, os.path.abspath("."))
+from _results_tables import write_tables  # noqa: E402
+
+# Tables of figures come from benchmarks/results/*.json, never typed by hand.
+write_tables(os.path.abspath("."))
+
 # The gallery resolves the names the examples import, also in the examples it
 # does not run; the halving searches exist only once this has been imported.
 from sklearn.experimental import enable_halving_search_cv  # noqa: E402, F401
@@ -51,7 +57,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     # Run the digits examples; show the MNIST ones without running them.
-    "filename_pattern": r"/plot_(?!.*mnist)[^/]*\.py$",
+    "filename_pattern": r"/plot_(?!.*(mnist|nab))[^/]*\.py$",
     "backreferences_dir": "gen_modules/backreferences",
     "doc_module": ("sklearn_htm",),
     "reference_url": {"sklearn_htm": None},

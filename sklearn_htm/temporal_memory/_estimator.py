@@ -165,7 +165,7 @@ class TemporalMemoryTransformer(
         ``n_features_in_ * n_cells_per_column``.
     n_segments_, n_synapses_ : int
         Segments and synapses now.
-    segments_per_cell_ : ndarray of int64, shape (n_cells_,)
+    segments_per_cell_ : ndarray of int64, shape (n_cells,)
     connections_ : CanonicalConnections
         Copies of every segment (cell, creation serial, last use) and synapse
         (presynaptic cell, permanence), sorted.
@@ -380,8 +380,9 @@ class TemporalMemoryTransformer(
 
         Returns
         -------
-        cells : {ndarray, sparse matrix} of shape (n_samples, n_cells_)
-            1 for the chosen cells of each row (cell ``c`` belongs to column
+        cells : {ndarray, sparse matrix} of shape (n_samples, n_cells)
+            1 for the chosen cells of each row, ``n_cells = n_features_in_ *
+            n_cells_per_column`` columns (cell ``c`` belongs to input column
             ``c // n_cells_per_column``); CSR when ``sparse_output=True``.
 
         Raises
