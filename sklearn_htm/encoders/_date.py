@@ -5,6 +5,7 @@ in brackets below are its parameters). Written from its description, not
 its code. Timestamps are parsed by pandas.
 """
 
+import datetime
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,14 +20,72 @@ _ATTRIBUTES = (
     ("season", 366.0, "days"),
     ("day_of_week", 7.0, "days"),
     ("weekend", None, None),
+    ("holiday", None, None),
     ("time_of_day", 24.0, "hours"),
 )
+_NANOSECONDS_PER_DAY = 86_400 * 10**9
+
+
+def _check_holiday_dates(dates):
+    """``holiday_dates`` as a list of (year or None, month, day)."""
+    checked = []
+    for date in dates:
+        ok = (isinstance(date, (tuple, list)) and len(date) in (2, 3)
+              and all(isinstance(v, Integral) and not isinstance(v, bool) for v in date))
+        if ok:
+            year, month, day = (None, *date) if len(date) == 2 else tuple(date)
+            try:  # a date that exists that year, or in a leap year for every year
+                datetime.date(2024 if year is None else year, month, day)
+            except ValueError:
+                ok = False
+        if not ok:
+            raise ValueError(
+                "holiday_dates must hold (month, day) pairs (every year) or "
+                f"(year, month, day) triples, got {date!r}."
+            )
+        checked.append((year, int(month), int(day)))
+    if not checked:
+        raise ValueError("holiday_dates is empty; give at least one date or set holiday=None.")
+    return checked
+
+
+def holiday_values(timestamps, dates):
+    """How much of a holiday each timestamp is, in [0, 1] (nupic's and
+    htm.core's rule): 1 on the holiday itself, rising linearly from 0 to 1
+    over the day before and falling back to 0 over the day after.
+
+    Parameters
+    ----------
+    timestamps : pandas Series of Timestamps
+    dates : list of (year or None, month, day)
+        None: the same month and day every year. Dates that do not exist in a
+        year (29 February) are skipped that year.
+    """
+    import pandas as pd
+
+    when = timestamps.to_numpy("datetime64[ns]").astype(np.int64) / _NANOSECONDS_PER_DAY
+    years = timestamps.dt.year.to_numpy()
+    value = np.zeros(when.shape[0], dtype=np.float64)
+    for year, month, day in dates:
+        candidates = (years - 1, years, years + 1) if year is None else (np.full_like(years,
+                                                                                    year),)
+        for candidate in candidates:
+            start = pd.to_datetime(
+                pd.DataFrame({"year": candidate, "month": month, "day": day}), errors="coerce"
+            ).to_numpy("datetime64[ns]")
+            valid = ~np.isnat(start)
+            days = np.full(when.shape[0], np.nan)
+            days[valid] = when[valid] - start[valid].astype(np.int64) / _NANOSECONDS_PER_DAY
+            ramp = np.where(days < 0, 1.0 + days, np.where(days < 1, 1.0, 2.0 - days))
+            inside = valid & (days >= -1) & (days < 2)
+            value[inside] = np.maximum(value[inside], np.clip(ramp[inside], 0.0, 1.0))
+    return value
 _PERIODS = {name: period for name, period, _ in _ATTRIBUTES}
 
 
 def _check_attribute(name, value, period):
     """``(n_active, radius)`` for a periodic attribute, ``n_active`` for the
-    weekend flag, or None (off)."""
+    weekend flag and the holiday code, or None (off)."""
     if value is None:
         return None
     if period is None:
@@ -57,8 +116,12 @@ class DateEncoder(StreamEncoder):
     Sunday 6, with the time of day as a fraction; season is the day of the
     year from 0, with the time of day as a fraction, over a period of 366
     days. The weekend flag (Saturday or Sunday) is two categories of
-    ``n_active`` bits each. Timestamps are used as written (their wall-clock
-    fields; a time zone is not converted).
+    ``n_active`` bits each. The holiday code is a scalar code of how much of
+    a holiday the time is (1 on a date of ``holiday_dates``, rising from 0
+    over the day before and falling back over the day after, as in nupic and
+    htm.core), over [0, 1] with radius 1: ``2 * n_active`` bits, no overlap
+    between an ordinary day and a holiday. Timestamps are used as written
+    (their wall-clock fields; a time zone is not converted).
 
     Each column of X is one series of timestamps, encoded on its own: the
     codes of all columns are concatenated.
@@ -72,6 +135,11 @@ class DateEncoder(StreamEncoder):
         ``(n_active, radius in days)`` [dayOfWeek_width, dayOfWeek_radius].
     weekend : int or None, default=None
         Active bits of the weekend flag [weekend_width].
+    holiday : int or None, default=None
+        Active bits of the holiday code [holiday_width].
+    holiday_dates : sequence of tuple, default=((12, 25),)
+        The holidays: ``(month, day)`` every year, or ``(year, month, day)``
+        once [holiday_dates].
     season : (int, float) or None, default=None
         ``(n_active, radius in days)`` [season_width, season_radius].
     unit : {"s", "ms", "us", "ns", "D"} or None, default=None
@@ -116,17 +184,22 @@ class DateEncoder(StreamEncoder):
         "time_of_day": [None, tuple, list],
         "day_of_week": [None, tuple, list],
         "weekend": [None, Integral],
+        "holiday": [None, Integral],
+        "holiday_dates": [tuple, list],
         "season": [None, tuple, list],
         "unit": [None, StrOptions({"s", "ms", "us", "ns", "D"})],
         "sparse_output": ["boolean"],
         "dtype": "no_validation",
     }
 
-    def __init__(self, time_of_day=(21, 9.49), *, day_of_week=None, weekend=None, season=None,
-                 unit=None, sparse_output=True, dtype=np.float64):
+    def __init__(self, time_of_day=(21, 9.49), *, day_of_week=None, weekend=None, holiday=None,
+                 holiday_dates=((12, 25),), season=None, unit=None, sparse_output=True,
+                 dtype=np.float64):
         self.time_of_day = time_of_day
         self.day_of_week = day_of_week
         self.weekend = weekend
+        self.holiday = holiday
+        self.holiday_dates = holiday_dates
         self.season = season
         self.unit = unit
         self.sparse_output = sparse_output
@@ -188,8 +261,15 @@ class DateEncoder(StreamEncoder):
             value = _check_attribute(name, getattr(self, name), period)
             if value is None:
                 continue
-            if period is None:
+            if name == "weekend":
                 layouts[name] = (2 * value, 2, 0.0, value)
+                continue
+            if name == "holiday":
+                self._holiday_dates = _check_holiday_dates(self.holiday_dates)
+                size, positions, resolution = bucket_layout(
+                    value, None, 1.0 / value, 0.0, 1.0, False
+                )
+                layouts[name] = (size, positions, resolution, value)
                 continue
             n_active, radius = value
             size, positions, resolution = bucket_layout(
@@ -204,7 +284,7 @@ class DateEncoder(StreamEncoder):
         if not layouts:
             raise ValueError(
                 "DateEncoder encodes nothing: switch on at least one of time_of_day, "
-                "day_of_week, weekend and season."
+                "day_of_week, weekend, holiday and season."
             )
         self._layouts = layouts
         self.attributes_ = list(layouts)
@@ -226,6 +306,9 @@ class DateEncoder(StreamEncoder):
             if name == "weekend":
                 weekend = (dt.day_of_week.to_numpy() >= 5).astype(np.int64)
                 bits = weekend[:, None] * n_active + np.arange(n_active)
+            elif name == "holiday":
+                bits = run_bits(holiday_values(timestamps, self._holiday_dates), 0.0, 1.0,
+                                resolution, positions, size, n_active, False)
             else:
                 period = _PERIODS[name]
                 bits = run_bits(values[name], 0.0, period, resolution, positions, size,

@@ -119,3 +119,56 @@ def test_messages_name_the_column():
 @parametrize_with_checks([DateEncoder(time_of_day=(3, 6.0), unit="s")])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# ---------------------------------------------------------------- holidays
+
+def _series(*stamps):
+    import pandas as pd
+
+    return pd.Series(pd.to_datetime(list(stamps)))
+
+
+def test_holiday_value_ramps_over_the_day_before_and_after():
+    from sklearn_htm.encoders._date import holiday_values
+
+    values = holiday_values(
+        _series("2024-12-23 23:00", "2024-12-24 06:00", "2024-12-24 18:00",
+                "2024-12-25 00:00", "2024-12-25 23:59", "2024-12-26 12:00",
+                "2024-12-27 00:00", "2024-07-01 12:00"),
+        [(None, 12, 25)],
+    )
+    np.testing.assert_allclose(values, [0, 0.25, 0.75, 1, 1, 0.5, 0, 0])
+
+
+def test_holiday_dates_across_years_once_and_leap_days():
+    from sklearn_htm.encoders._date import holiday_values
+
+    stamps = _series("2024-12-31 12:00", "2025-12-31 12:00", "2023-02-28 12:00",
+                     "2024-02-28 12:00")
+    # New Year 2025 only: its eve (in 2024) rises, 2025's eve does not.
+    np.testing.assert_allclose(holiday_values(stamps, [(2025, 1, 1)]), [0.5, 0, 0, 0])
+    # 29 February exists in 2024 only.
+    np.testing.assert_allclose(holiday_values(stamps, [(None, 2, 29)]), [0, 0, 0, 0.5])
+    # Every year's New Year: both eves.
+    np.testing.assert_allclose(holiday_values(stamps, [(None, 1, 1)]), [0.5, 0.5, 0, 0])
+
+
+def test_holiday_code_separates_holidays_from_ordinary_days():
+    enc = DateEncoder(time_of_day=None, holiday=4, sparse_output=False)
+    bits = enc.fit_transform(np.array([["2024-07-01 10:00"], ["2024-12-24 12:00"],
+                                       ["2024-12-25 10:00"]]))
+    assert enc.sizes_ == {"holiday": 8}
+    np.testing.assert_array_equal(bits.sum(axis=1), 4)
+    ordinary, eve, holiday = bits.astype(bool)
+    assert not (ordinary & holiday).any()
+    assert (eve & ordinary).sum() == 2 and (eve & holiday).sum() == 2
+
+
+@pytest.mark.parametrize(
+    "dates", [[(13, 1)], [(12,)], [("12", "25")], [], [(2024, 2, 30, 1)], [(2, 30)],
+              [(2023, 2, 29)]],
+)
+def test_bad_holiday_dates_are_refused(dates):
+    with pytest.raises(ValueError, match="holiday_dates"):
+        DateEncoder(holiday=2, holiday_dates=dates).fit(np.array([["2024-01-01"]]))
