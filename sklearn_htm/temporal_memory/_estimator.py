@@ -174,6 +174,9 @@ class TemporalMemoryTransformer(
         next ``partial_fit`` row); empty after ``reset``.
     predictive_cells_ : ndarray of int32
         Cells predicted for the next row.
+    cell_activity_ : ndarray of int64, shape (n_cells,)
+        Rows learned since ``fit`` began in which each cell was active
+        (divide by ``n_samples_seen_`` for a duty cycle).
     n_samples_seen_ : int
         Rows learned since ``fit`` began.
     n_iter_ : int
@@ -464,6 +467,10 @@ class TemporalMemoryTransformer(
         segment = np.repeat(np.arange(conn.segment_cell.size), np.diff(conn.synapse_indptr))
         counts = np.bincount(segment[live], minlength=conn.segment_cell.size)
         return np.unique(conn.segment_cell[counts >= self.activation_threshold])
+
+    @property
+    def cell_activity_(self):
+        return self._state.cell_activity.copy()
 
     @property
     def n_samples_seen_(self):

@@ -389,16 +389,22 @@ class TMState:
         reset): the context of the next row.
     n_samples_seen : int
         Rows learned since ``fit`` began.
+    cell_activity : ndarray of int64, shape (n_cells,)
+        Learned rows in which each cell was active.
     scratch : dict
         Work arrays a backend keeps between calls (never copied or pickled).
     """
 
-    def __init__(self, connections, rng, active_cells, winner_cells, n_samples_seen=0):
+    def __init__(self, connections, rng, active_cells, winner_cells, n_samples_seen=0,
+                 cell_activity=None):
         self.connections = connections
         self.rng = rng
         self.active_cells = active_cells
         self.winner_cells = winner_cells
         self.n_samples_seen = int(n_samples_seen)
+        if cell_activity is None:
+            cell_activity = np.zeros(connections.cell_segment_head.shape[0], dtype=np.int64)
+        self.cell_activity = cell_activity
         self.scratch = {}
 
     @classmethod
@@ -420,7 +426,7 @@ class TMState:
     def copy(self):
         return TMState(
             self.connections.copy(), self.rng.copy(), self.active_cells.copy(),
-            self.winner_cells.copy(), self.n_samples_seen,
+            self.winner_cells.copy(), self.n_samples_seen, self.cell_activity.copy(),
         )
 
     def __getstate__(self):
@@ -432,13 +438,17 @@ class TMState:
             "active_cells": self.active_cells,
             "winner_cells": self.winner_cells,
             "n_samples_seen": self.n_samples_seen,
+            "cell_activity": self.cell_activity,
         }
 
     def __setstate__(self, saved):
+        # Writable copies: a model loaded from read-only memory (joblib's
+        # memory maps) must still learn, and the kernels write in place.
         canon = CanonicalConnections(**saved["connections"])
         self.connections = pack(canon, saved["n_cells"])
-        self.rng = saved["rng"]
-        self.active_cells = saved["active_cells"]
-        self.winner_cells = saved["winner_cells"]
+        self.rng = np.array(saved["rng"], dtype=np.uint64)
+        self.active_cells = np.array(saved["active_cells"], dtype=np.int32)
+        self.winner_cells = np.array(saved["winner_cells"], dtype=np.int32)
         self.n_samples_seen = saved["n_samples_seen"]
+        self.cell_activity = np.array(saved["cell_activity"], dtype=np.int64)
         self.scratch = {}

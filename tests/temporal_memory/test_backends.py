@@ -50,13 +50,22 @@ def streams(draw):
     return rows.astype(np.uint8), starts, [c for c in cuts if c < n_rows]
 
 
-def run(backend, params, rows, starts, cuts):
+def snapshot(tm):
+    """The whole state after a call, for lockstep comparison."""
+    state = tm._state
+    return (tm.connections_, state.rng.copy(), state.active_cells.copy(),
+            state.winner_cells.copy(), state.cell_activity.copy())
+
+
+def run(backend, params, rows, starts, cuts, snapshots=None):
     tm = TemporalMemoryTransformer(backend=backend, **params)
     anomalies = []
     bounds = [0, *cuts, len(rows)]
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         tm.partial_fit(rows[lo:hi], sequence_starts=starts[lo:hi])
         anomalies.append(tm.anomaly_)
+        if snapshots is not None:
+            snapshots.append(snapshot(tm))
     outputs = [
         tm.set_params(output=output).transform(rows, sequence_starts=starts)
         for output in ("active_cells", "winner_cells", "predictive_cells")
@@ -70,15 +79,23 @@ def run(backend, params, rows, starts, cuts):
 @given(params=configurations(), stream=streams())
 def test_numba_equals_reference(params, stream):
     rows, starts, cuts = stream
-    ref, ref_anomaly, ref_outputs, ref_scores = run("numpy", params, rows, starts, cuts)
-    fast, fast_anomaly, fast_outputs, fast_scores = run("numba", params, rows, starts, cuts)
+    ref_states, fast_states = [], []
+    ref, ref_anomaly, ref_outputs, ref_scores = run("numpy", params, rows, starts, cuts,
+                                                    ref_states)
+    fast, fast_anomaly, fast_outputs, fast_scores = run("numba", params, rows, starts, cuts,
+                                                        fast_states)
+    # The state after every call, not only the last: differences can heal.
+    for (ref_conn, *ref_rest), (fast_conn, *fast_rest) in zip(ref_states, fast_states):
+        assert fast_conn.equals(ref_conn)
+        for a, b in zip(fast_rest, ref_rest):
+            np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(fast_anomaly, ref_anomaly)
     np.testing.assert_array_equal(fast_scores, ref_scores)
     for a, b in zip(fast_outputs, ref_outputs):
         np.testing.assert_array_equal(a.indptr, b.indptr)
         np.testing.assert_array_equal(a.indices, b.indices)
     assert fast.connections_.equals(ref.connections_)
-    for name in ("rng", "active_cells", "winner_cells"):
+    for name in ("rng", "active_cells", "winner_cells", "cell_activity"):
         np.testing.assert_array_equal(getattr(fast._state, name), getattr(ref._state, name))
     assert fast.n_samples_seen_ == ref.n_samples_seen_
     np.testing.assert_array_equal(fast.predictive_cells_, ref.predictive_cells_)

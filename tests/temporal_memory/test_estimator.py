@@ -185,6 +185,21 @@ def test_fitted_attributes_agree():
     assert predicted_next.shape[1] == tm.n_cells_
 
 
+def test_cell_activity_counts_active_rows():
+    X = random_sequence(30)
+    tm = small_tm().fit(X)
+    per_column = tm.cell_activity_.reshape(32, 4).sum(axis=1)
+    column_rows = X.sum(axis=0)
+    # Every active column has at least one active cell, at most all four.
+    assert np.all(per_column >= column_rows) and np.all(per_column <= 4 * column_rows)
+    # The first row bursts: all cells of its columns active.
+    first = small_tm().fit(X[:1])
+    np.testing.assert_array_equal(first.cell_activity_.reshape(32, 4),
+                                  np.repeat(X[:1].T, 4, axis=1))
+    tm.partial_fit(X[:5])
+    assert tm.cell_activity_.sum() >= per_column.sum() + X[:5].sum()
+
+
 def test_not_fitted():
     with pytest.raises(NotFittedError):
         small_tm().transform(random_sequence(2))

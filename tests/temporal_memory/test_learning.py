@@ -101,6 +101,7 @@ def state_bytes(tm):
         [a.tobytes() for a in conn if isinstance(a, np.ndarray)],
         conn.next_serial, conn.iteration, state.rng.tobytes(),
         state.active_cells.tobytes(), state.winner_cells.tobytes(), state.n_samples_seen,
+        state.cell_activity.tobytes(),
     )
 
 
@@ -186,3 +187,14 @@ def test_one_row_calls_with_resets_and_transforms_equal_one_call(backend):
         streamed.transform(X[:4])  # runs without learning change nothing
     np.testing.assert_array_equal(anomalies, whole.anomaly_)
     assert state_bytes(streamed) == state_bytes(whole)
+
+
+def test_a_model_loaded_from_read_only_memory_keeps_learning(tmp_path):
+    joblib = pytest.importorskip("joblib")
+    X = sdrs(20, seed=14)
+    tm = layer().partial_fit(X[:10])
+    joblib.dump(tm, tmp_path / "tm.joblib")
+    loaded = joblib.load(tmp_path / "tm.joblib", mmap_mode="r")
+    loaded.partial_fit(X[10:])
+    tm.partial_fit(X[10:])
+    assert state_bytes(loaded) == state_bytes(tm)

@@ -129,7 +129,7 @@ def test_growth_changes_only_room(learned):
 def test_pickle_holds_the_canonical_form_only(learned):
     saved = learned._state.__getstate__()
     assert set(saved) == {"connections", "n_cells", "rng", "active_cells", "winner_cells",
-                          "n_samples_seen"}
+                          "n_samples_seen", "cell_activity"}
     loaded = pickle.loads(pickle.dumps(learned._state))
     check_layout(loaded.connections)
     assert canonical(loaded.connections).equals(learned.connections_)

@@ -278,10 +278,13 @@ class NumpyBackend(TemporalMemoryBackend):
         anomaly = np.zeros(n_rows, dtype=np.float64)
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         indices = []
+        activity = state.cell_activity.copy()
         for r in range(n_rows):
             if starts[r]:
                 tm.reset()
             anomaly[r] = tm.step(rows.indices[rows.indptr[r]:rows.indptr[r + 1]], learn)
+            if learn:
+                activity[tm.active_cells] += 1
             if output is not None:
                 cells = {"active_cells": tm.active_cells, "winner_cells": tm.winner_cells,
                          "predictive_cells": tm.predictive_cells()}[output]
@@ -290,6 +293,7 @@ class NumpyBackend(TemporalMemoryBackend):
         if learn:
             state.connections = pack(tm.canonical(), config.n_cells)
             state.rng = rng_state
+            state.cell_activity = activity
             state.active_cells = np.array(tm.active_cells, dtype=np.int32)
             state.winner_cells = np.array(tm.winner_cells, dtype=np.int32)
             state.n_samples_seen += n_rows

@@ -61,7 +61,7 @@ class NumbaBackend(TemporalMemoryBackend):
         try:
             while True:
                 row = run_rows(conn, config, ctx, den, rng, rows.indptr, rows.indices,
-                               starts, bool(learn), out, row, ready)
+                               starts, bool(learn), out, row, ready, state.cell_activity)
                 ready = False
                 if row >= n_rows:
                     break

@@ -140,7 +140,9 @@ def set_context(context, active_cells, winner_cells):
     context.winners[: winner_cells.size] = winner_cells
     context.active_mark[active_cells] = 1
     context.winner_mark[winner_cells] = 1
+    stamp = sizes[STAMP]  # cell_stamp keeps earlier stamps: never reuse one
     sizes[:] = 0
+    sizes[STAMP] = stamp
     sizes[N_ACTIVE] = active_cells.size
     sizes[N_WINNERS] = winner_cells.size
     return context

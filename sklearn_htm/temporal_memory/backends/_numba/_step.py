@@ -245,11 +245,12 @@ def _write_cells(ctx, den, out, r):
 
 @cached_kernel
 def run_rows(conn, cfg, ctx, den, rng, indptr, indices, starts, learn, out, first_row,
-             dendrites_ready):
+             dendrites_ready, activity):
     """Rows ``first_row...`` in order (``dendrites_ready``: ``den`` already
     holds the dendrites of the context). Stops before a row that might need
     more free slots (segments, synapses, blocks, output) than there are,
-    recording the need in ``ctx.sizes``; returns the next row to run."""
+    recording the need in ``ctx.sizes``; returns the next row to run.
+    Learning counts each cell's active rows in ``activity``."""
     n_rows = starts.shape[0]
     if not dendrites_ready:
         activate_dendrites(conn, cfg, ctx, den)
@@ -281,6 +282,8 @@ def run_rows(conn, cfg, ctx, den, rng, indptr, indices, starts, learn, out, firs
         _set_context(ctx, n_active, n_winners)
         if learn:
             conn.counters[ITERATION] += 1
+            for k in range(n_active):
+                activity[ctx.active[k]] += 1
         activate_dendrites(conn, cfg, ctx, den)
         if out.kind != 0:
             _write_cells(ctx, den, out, r)
