@@ -74,7 +74,7 @@ def run(backend, params, rows, starts, cuts, snapshots=None):
 
 
 @pytest.mark.filterwarnings("ignore:initial_permanence=.*no synapse can ever connect")
-@settings(max_examples=120, deadline=None,
+@settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(params=configurations(), stream=streams())
 def test_numba_equals_reference(params, stream):
