@@ -1,5 +1,6 @@
 """sklearn-htm: Hierarchical Temporal Memory as scikit-learn estimators."""
 
+from .anomaly import AnomalyLikelihood
 from .encoders import (
     DateEncoder,
     GreyscaleEncoder,
@@ -12,6 +13,7 @@ from .temporal_memory import TemporalMemoryTransformer
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnomalyLikelihood",
     "DateEncoder",
     "GreyscaleEncoder",
     "RandomDistributedScalarEncoder",

@@ -1,0 +1,1 @@
+"""NAB, the Numenta Anomaly Benchmark: scoring (``_scoring``)."""
