@@ -1,6 +1,6 @@
 """sklearn-htm: Hierarchical Temporal Memory as scikit-learn estimators."""
 
-from .anomaly import AnomalyLikelihood
+from .anomaly import AnomalyLikelihood, HTMAnomalyDetector
 from .encoders import (
     DateEncoder,
     GreyscaleEncoder,
@@ -16,6 +16,7 @@ __all__ = [
     "AnomalyLikelihood",
     "DateEncoder",
     "GreyscaleEncoder",
+    "HTMAnomalyDetector",
     "RandomDistributedScalarEncoder",
     "ScalarEncoder",
     "SpatialPoolerTransformer",

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_mnist", "read_idx"]
+__all__ = ["load_mnist", "load_nab", "read_idx"]
 
 _MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -178,3 +178,66 @@ def load_mnist(path, *, subset="train", return_X_y=False):
         target_names=np.arange(10),
         DESCR=_MNIST_DESCR,
     )
+
+
+_NAB_DESCR = """\
+NAB, the Numenta Anomaly Benchmark
+----------------------------------
+
+Univariate time series (real: AWS CloudWatch metrics, ad exchange, known
+causes such as taxi demand and machine temperature, traffic, tweets;
+artificial ones with and without anomalies), each with labelled anomaly
+windows. Lavin and Ahmad (2015), "Evaluating real-time anomaly detection
+algorithms -- the Numenta Anomaly Benchmark"; github.com/numenta/NAB.
+
+:Series: 58 (365,558 rows in all at NAB's commit ea702d7)
+:Columns: timestamp, value
+:Windows: 116 (labels/combined_windows.json)
+"""
+
+
+def load_nab(path):
+    """The series of the Numenta Anomaly Benchmark and their anomaly windows.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A NAB folder: ``data/<group>/<name>.csv`` files (columns
+        ``timestamp,value``) and ``labels/combined_windows.json``.
+
+    Returns
+    -------
+    nab : Bunch
+        ``series``: dict of ``"<group>/<name>.csv"`` to a DataFrame with
+        columns ``timestamp`` (datetime64) and ``value`` (float64), largest
+        first; ``windows``: dict of the same names to lists of
+        ``(start, end)`` Timestamps; ``probation``: dict of the same names to
+        the length of NAB's probation period (15% of the rows, at most 750);
+        ``DESCR``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder, its series or its windows file is missing.
+    """
+    import pandas as pd
+
+    from .nab._runner import corpus_files
+    from .nab._scoring import probation_length, read_windows
+
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"NAB folder {str(folder)!r} does not exist.")
+    windows_file = folder / "labels" / "combined_windows.json"
+    if not windows_file.is_file():
+        raise FileNotFoundError(f"NAB windows file {str(windows_file)!r} does not exist.")
+    all_windows = read_windows(windows_file)
+    series, windows, probation = {}, {}, {}
+    for name in corpus_files(folder):
+        frame = pd.read_csv(folder / "data" / name)
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+        frame["value"] = frame["value"].astype(np.float64)
+        series[name] = frame
+        windows[name] = [(pd.Timestamp(s), pd.Timestamp(e)) for s, e in all_windows.get(name, [])]
+        probation[name] = probation_length(len(frame))
+    return Bunch(series=series, windows=windows, probation=probation, DESCR=_NAB_DESCR)

@@ -14,6 +14,14 @@ Computational Neuroscience, 2017):
 
 :func:`ablation_study` measures what each stage of an encoder -> pooler ->
 classifier pipeline adds, and :func:`format_ablation_table` prints it.
+
+:func:`nab_score` scores an anomaly detector's output as the Numenta Anomaly
+Benchmark does (Lavin and Ahmad 2015; NAB's ``nab/scorer.py`` and
+``nab/sweeper.py``): rewards for the first detection in each anomaly window,
+costs for false positives and missed windows under one of
+:data:`NAB_PROFILES`, the probation period left out, and the threshold
+optimised over the corpus unless given; :func:`nab_score_series` scores one
+series at a threshold, :func:`nab_score_all_profiles` all three profiles.
 """
 
 import time
@@ -27,12 +35,21 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 from sklearn.utils import check_random_state
 
+from .nab._scoring import PROFILES as NAB_PROFILES
+from .nab._scoring import score_all_profiles as nab_score_all_profiles
+from .nab._scoring import score_corpus as nab_score
+from .nab._scoring import score_series as nab_score_series
+
 __all__ = [
+    "NAB_PROFILES",
     "ablation_study",
     "activation_entropy",
     "activation_frequency",
     "format_ablation_table",
     "mean_sparsity",
+    "nab_score",
+    "nab_score_all_profiles",
+    "nab_score_series",
     "noise_robustness",
     "sdr_overlap",
     "sdr_stability",

@@ -1,5 +1,7 @@
-"""Anomaly detection on streams: the anomaly likelihood (SPEC section 7)."""
+"""Anomaly detection on streams (SPEC section 7): the anomaly likelihood, and
+a ready detector that chains encoders, pooler, Temporal Memory and likelihood."""
 
+from ._detector import HTMAnomalyDetector
 from ._likelihood import AnomalyLikelihood
 
-__all__ = ["AnomalyLikelihood"]
+__all__ = ["AnomalyLikelihood", "HTMAnomalyDetector"]

@@ -1,0 +1,317 @@
+"""A ready anomaly detector for one stream: encoders -> pooler -> TM -> likelihood.
+
+The chain and its rules are those of NAB's HTM detector (``nab/detectors/
+numenta/numenta_detector.py`` in numenta/NAB, with nupic's
+``best_single_metric_anomaly_params``), rebuilt from this package's
+estimators; written from their description.
+"""
+
+import copy
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ..encoders import DateEncoder, RandomDistributedScalarEncoder
+from ..spatial_pooler import SpatialPoolerTransformer
+from ..temporal_memory import TemporalMemoryTransformer
+from ..utils._atomic import restore_on_failure
+from ._likelihood import AnomalyLikelihood
+
+#: A value beyond the range seen so far by more than this fraction of it is
+#: a "spatial" anomaly (NAB's HTM detector's SPATIAL_TOLERANCE).
+SPATIAL_TOLERANCE = 0.05
+#: Buckets of the value's range for the RDSE resolution (nupic's numBuckets).
+N_BUCKETS = 130
+MIN_RESOLUTION = 0.001
+
+
+def _frame(X):
+    """``X`` as (timestamps, values): a DataFrame with ``timestamp`` and
+    ``value`` columns, or an array of shape (n, 2) holding them.
+
+    Raises
+    ------
+    ValueError
+        For no rows, missing columns, values that are not finite numbers, or
+        timestamps pandas cannot parse.
+    """
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        missing = {"timestamp", "value"} - set(X.columns)
+        if missing:
+            raise ValueError(f"X lacks the column(s) {sorted(missing)}; it needs "
+                             "'timestamp' and 'value'.")
+        timestamps, values = X["timestamp"], X["value"]
+    else:
+        X = np.asarray(X, dtype=object)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(
+                f"X must be a DataFrame with 'timestamp' and 'value' columns or an array "
+                f"of shape (n_samples, 2); got shape {X.shape}."
+            )
+        timestamps, values = pd.Series(X[:, 0]), pd.Series(X[:, 1])
+    if len(values) == 0:
+        raise ValueError("X has no rows.")
+    try:
+        values = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X's values must be numbers: {exc}") from exc
+    if not np.isfinite(values).all():
+        raise ValueError("X's values hold NaN or infinite entries.")
+    try:
+        parsed = pd.to_datetime(pd.Series(timestamps).reset_index(drop=True), errors="raise")
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"X's timestamps cannot be parsed: {exc}") from exc
+    if parsed.isna().any():
+        raise ValueError("X has missing timestamps (NaT).")
+    return parsed, values
+
+
+class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
+    """Online anomaly detection on one stream of values with HTM.
+
+    Each row (a timestamp and a value) is encoded (the value by a
+    :class:`~sklearn_htm.RandomDistributedScalarEncoder` whose resolution is
+    the range / 130, the time of day by a :class:`~sklearn_htm.DateEncoder`),
+    pooled into an SDR of 40 columns out of 2048 by a slowly learning
+    :class:`~sklearn_htm.SpatialPoolerTransformer`, and fed to a
+    :class:`~sklearn_htm.TemporalMemoryTransformer`, whose raw anomaly an
+    :class:`~sklearn_htm.AnomalyLikelihood` turns into NAB's anomaly score:
+    the log likelihood, or 1 when the value leaves the range seen so far by
+    more than 5% of it. This is the chain of NAB's HTM detector (Ahmad et
+    al. 2017), one configuration for every series.
+
+    The detector learns online: ``partial_fit`` (and ``fit``, which starts
+    afresh) scores each row against what was learned from the rows before
+    it, then learns it; ``anomaly_score_`` holds the scores of the last
+    call. The pooler sees rows in blocks of ``block_size``: a block's SDRs
+    come from the pooler as it was before the block (never from later
+    rows).
+
+    Two conventions for the same score:
+
+    - NAB's: ``anomaly_score_`` in [0, 1], higher is more anomalous;
+    - scikit-learn's outlier detectors': ``score_samples`` and
+      ``decision_function`` higher for normal rows (``-anomaly_score`` and
+      ``threshold - anomaly_score``), ``predict`` -1 for rows whose score
+      reaches ``threshold``, 1 otherwise. These three score rows as the
+      stream's continuation without learning them.
+
+    Parameters
+    ----------
+    minimum, maximum : float or None, default=None
+        The range of the values (NAB gives every detector the file's minimum
+        and maximum). None: taken from the rows of the first call.
+    probation : int, default=750
+        Rows the anomaly likelihood spends learning (half) and estimating
+        (half) before it reports anything but 0.5 (NAB: 15% of the file, at
+        most 750).
+    threshold : float, default=0.5
+        Anomaly score at or above which ``predict`` says -1.
+    block_size : int, default=16
+        Rows per pooler step.
+    n_columns : int, default=2048
+        Columns of the pooler (and of the Temporal Memory).
+    random_state : int, RandomState instance or None, default=0
+        Seeds the pooler and the Temporal Memory.
+
+    Attributes
+    ----------
+    anomaly_score_ : ndarray of float64, shape (n_rows,)
+        NAB's anomaly score of each row of the last ``fit`` / ``partial_fit``.
+    raw_anomaly_ : ndarray of float64, shape (n_rows,)
+        The Temporal Memory's raw anomaly of those rows.
+    spatial_anomaly_ : ndarray of bool, shape (n_rows,)
+        Rows whose value left the range seen before them.
+    pooler_, temporal_memory_, likelihood_estimator_ : estimators
+        The fitted parts.
+    n_samples_seen_ : int
+    offset_ : float
+        ``-threshold``: ``decision_function = score_samples - offset_``.
+    """
+
+    _parameter_constraints: dict = {
+        "minimum": [None, Real],
+        "maximum": [None, Real],
+        "probation": [Interval(Integral, 2, None, closed="left")],
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+        "block_size": [Interval(Integral, 1, None, closed="left")],
+        "n_columns": [Interval(Integral, 64, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, minimum=None, maximum=None, probation=750, threshold=0.5,
+                 block_size=16, n_columns=2048, random_state=0):
+        self.minimum = minimum
+        self.maximum = maximum
+        self.probation = probation
+        self.threshold = threshold
+        self.block_size = block_size
+        self.n_columns = n_columns
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Start a new stream and learn the rows of X online.
+
+        Parameters
+        ----------
+        X : DataFrame with ``timestamp`` and ``value`` columns, or array-like
+            of shape (n_samples, 2)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        ValueError
+            For no rows, NaN or infinite values, unparseable timestamps, or
+            ``minimum > maximum``.
+        """
+        with restore_on_failure(self):
+            for name in ("pooler_", "_encoders"):
+                self.__dict__.pop(name, None)
+            self._learn(*_frame(X))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Continue the stream with the rows of X (the first call starts it).
+
+        Parameters and errors as :meth:`fit`. A call refused for its input
+        leaves the detector as it was.
+        """
+        with restore_on_failure(self):
+            self._learn(*_frame(X))
+        return self
+
+    def score_samples(self, X):
+        """``-anomaly_score`` of the rows of X as the stream's continuation,
+        without learning them (higher is more normal).
+
+        Returns
+        -------
+        scores : ndarray of float64, shape (n_samples,)
+        """
+        check_is_fitted(self)
+        copy_ = copy.deepcopy(self)
+        copy_._learn(*_frame(X))
+        return -copy_.anomaly_score_
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for rows at or above the
+        threshold."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """-1 for rows whose anomaly score reaches ``threshold``, 1 otherwise."""
+        return np.where(self.decision_function(X) <= 0, -1, 1)
+
+    def fit_predict(self, X, y=None):
+        """Learn X online and say which rows reached the threshold as they
+        were learned (-1) or not (1)."""
+        self.fit(X)
+        return np.where(self.anomaly_score_ >= self.threshold, -1, 1)
+
+    # ------------------------------------------------------- fitted attributes
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "pooler_")
+
+    @property
+    def offset_(self):
+        return -float(self.threshold)
+
+    @property
+    def n_samples_seen_(self):
+        return self.likelihood_estimator_.n_samples_seen_
+
+    # ------------------------------------------------------------- internals
+
+    def _start(self, values):
+        minimum = float(np.min(values)) if self.minimum is None else float(self.minimum)
+        maximum = float(np.max(values)) if self.maximum is None else float(self.maximum)
+        if minimum > maximum:
+            raise ValueError(f"minimum={minimum} exceeds maximum={maximum}.")
+        resolution = max(MIN_RESOLUTION, (maximum - minimum) / N_BUCKETS)
+        self._encoders = (
+            RandomDistributedScalarEncoder(size=400, n_active=21, resolution=resolution,
+                                           seed=42),
+            DateEncoder(time_of_day=(21, 9.49)),
+        )
+        self.pooler_ = SpatialPoolerTransformer(
+            n_columns=self.n_columns, sparsity=40 / 2048, potential_pct=0.8,
+            connected_threshold=0.2, permanence_increment=0.003,
+            permanence_decrement=0.0005, boost_strength=0.0, shuffle=False,
+            random_state=self.random_state,
+        )
+        self.temporal_memory_ = TemporalMemoryTransformer(
+            n_cells_per_column=32, activation_threshold=13, min_threshold=10,
+            max_new_synapse_count=20, max_segments_per_cell=128,
+            max_synapses_per_segment=32, random_state=self.random_state,
+        )
+        learning = math.floor(self.probation / 2)
+        self.likelihood_estimator_ = AnomalyLikelihood(
+            learning_period=learning, estimation_samples=self.probation - learning,
+            reestimation_period=100,
+        )
+        self._seen_range = None
+
+    def _encode(self, timestamps, values):
+        value_encoder, date_encoder = self._encoders
+        if not hasattr(value_encoder, "n_features_in_"):
+            value_encoder.fit(values[:1, None])
+            date_encoder.fit(timestamps.to_numpy()[:1, None])
+        return sp.hstack([value_encoder.transform(values[:, None]),
+                          date_encoder.transform(timestamps.to_numpy()[:, None])],
+                         format="csr")
+
+    def _spatial_anomalies(self, values):
+        """NAB's rule: a value beyond the range seen before it by more than
+        5% of that range (the range then grows to include it)."""
+        flags = np.zeros(values.shape[0], dtype=bool)
+        seen = self._seen_range
+        for r, value in enumerate(values.tolist()):
+            if seen is not None:
+                low, high = seen
+                if low != high:
+                    tolerance = (high - low) * SPATIAL_TOLERANCE
+                    flags[r] = value > high + tolerance or value < low - tolerance
+                seen = (min(low, value), max(high, value))
+            else:
+                seen = (value, value)
+        self._seen_range = seen
+        return flags
+
+    def _learn(self, timestamps, values):
+        if not hasattr(self, "pooler_"):
+            self._start(values)
+        bits = self._encode(timestamps, values)
+        raw = np.empty(values.shape[0], dtype=np.float64)
+        for start in range(0, values.shape[0], self.block_size):
+            block = bits[start:start + self.block_size]
+            if not hasattr(self.pooler_, "n_features_in_"):
+                self.pooler_.partial_fit(block[:1])  # the pooler's initial state
+            sdrs = self.pooler_.transform(block)
+            self.pooler_.partial_fit(block)
+            raw[start:start + block.shape[0]] = self.temporal_memory_.partial_fit(
+                sdrs).anomaly_
+        spatial = self._spatial_anomalies(values)
+        self.likelihood_estimator_.partial_fit(raw[:, None], values=values)
+        score = self.likelihood_estimator_.log_likelihood_[:, 0].copy()
+        score[spatial] = 1.0
+        self.raw_anomaly_ = raw
+        self.spatial_anomaly_ = spatial
+        self.anomaly_score_ = score
+

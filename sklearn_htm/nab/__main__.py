@@ -1,0 +1,69 @@
+"""``python -m sklearn_htm.nab``: run the HTM detector on NAB, and score results.
+
+Two commands::
+
+    python -m sklearn_htm.nab run --data DIR --output OUT [--n-jobs N]
+    python -m sklearn_htm.nab score RESULTS --data DIR
+
+``run`` writes NAB's results layout, ``OUT/sklearnhtm/<group>/sklearnhtm_<name>.csv``
+(columns ``timestamp,value,anomaly_score,label``), with a progress bar.
+``score`` scores such a folder (or any NAB detector's results folder) with
+NAB's three profiles, optimising each profile's threshold as NAB does for a
+new detector, and prints JSON: ``standard``, ``reward_low_FP_rate``,
+``reward_low_FN_rate``, then ``thresholds`` and the per-group scores under
+``groups``.
+"""
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_htm.nab",
+        description="Run sklearn-htm's HTM anomaly detector on NAB, and score results.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the detector on every series of a NAB folder")
+    run.add_argument("--data", required=True, help="the NAB folder (holding data/ and labels/)")
+    run.add_argument("--output", required=True, help="where to write the results folder")
+    run.add_argument("--n-jobs", type=int, default=1, help="series run in parallel")
+    score = commands.add_parser("score", help="score a detector's results folder")
+    score.add_argument("results", help="the results folder, e.g. OUT/sklearnhtm")
+    score.add_argument("--data", required=True, help="the NAB folder (holding labels/)")
+    return parser
+
+
+def _finite(value):
+    return None if isinstance(value, float) and math.isnan(value) else round(value, 4)
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        from ._runner import run_corpus
+
+        start = time.perf_counter()
+        folder = run_corpus(args.data, args.output, n_jobs=args.n_jobs)
+        print(json.dumps({"results": folder,
+                          "seconds": round(time.perf_counter() - start, 1)}))
+        return 0
+    from ._scoring import read_results, read_windows, score_all_profiles
+
+    results = read_results(args.results)
+    windows = read_windows(Path(args.data) / "labels" / "combined_windows.json")
+    scores = score_all_profiles(results, windows)
+    report = {profile: round(result.score, 4) for profile, result in scores.items()}
+    report["thresholds"] = {profile: result.threshold for profile, result in scores.items()}
+    report["groups"] = {profile: {group: _finite(value) for group, value in result.groups.items()}
+                        for profile, result in scores.items()}
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""HTMAnomalyDetector: online protocol, conventions, failures."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_htm import HTMAnomalyDetector
+
+
+def series(n=600, spike=None, seed=0):
+    """A daily-periodic series sampled every 30 minutes, with noise."""
+    rng = np.random.RandomState(seed)
+    t = pd.date_range("2024-01-01", periods=n, freq="30min")
+    value = 10 + 5 * np.sin(2 * np.pi * np.arange(n) / 48) + rng.normal(0, 0.2, n)
+    if spike is not None:
+        value[spike] = 60.0
+    return pd.DataFrame({"timestamp": t, "value": value})
+
+
+def detector(**params):
+    defaults = dict(minimum=0, maximum=20, probation=100, n_columns=256)
+    defaults.update(params)
+    return HTMAnomalyDetector(**defaults)
+
+
+def test_scores_in_range_probation_and_a_spike():
+    X = series(spike=500)
+    model = detector().fit(X)
+    score = model.anomaly_score_
+    assert score.shape == (600,) and np.all((score >= 0) & (score <= 1))
+    # The likelihood says 0.5 in probation (log form ~0.03), except where a
+    # value leaves the range seen so far by more than 5% of it (NAB's
+    # spatial rule scores 1): early on, while the range is still narrow.
+    half = np.log(0.5000000001) / np.log(1e-10)
+    in_probation = score[:100]
+    np.testing.assert_allclose(in_probation[~model.spatial_anomaly_[:100]], half)
+    np.testing.assert_array_equal(in_probation[model.spatial_anomaly_[:100]], 1.0)
+    # Once a full day has set the range, only the spike leaves it.
+    assert np.flatnonzero(model.spatial_anomaly_[48:]).tolist() == [500 - 48]
+    assert score[500] == 1.0
+
+
+def test_online_each_row_scored_before_later_rows_exist():
+    X = series(seed=1)
+    whole = detector().fit(X).anomaly_score_
+    prefix = detector().fit(X.iloc[:350]).anomaly_score_
+    np.testing.assert_array_equal(prefix, whole[:350])
+
+
+def test_partial_fit_over_chunks_equals_one_call():
+    X = series(seed=2)
+    whole = detector(block_size=8).fit(X)
+    chunked = detector(block_size=8)
+    scores = [chunked.partial_fit(X.iloc[lo:lo + 200]).anomaly_score_
+              for lo in range(0, 600, 200)]
+    np.testing.assert_array_equal(np.concatenate(scores), whole.anomaly_score_)
+    assert chunked.n_samples_seen_ == 600
+
+
+def test_outlier_conventions():
+    X = series(spike=450, seed=3)
+    model = detector(threshold=0.9).fit(X.iloc[:400])
+    future = X.iloc[400:]
+    before = pickle.dumps(model)
+    s = model.score_samples(future)
+    assert pickle.dumps(model) == before  # scoring does not learn
+    np.testing.assert_allclose(model.decision_function(future), s + 0.9)
+    predicted = model.predict(future)
+    np.testing.assert_array_equal(predicted, np.where(-s >= 0.9, -1, 1))
+    assert predicted[50] == -1 and (predicted == 1).mean() > 0.9
+    # The same rows learned: the same scores as scored.
+    np.testing.assert_array_equal(model.partial_fit(future).anomaly_score_, -s)
+    labels = detector(threshold=0.9).fit_predict(X)
+    np.testing.assert_array_equal(labels == -1, detector().fit(X).anomaly_score_ >= 0.9)
+
+
+def test_arrays_of_timestamp_and_value_work_like_frames():
+    X = series(200, seed=4)
+    from_frame = detector().fit(X).anomaly_score_
+    from_array = detector().fit(X.to_numpy()).anomaly_score_
+    np.testing.assert_array_equal(from_frame, from_array)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (pd.DataFrame({"timestamp": ["2024-01-02"], "value": [np.nan]}), "NaN"),
+        (pd.DataFrame({"timestamp": ["not a time"], "value": [1.0]}), "timestamps"),
+        (pd.DataFrame({"time": ["2024-01-02"], "value": [1.0]}), "timestamp"),
+        (np.ones((3, 3)), "shape"),
+        (pd.DataFrame({"timestamp": [], "value": []}), "no rows"),
+    ],
+)
+def test_bad_input_is_refused_with_the_state_intact(bad, message):
+    model = detector().fit(series(150))
+    before = pickle.dumps(model)
+    with pytest.raises(ValueError, match=message):
+        model.partial_fit(bad)
+    assert pickle.dumps(model) == before
+
+
+def test_a_reversed_range_is_refused():
+    with pytest.raises(ValueError, match="minimum"):
+        detector(minimum=5, maximum=1).fit(series(20))
