@@ -66,6 +66,43 @@ def temporal_memory_table(path=RESULTS / "tm.json"):
     return "\n".join(lines) + "\n"
 
 
+def nab_table(path=RESULTS / "nab.json"):
+    """The detector's NAB scores (``python -m sklearn_htm.nab``)."""
+    report = json.loads(Path(path).read_text())
+    scores, published = report["scores"], report["published"]
+    numenta = published["numenta (NuPIC)"]
+    lines = [
+        ".. Written by docs/_results_tables.py from benchmarks/results/nab.json;",
+        "   do not edit: re-run the commands below.",
+        "",
+        "=========================================  ==========  ==================  ==================",
+        "detector                                   standard    reward_low_FP_rate  reward_low_FN_rate",
+        "=========================================  ==========  ==================  ==================",
+        f"sklearn-htm ``HTMAnomalyDetector``         {scores['standard']:>10.1f}"
+        f"  {scores['reward_low_FP_rate']:>18.1f}  {scores['reward_low_FN_rate']:>18.1f}",
+        f"NuPIC's HTM detector (published)           {numenta[0]:>10.1f}"
+        f"  {numenta[1]:>18.1f}  {numenta[2]:>18.1f}",
+        f"htm.core (published)                       {published['htm.core']:>10.1f}",
+        f"NuPIC without the likelihood (published)   "
+        f"{published['numenta without likelihood']:>10.1f}",
+        f"best listed detector (published)           {published['best listed']:>10.1f}",
+        "=========================================  ==========  ==================  ==================",
+        "",
+        f"Standard score by group: " + ", ".join(
+            f"{group} {value:.1f}" for group, value in report["groups"]["standard"].items()
+            if value is not None) + ".",
+        f"The whole corpus ran in {report['run_seconds']:.0f} s with "
+        f"``--n-jobs {report['n_jobs']}`` on {report['cores']} cores.",
+        "",
+        "Reproduce::",
+        "",
+        "    python -m sklearn_htm.nab run --data /path/to/NAB --output OUT --n-jobs 2",
+        "    python -m sklearn_htm.nab score OUT/sklearnhtm --data /path/to/NAB",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_tables(folder):
     """Write every generated table into ``folder``."""
     (Path(folder) / "tm_benchmark_table.inc").write_text(temporal_memory_table())
+    (Path(folder) / "nab_table.inc").write_text(nab_table())

@@ -141,10 +141,10 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    likelihood_ : ndarray of float64, shape (n_rows, n_features_in_)
+    likelihood_ : ndarray of float64, shape (n_rows, n_streams)
         Likelihood of each row of the last ``fit`` / ``partial_fit`` call,
         per stream.
-    log_likelihood_ : ndarray of float64, shape (n_rows, n_features_in_)
+    log_likelihood_ : ndarray of float64, shape (n_rows, n_streams)
         Its log form (NAB's HTM detector's anomaly score).
     n_samples_seen_ : int
         Rows seen since ``fit`` began.
