@@ -37,6 +37,7 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
         self : object
         """
         with restore_on_failure(self):
+            check_output_dtype(self.dtype, self.sparse_output)
             check_sparse_output(self)
             for attribute in self._learned:
                 self.__dict__.pop(attribute, None)
@@ -61,6 +62,7 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
         if not first_call:
             self._validate_params()
         with restore_on_failure(self):
+            check_output_dtype(self.dtype, self.sparse_output)
             check_sparse_output(self)
             self._learn(self._validate(X, reset=first_call))
         return self
@@ -85,7 +87,7 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
             values the encoder refuses (see its parameters).
         """
         check_is_fitted(self)
-        dtype = check_output_dtype(self.dtype)
+        dtype = check_output_dtype(self.dtype, self.sparse_output)
         check_sparse_output(self)
         X = self._validate(X, reset=False)
         per_column = [

@@ -168,7 +168,7 @@ class GreyscaleEncoder(StreamEncoder):
         bucket = greyscale_buckets(xp, values, low, high, self.n_bits)
         indptr, indices = greyscale_indices(xp, bucket, self.n_bits, self.encoding)
         return csr_output(
-            indptr, indices, X.shape[1] * self.n_bits, check_output_dtype(self.dtype),
+            indptr, indices, X.shape[1] * self.n_bits, check_output_dtype(self.dtype, self.sparse_output),
             self.sparse_output,
         )
 
@@ -193,7 +193,7 @@ class GreyscaleEncoder(StreamEncoder):
         return validate_data(self, X, reset=reset, dtype="numeric")
 
     def _learn(self, X):
-        check_output_dtype(self.dtype)
+        check_output_dtype(self.dtype, self.sparse_output)
         if self.value_range is not None:
             if len(self.value_range) != 2 or not all(
                 isinstance(v, Real) for v in self.value_range

@@ -335,7 +335,7 @@ class SpatialPoolerTransformer(
             If the pooler would not fit in memory.
         """
         with restore_on_failure(self):
-            check_output_dtype(self.dtype)
+            check_output_dtype(self.dtype, self.sparse_output)
             check_sparse_output(self)
             X = validate_rows(self, X, reset=True)
             backend = get_backend(self.backend)
@@ -385,7 +385,7 @@ class SpatialPoolerTransformer(
         first_call = not hasattr(self, "_state")
         config = None if first_call else self._config()
         with restore_on_failure(self):
-            check_output_dtype(self.dtype)
+            check_output_dtype(self.dtype, self.sparse_output)
             if first_call:
                 check_sparse_output(self)
             X = validate_rows(self, X, reset=first_call)
@@ -442,7 +442,7 @@ class SpatialPoolerTransformer(
         if not hasattr(self, "_state"):
             check_is_fitted(self)  # raises NotFittedError
         config = self._config()
-        dtype = check_output_dtype(self.dtype)
+        dtype = check_output_dtype(self.dtype, self.sparse_output)
         X = validate_rows(self, X, reset=False)
         backend = get_backend(self.backend)
         rows = self._binary_rows(X, backend)

@@ -292,7 +292,7 @@ class TemporalMemoryTransformer(
             segment can reach, or a layer of ``MAX_CELLS`` cells or more.
         """
         with restore_on_failure(self):
-            check_output_dtype(self.dtype)
+            check_output_dtype(self.dtype, self.sparse_output)
             check_sparse_output(self)
             X = validate_rows(self, X, reset=True)
             rows = self._binary_rows(X)
@@ -345,7 +345,7 @@ class TemporalMemoryTransformer(
         """
         first_call = not hasattr(self, "_state")
         with restore_on_failure(self):
-            check_output_dtype(self.dtype)
+            check_output_dtype(self.dtype, self.sparse_output)
             if first_call:
                 check_sparse_output(self)
             X = validate_rows(self, X, reset=first_call)
@@ -397,7 +397,7 @@ class TemporalMemoryTransformer(
             input with ``binarize=None``, or a malformed ``sequence_starts``.
         """
         result, config = self._run_without_learning(X, sequence_starts, self.output)
-        dtype = check_output_dtype(self.dtype)
+        dtype = check_output_dtype(self.dtype, self.sparse_output)
         return csr_output(result.indptr, result.indices, config.n_cells, dtype,
                           self.sparse_output)
 

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils._set_output import _get_output_config
 
 
-def check_output_dtype(dtype):
+def check_output_dtype(dtype, sparse_output=False):
     """The numpy dtype named by an estimator's ``dtype`` parameter.
 
     Binary outputs are stored as numbers: booleans, integers or floats.
@@ -12,7 +12,10 @@ def check_output_dtype(dtype):
     Raises
     ------
     ValueError
-        If ``dtype`` is not a numpy dtype of one of those kinds.
+        If ``dtype`` is not a numpy dtype of one of those kinds, or is float16
+        with ``sparse_output=True`` (scipy.sparse cannot hold float16: the
+        matrix would be built and then fail in ``toarray``, as scikit-learn's
+        ``OneHotEncoder`` refuses it for).
     """
     try:
         resolved = np.dtype(dtype)
@@ -25,6 +28,12 @@ def check_output_dtype(dtype):
         raise ValueError(
             f"dtype={dtype!r} cannot hold a binary output; use a boolean, integer or "
             "float type such as np.float64 or np.uint8."
+        )
+    if sparse_output and resolved == np.float16:
+        raise ValueError(
+            "dtype=float16 is not supported with sparse_output=True: scipy.sparse "
+            "matrices cannot hold float16. Use np.float32 (or np.uint8, bool), or "
+            "sparse_output=False for a dense float16 array."
         )
     return resolved
 
