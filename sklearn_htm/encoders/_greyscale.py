@@ -167,10 +167,8 @@ class GreyscaleEncoder(StreamEncoder):
                 )
         bucket = greyscale_buckets(xp, values, low, high, self.n_bits)
         indptr, indices = greyscale_indices(xp, bucket, self.n_bits, self.encoding)
-        return csr_output(
-            indptr, indices, X.shape[1] * self.n_bits, check_output_dtype(self.dtype, self.sparse_output),
-            self.sparse_output,
-        )
+        dtype = check_output_dtype(self.dtype, self.sparse_output)
+        return csr_output(indptr, indices, X.shape[1] * self.n_bits, dtype, self.sparse_output)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -43,7 +43,7 @@ from ..utils._validation import check_output_dtype, check_sparse_output, preserv
 from ._input import binary_rows, take_rows, validate_rows
 from ._memory import check_memory
 from ._parameters import ConfigCache, from_version_0_1
-from ._state import PERMANENCE_DTYPE, initial_state
+from ._state import PERMANENCE_DTYPE, check_reachable, initial_state
 from ._structure import STRUCTURAL_PARAMS, resolve_structure
 from .backends import BACKENDS, get_backend
 
@@ -329,8 +329,9 @@ class SpatialPoolerTransformer(
         ------
         ValueError
             For NaN or infinite input, non-binary input with
-            ``binarize=None``, or parameters that disagree with X's width
-            (``input_shape``, ``potential_radius``).
+            ``binarize=None``, parameters that disagree with X's width
+            (``input_shape``, ``potential_radius``), or a
+            ``stimulus_threshold`` no column can ever reach.
         MemoryBudgetError
             If the pooler would not fit in memory.
         """
@@ -342,6 +343,7 @@ class SpatialPoolerTransformer(
             rows = self._binary_rows(X, backend)
             self._random_state = check_random_state(self.random_state)
             config, state = self._initialise(rows.shape[1], self._random_state)
+            check_reachable(config, state)
             n_samples = rows.shape[0]
             reporter = ProgressReporter(
                 self.verbose, n_samples * self.max_iter, "SpatialPooler.fit"
@@ -392,9 +394,12 @@ class SpatialPoolerTransformer(
             backend = get_backend(self.backend)
             rows = self._binary_rows(X, backend)
             journal = None
+            if not first_call:
+                check_reachable(config, self._state)
             if first_call:
                 self._random_state = check_random_state(self.random_state)
                 config, state = self._initialise(rows.shape[1], self._random_state)
+                check_reachable(config, state)
             elif self._learns_in_place(backend, rows.shape[0]):
                 # One kernel call on a state this pooler owns: in place, with
                 # a journal to undo it if anything raises before we return.

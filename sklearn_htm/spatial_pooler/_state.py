@@ -19,6 +19,7 @@ float32, duty cycles float64, overlaps int32, and the float32 constants below
 are rounded once here so that every backend compares against the same bits.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -282,3 +283,34 @@ def boost_factors(config, active_duty_cycles):
     targets = boost_targets(config, active_duty_cycles)
     exponent = (targets - active_duty_cycles) * config.boost_strength
     return portable_exp(exponent).astype(BOOST_DTYPE)
+
+
+def check_reachable(config, state):
+    """Refuse a ``stimulus_threshold`` that no column can ever reach.
+
+    A column's boosted overlap is at most its pool size (every potential
+    synapse connected and active) times its boost factor, which is at most
+    ``exp(sparsity * boost_strength)`` under global inhibition (a column
+    that never wins) and ``exp(boost_strength)`` under local inhibition (its
+    target is a mean duty cycle, at most 1).
+
+    Raises
+    ------
+    ValueError
+        If ``stimulus_threshold`` exceeds that bound for every column: every
+        SDR would be empty and nothing would ever be learned.
+    """
+    threshold = float(config.stimulus_threshold)
+    if threshold <= 0:
+        return
+    largest_pool = int(np.diff(state.potential_indptr).max(initial=0))
+    target = float(config.sparsity) if config.global_inhibition else 1.0
+    exponent = target * float(config.boost_strength)
+    largest_boost = math.exp(exponent) if exponent < 700 else math.inf
+    if threshold > largest_pool * largest_boost:
+        raise ValueError(
+            f"stimulus_threshold={threshold:g} can never be reached: "
+            f"the largest potential pool has {largest_pool} synapses and boosting "
+            f"multiplies an overlap by at most {largest_boost:.3g}, so every SDR would be "
+            "empty. Lower stimulus_threshold, or raise potential_pct or potential_radius."
+        )

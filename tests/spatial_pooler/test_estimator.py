@@ -256,7 +256,11 @@ def make_data(shape, seed):
 @given(params=pooler_params, shape=data_shapes, stimulus=st.sampled_from([0, 1, 2]))
 def test_global_inhibition_keeps_the_k_best_columns(params, shape, stimulus):
     X = make_data(shape, params["random_state"])
-    pooler = small_pooler(**params, stimulus_threshold=stimulus).fit(X)
+    try:
+        pooler = small_pooler(**params, stimulus_threshold=stimulus).fit(X)
+    except ValueError as exc:  # pools too small for the threshold: refused, not silent
+        assert "can never be reached" in str(exc)
+        return
     sdr = pooler.transform(X).toarray().astype(bool)
     boosted = boosted_overlaps(pooler, X)
     k = pooler.n_active_columns_
@@ -504,3 +508,22 @@ def test_failed_partial_fit_leaves_the_state_unchanged():
     assert pooler.__dict__.keys() == before.keys()
     for key, value in state_arrays(pooler).items():
         np.testing.assert_array_equal(value, arrays[key])
+
+
+def test_unreachable_stimulus_threshold_is_refused():
+    # Issue 12, point 10: 40 features, 64 columns, pools of 4 synapses: an
+    # overlap of 10 is out of reach (4 synapses, boosting at most e^(0.02*30)).
+    X = (np.random.RandomState(0).rand(20, 40) > 0.5).astype(np.uint8)
+    pooler = SpatialPoolerTransformer(n_columns=64, potential_pct=0.1, stimulus_threshold=10,
+                                      random_state=0)
+    with pytest.raises(ValueError, match="stimulus_threshold=10 can never be reached"):
+        pooler.fit(X)
+    with pytest.raises(ValueError, match="stimulus_threshold=10"):
+        pooler.partial_fit(X)
+    # A reachable one is accepted, and raising it later is refused before learning.
+    fitted = pooler.set_params(stimulus_threshold=2).fit(X)
+    before = fitted.permanences_.toarray()
+    fitted.set_params(stimulus_threshold=50)
+    with pytest.raises(ValueError, match="stimulus_threshold=50"):
+        fitted.partial_fit(X)
+    np.testing.assert_array_equal(fitted.permanences_.toarray(), before)
