@@ -70,7 +70,7 @@ from sklearn_htm.spatial_pooler.backends._numba._bundles import (
 )
 
 # A column grid for local inhibition with a topology.
-TOPOLOGY = dict(input_shape=(28, 28, 4), n_columns=(32, 64), potential_radius=5)
+TOPOLOGY = dict(input_shape=(28, 28, 4), n_columns=(32, 64, 1), potential_radius=5)
 # htm.core 2.2.0 on this kind of machine, as measured side by side with this
 # package in issue 11 (built from source in Release, Python bindings,
 # SDR.sparse input, the same MNIST workload); not measured by this script.

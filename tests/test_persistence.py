@@ -16,7 +16,7 @@ CLASSES = np.arange(10)
 POOLERS = {
     "global": dict(n_columns=96, sparsity=0.05),
     "local": dict(
-        n_columns=(8, 8),
+        n_columns=(8, 8, 1),
         sparsity=0.1,
         input_shape=(8, 8, 4),
         potential_radius=(2, 2, 3),

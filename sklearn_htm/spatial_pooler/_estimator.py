@@ -22,6 +22,7 @@ backend's connected-synapse words) with the state.
 """
 
 import contextlib
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -44,7 +45,8 @@ from ._input import binary_rows, take_rows, validate_rows
 from ._memory import check_memory
 from ._parameters import ConfigCache, from_version_0_1
 from ._state import PERMANENCE_DTYPE, check_reachable, initial_state
-from ._structure import STRUCTURAL_PARAMS, resolve_structure
+from ._structure import STRUCTURAL_PARAMS, check_grid_dimensions, resolve_structure
+from ._topology import uncovered_inputs
 from .backends import BACKENDS, get_backend
 
 
@@ -71,8 +73,10 @@ class SpatialPoolerTransformer(
     ----------
     n_columns : int or tuple of int, default=2048
         Number of columns, or the shape of the column grid for topology
-        [columnDimensions]. A grid with fewer dimensions than ``input_shape``
-        is padded with trailing 1s.
+        [columnDimensions]. With a ``potential_radius``, the grid has one
+        entry per dimension of ``input_shape`` (as in htm.core; a 1 puts every
+        column at the middle of that dimension); inputs within the radius of
+        no column are warned about.
     sparsity : float in (0, 1), default=0.02
         Fraction of columns active per row [localAreaDensity]. Global
         inhibition keeps ``round(sparsity * n_columns)`` columns (halves round
@@ -561,7 +565,20 @@ class SpatialPoolerTransformer(
         """Resolve the structure, check it fits in memory and draw a fresh state."""
         params = self._params(STRUCTURAL_PARAMS)
         structure = resolve_structure(params, n_features, build=False)
+        check_grid_dimensions(params, structure)
         check_memory(structure, params)
+        unseen = uncovered_inputs(structure.column_shape, structure.input_shape,
+                                  structure.potential_radius, structure.wrap_around)
+        if unseen:
+            warnings.warn(
+                f"{unseen} of {structure.n_inputs} inputs are within potential_radius="
+                f"{structure.potential_radius} of no column (column grid "
+                f"{structure.column_shape} over input_shape {structure.input_shape}): they "
+                "can never affect the output. Raise potential_radius, or give the column "
+                "grid more columns along the dimensions it does not span.",
+                UserWarning,
+                stacklevel=3,
+            )
         self._structure = structure.with_neighbourhoods()
         self._config_cache = ConfigCache()
         config = self._config()

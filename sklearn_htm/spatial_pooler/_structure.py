@@ -237,6 +237,31 @@ def _resolve_radius(params, column_shape, input_shape):
     return column_shape, tuple(int(r) for r in radius)
 
 
+def check_grid_dimensions(params, structure):
+    """Refuse a column grid with fewer dimensions than the input (htm.core and
+    nupic refuse it too): :func:`resolve_structure` pads it with 1s, which
+    centres every column on the middle of the missing dimensions. Checked
+    when a new pooler is made; models saved by sklearn-htm 0.1.0 with such a
+    grid still load and learn.
+
+    Raises
+    ------
+    ValueError
+        If ``n_columns`` has fewer dimensions than ``input_shape`` while a
+        ``potential_radius`` sets a topology.
+    """
+    given = as_shape(params["n_columns"], "n_columns")
+    if structure.potential_radius is None or len(given) == len(structure.input_shape):
+        return
+    raise ValueError(
+        f"The column grid n_columns={given} has {len(given)} dimension(s) and "
+        f"input_shape={structure.input_shape} has {len(structure.input_shape)}: give "
+        f"n_columns one entry per input dimension, for example {structure.column_shape} "
+        "(a 1 puts every column at the middle of that dimension, so its potential_radius "
+        "must reach across it)."
+    )
+
+
 def resolve_structure(params, n_features, *, build=True):
     """The structure that ``params`` describe for inputs of ``n_features``.
 

@@ -76,6 +76,26 @@ def column_centers(column_shape, input_shape):
     return np.floor((coords + 0.5) * scale).astype(np.int64)
 
 
+def uncovered_inputs(column_shape, input_shape, potential_radius, wrap_around):
+    """How many inputs lie within ``potential_radius`` of no column's centre
+    (and so can be in no potential pool). The column grid has one entry per
+    input dimension; ``potential_radius=None`` covers everything."""
+    if potential_radius is None:
+        return 0
+    covered = 1
+    for columns, size, radius in zip(column_shape, input_shape, potential_radius):
+        centers = np.floor((np.arange(columns) + 0.5) * size / columns).astype(np.int64)
+        seen = np.zeros(size, dtype=bool)
+        for center in centers:
+            positions = np.arange(center - radius, center + radius + 1)
+            if wrap_around:
+                seen[positions % size] = True
+            else:
+                seen[positions[(positions >= 0) & (positions < size)]] = True
+        covered *= int(seen.sum())
+    return int(np.prod(input_shape)) - covered
+
+
 def pool_size(n_candidates, potential_pct):
     """Number of potential synapses drawn from ``n_candidates`` inputs.
 

@@ -6,6 +6,7 @@ against values copied from the implementation.
 """
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -527,3 +528,23 @@ def test_unreachable_stimulus_threshold_is_refused():
     with pytest.raises(ValueError, match="stimulus_threshold=50"):
         fitted.partial_fit(X)
     np.testing.assert_array_equal(fitted.permanences_.toarray(), before)
+
+
+def test_column_grid_must_have_the_input_dimensions_and_cover_the_input():
+    # Issue 12, point 11: a 1-d grid over an 8x8 input used to be padded to
+    # (16, 1), every column centred on the middle row, most inputs unseen.
+    X = np.zeros((3, 64))
+    X[:, ::8] = 1  # an image lit on its left edge
+    with pytest.raises(ValueError, match=r"n_columns=\(16,\) has 1 dimension"):
+        SpatialPoolerTransformer(n_columns=16, input_shape=(8, 8), potential_radius=1).fit(X)
+    # Written out explicitly, the same grid is accepted but said to leave
+    # 40 inputs (5 of the 8 rows) out of every pool.
+    with pytest.warns(UserWarning, match="40 of 64 inputs"):
+        SpatialPoolerTransformer(n_columns=(16, 1), input_shape=(8, 8),
+                                 potential_radius=1).fit(X)
+    # A grid that spans the input raises no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SpatialPoolerTransformer(n_columns=(8, 8), input_shape=(8, 8), potential_radius=1).fit(X)
+        SpatialPoolerTransformer(n_columns=(4, 4, 1), input_shape=(8, 8, 3),
+                                 potential_radius=(2, 2, 1)).fit(np.zeros((2, 192)))

@@ -35,6 +35,10 @@ from sklearn_htm.spatial_pooler.backends import available_backends
 from ..encoders.test_greyscale import expected_bucket
 from .test_estimator import assert_same_state
 
+# These tests draw sparse topologies on purpose (bit-identity, not advice):
+# the warning about inputs out of every column's reach is expected there.
+pytestmark = pytest.mark.filterwarnings("ignore:.* inputs are within potential_radius")
+
 BACKENDS = available_backends()
 FUZZ_EXAMPLES = int(os.environ.get("SKLEARN_HTM_FUZZ_EXAMPLES", 2000))
 
@@ -74,6 +78,8 @@ def pooler_cases(draw):
         input_shape = draw(grids(MAX_FEATURES))
         n_features = int(np.prod(input_shape))
         column_shape = draw(grids(MAX_COLUMNS))[: len(input_shape)]
+        # One entry per input dimension (a shorter grid is refused): pad with 1s.
+        column_shape = tuple(column_shape) + (1,) * (len(input_shape) - len(column_shape))
         params["n_columns"] = column_shape if len(column_shape) > 1 else column_shape[0]
         params["input_shape"] = input_shape
         # At least one axis must be wider than the radius.
