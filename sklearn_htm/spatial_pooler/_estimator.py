@@ -45,7 +45,12 @@ from ._input import binary_rows, take_rows, validate_rows
 from ._memory import check_memory
 from ._parameters import ConfigCache, from_version_0_1
 from ._state import PERMANENCE_DTYPE, check_reachable, initial_state
-from ._structure import STRUCTURAL_PARAMS, check_grid_dimensions, resolve_structure
+from ._structure import (
+    STRUCTURAL_PARAMS,
+    check_grid_dimensions,
+    local_density,
+    resolve_structure,
+)
 from ._topology import uncovered_inputs
 from .backends import BACKENDS, get_backend
 
@@ -80,7 +85,10 @@ class SpatialPoolerTransformer(
     sparsity : float in (0, 1), default=0.02
         Fraction of columns active per row [localAreaDensity]. Global
         inhibition keeps ``round(sparsity * n_columns)`` columns (halves round
-        up, at least 1).
+        up, at least 1); local inhibition lets a column win when fewer than
+        ``round(sparsity * (neighbours + 1))``, at least 1, of its neighbours
+        beat it, so small neighbourhoods exceed the asked density (warned
+        about when by more than half).
     potential_pct : float in (0, 1], default=0.3
         Fraction of the candidate inputs (all inputs, or those within
         ``potential_radius``) in each column's potential pool [potentialPct].
@@ -580,6 +588,20 @@ class SpatialPoolerTransformer(
                 stacklevel=3,
             )
         self._structure = structure.with_neighbourhoods()
+        if not structure.global_inhibition:
+            density = local_density(self._structure.neighbourhoods)
+            if density > 1.5 * structure.sparsity:
+                warnings.warn(
+                    f"Local inhibition over neighbourhoods of about "
+                    f"{np.diff(self._structure.neighbourhoods.indptr).mean() + 1:.0f} columns "
+                    f"(inhibition_radius={structure.inhibition_radius}) lets at least one "
+                    f"column of each win: about {density:.1%} of the columns active where "
+                    f"sparsity={structure.sparsity:g} asks for {structure.sparsity:.1%}. "
+                    "Raise inhibition_radius (or sparsity) so that sparsity times a "
+                    "neighbourhood's size is at least 1.",
+                    UserWarning,
+                    stacklevel=3,
+                )
         self._config_cache = ConfigCache()
         config = self._config()
         return config, initial_state(config, rng)

@@ -237,6 +237,15 @@ def _resolve_radius(params, column_shape, input_shape):
     return column_shape, tuple(int(r) for r in radius)
 
 
+def local_density(neighbourhoods):
+    """The fraction of its neighbourhood (itself included) a column may share
+    the win with, averaged over the columns: what local inhibition asks for
+    once ``n_winners_of`` has rounded (and raised to 1) each neighbourhood's
+    share."""
+    sizes = np.diff(neighbourhoods.indptr) + 1
+    return float(np.mean(neighbourhoods.n_winners / sizes))
+
+
 def check_grid_dimensions(params, structure):
     """Refuse a column grid with fewer dimensions than the input (htm.core and
     nupic refuse it too): :func:`resolve_structure` pads it with 1s, which

@@ -39,9 +39,13 @@ from sklearn_htm.utils._portable_math import EXP_COEFFICIENTS
 
 from .._cuda_host import HostKernels, NumpyGemm, compiler
 
-# These tests draw sparse topologies on purpose (bit-identity, not advice):
-# the warning about inputs out of every column's reach is expected there.
-pytestmark = pytest.mark.filterwarnings("ignore:.* inputs are within potential_radius")
+# These tests draw sparse topologies and small neighbourhoods on purpose
+# (bit-identity, not advice): the warnings about inputs out of every column's
+# reach and about local inhibition above the asked density are expected.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.* inputs are within potential_radius"),
+    pytest.mark.filterwarnings("ignore:Local inhibition over neighbourhoods"),
+]
 
 STATE_FIELDS = (
     "permanences",

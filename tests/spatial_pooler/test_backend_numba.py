@@ -30,9 +30,13 @@ pytest.importorskip("sklearn_htm.spatial_pooler.backends._numba")
 from sklearn_htm.spatial_pooler._input import binary_rows  # noqa: E402
 from sklearn_htm.spatial_pooler.backends._numba import _homeostasis, _intrinsics  # noqa: E402
 
-# These tests draw sparse topologies on purpose (bit-identity, not advice):
-# the warning about inputs out of every column's reach is expected there.
-pytestmark = pytest.mark.filterwarnings("ignore:.* inputs are within potential_radius")
+# These tests draw sparse topologies and small neighbourhoods on purpose
+# (bit-identity, not advice): the warnings about inputs out of every column's
+# reach and about local inhibition above the asked density are expected.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.* inputs are within potential_radius"),
+    pytest.mark.filterwarnings("ignore:Local inhibition over neighbourhoods"),
+]
 
 numba_backend = get_backend("numba")
 

@@ -22,6 +22,10 @@ from sklearn_htm.metrics import activation_frequency
 
 from ..conftest import random_binary
 
+# Many tests here use small local-inhibition layers to check the rules; the
+# warning that they exceed the asked density is tested on its own below.
+pytestmark = pytest.mark.filterwarnings("ignore:Local inhibition over neighbourhoods")
+
 BACKEND = "numpy"  # the reference; other backends are held to it in their own tests
 
 
@@ -548,3 +552,21 @@ def test_column_grid_must_have_the_input_dimensions_and_cover_the_input():
         SpatialPoolerTransformer(n_columns=(8, 8), input_shape=(8, 8), potential_radius=1).fit(X)
         SpatialPoolerTransformer(n_columns=(4, 4, 1), input_shape=(8, 8, 3),
                                  potential_radius=(2, 2, 1)).fit(np.zeros((2, 192)))
+
+
+def test_local_inhibition_that_cannot_meet_the_sparsity_is_warned_about():
+    # Issue 12, point 13: a 16x16 grid, radius 1: round(0.02 * 9) = 0 is raised
+    # to 1 winner per 9 columns, about 11% active where 2% is asked.
+    X = (np.random.RandomState(0).rand(100, 256) < 0.2).astype(np.uint8)
+    params = dict(n_columns=(16, 16), input_shape=(16, 16), potential_radius=3,
+                  global_inhibition=False, sparsity=0.02, random_state=0)
+    with pytest.warns(UserWarning, match=r"about 11\.1% of the columns active"):
+        pooler = SpatialPoolerTransformer(inhibition_radius=1, **params).fit(X)
+    measured = pooler.transform(X).mean()
+    assert 0.08 < measured < 0.13  # what the warning said, not what was asked
+    # A neighbourhood large enough for the asked density: no warning, and
+    # the density is within half of the asked one.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pooler = SpatialPoolerTransformer(inhibition_radius=4, **params).fit(X)
+    assert 0.01 < pooler.transform(X).mean() < 0.03

@@ -35,9 +35,13 @@ from sklearn_htm.spatial_pooler.backends import available_backends
 from ..encoders.test_greyscale import expected_bucket
 from .test_estimator import assert_same_state
 
-# These tests draw sparse topologies on purpose (bit-identity, not advice):
-# the warning about inputs out of every column's reach is expected there.
-pytestmark = pytest.mark.filterwarnings("ignore:.* inputs are within potential_radius")
+# These tests draw sparse topologies and small neighbourhoods on purpose
+# (bit-identity, not advice): the warnings about inputs out of every column's
+# reach and about local inhibition above the asked density are expected.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.* inputs are within potential_radius"),
+    pytest.mark.filterwarnings("ignore:Local inhibition over neighbourhoods"),
+]
 
 BACKENDS = available_backends()
 FUZZ_EXAMPLES = int(os.environ.get("SKLEARN_HTM_FUZZ_EXAMPLES", 2000))
