@@ -53,6 +53,7 @@ __all__ = [
     "noise_robustness",
     "sdr_overlap",
     "sdr_stability",
+    "separation_score",
     "stability_over_epochs",
     "untrained_pooler",
 ]
@@ -261,6 +262,45 @@ def noise_robustness(pooler, X, noise_levels=(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
         )
         scores.append(sdr_stability(clean, noisy_sdr))
     return np.asarray(scores)
+
+
+def separation_score(pooler, X, *, noise=0.2, random_state=0):
+    """How well the SDRs of X keep inputs apart and survive noise: the
+    pooler's ``score``.
+
+    ``robustness - confusion``, where robustness is the mean over rows of
+    ``|SDR(x) & SDR(x')| / |SDR(x)|`` for ``x'`` a copy of ``x`` with a
+    fraction ``noise`` of its active bits moved (Cui et al. 2017, as
+    :func:`noise_robustness`), and confusion the same overlap between ``x``
+    and another row of X (each row paired with the next in a random order).
+    In [-1, 1], higher is better: a pooler that maps every row to the same
+    SDR is perfectly robust and scores 0, one whose SDRs of different rows
+    share nothing while noisy copies keep theirs scores 1.
+
+    Parameters
+    ----------
+    pooler : fitted transformer returning SDRs
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Binary input of the pooler; at least 2 rows.
+    noise : float in [0, 1], default=0.2
+    random_state : int, RandomState instance or None, default=0
+        Seeds the noise and the pairing; fixed by default, so that candidates
+        of a search are scored on the same draws.
+
+    Returns
+    -------
+    score : float
+    """
+    rows = _as_csr_bool(X, "X")
+    if rows.shape[0] < 2:
+        raise ValueError("separation_score needs at least 2 rows of X.")
+    rows.sort_indices()
+    rng = check_random_state(random_state)
+    robustness = float(noise_robustness(pooler, rows, (noise,), random_state=rng)[0])
+    order = rng.permutation(rows.shape[0])
+    sdr = sp.csr_matrix(pooler.transform(rows.astype(np.float64)))
+    confusion = sdr_stability(sdr[order], sdr[np.roll(order, 1)])
+    return robustness - confusion
 
 
 def stability_over_epochs(pooler, X, n_epochs=5, *, X_probe=None, random_state=None):

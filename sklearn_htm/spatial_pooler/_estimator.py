@@ -468,6 +468,34 @@ class SpatialPoolerTransformer(
             indptr, indices = to_device(indptr), to_device(indices)
         return csr_output(indptr, indices, config.n_columns, dtype, self.sparse_output)
 
+    def score(self, X, y=None):
+        """How well the SDRs of X keep inputs apart and survive noise; higher
+        is better (as ``KMeans.score``), for searches without labels.
+
+        :func:`sklearn_htm.metrics.separation_score` with its defaults: the
+        mean overlap of each row's SDR with the SDR of a copy with 20% of its
+        active bits moved, minus the mean overlap with the SDR of another row.
+        In [-1, 1]; a pooler that maps every row to the same SDR scores 0.
+        Changes nothing.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            At least 2 rows; binarized with ``binarize``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        from ..metrics import separation_score
+
+        check_is_fitted(self)
+        X = validate_rows(self, X, reset=False)
+        rows = binary_rows(X if not is_device_array(X) else to_host(X), self.binarize)
+        return separation_score(self, rows.to_csr())
+
     # ------------------------------------------------------- fitted attributes
 
     def __sklearn_is_fitted__(self):

@@ -570,3 +570,25 @@ def test_local_inhibition_that_cannot_meet_the_sparsity_is_warned_about():
         warnings.simplefilter("error")
         pooler = SpatialPoolerTransformer(inhibition_radius=4, **params).fit(X)
     assert 0.01 < pooler.transform(X).mean() < 0.03
+
+
+def test_score_rewards_sdrs_that_keep_inputs_apart_and_survive_noise():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_htm import GreyscaleEncoder
+
+    X = GreyscaleEncoder(n_bits=4, value_range=(0, 16)).fit_transform(load_digits().data[:300])
+    pooler = SpatialPoolerTransformer(n_columns=256, sparsity=0.05, random_state=0).fit(X)
+    before = pooler.permanences_.toarray()
+    score = pooler.score(X)
+    assert -1 <= score <= 1 and score == pooler.score(X)  # fixed noise: repeatable
+    np.testing.assert_array_equal(pooler.permanences_.toarray(), before)  # changes nothing
+    assert score > 0.1
+    # Rows that are all the same give the same SDR: no separation at all.
+    same = sp.csr_matrix(np.repeat(X[:1].toarray(), 20, axis=0))
+    assert pooler.score(same) <= 0
+    # A search without labels uses it (dask-ml's Incremental needs it too).
+    search = GridSearchCV(SpatialPoolerTransformer(n_columns=256, random_state=0),
+                          {"boost_strength": [0.0, 30.0]}, cv=2).fit(X)
+    assert search.best_params_ == {"boost_strength": 30.0}
