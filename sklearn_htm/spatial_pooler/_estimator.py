@@ -421,7 +421,7 @@ class SpatialPoolerTransformer(
             else:
                 state = self._state.copy()
             reporter = ProgressReporter(
-                self.verbose, rows.shape[0], "SpatialPooler.partial_fit"
+                self.verbose, rows.shape[0], "SpatialPooler.partial_fit", quiet_when_quick=True
             )
             try:
                 self._learn(backend, config, state, rows, reporter, journal)

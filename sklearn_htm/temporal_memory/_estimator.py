@@ -361,7 +361,7 @@ class TemporalMemoryTransformer(
             else:
                 state = self._state
             reporter = ProgressReporter(
-                self.verbose, rows.shape[0], "TemporalMemory.partial_fit"
+                self.verbose, rows.shape[0], "TemporalMemory.partial_fit", quiet_when_quick=True
             )
             anomaly = self._learn(backend, config, state, rows, starts, reporter)
             self._state = state

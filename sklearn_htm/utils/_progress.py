@@ -21,10 +21,14 @@ class ProgressReporter:
 
     ``verbose=0`` prints nothing; ``verbose=1`` prints about every
     ``interval`` seconds and at the end; ``verbose>=2`` prints after every
-    chunk of work.
+    chunk of work. With ``quiet_when_quick=True`` (``partial_fit``: one call
+    per batch of a stream) the end is printed at ``verbose=1`` only when the
+    call took at least ``interval`` seconds, so that a stream of short calls
+    does not print one "100%" line per call.
     """
 
-    def __init__(self, verbose, total, label, interval=2.0, stream=None, clock=None):
+    def __init__(self, verbose, total, label, interval=2.0, stream=None, clock=None,
+                 quiet_when_quick=False):
         self.verbose = int(verbose)
         self.total = int(total)
         self.label = label
@@ -34,6 +38,7 @@ class ProgressReporter:
         self.done = 0
         self.start = self.clock()
         self.last_report = self.start
+        self.quiet_when_quick = quiet_when_quick
 
     def update(self, n_samples):
         self.done += int(n_samples)
@@ -41,6 +46,8 @@ class ProgressReporter:
             return
         now = self.clock()
         finished = self.done >= self.total
+        if finished and self.quiet_when_quick and self.verbose < 2:
+            finished = now - self.start >= self.interval
         if self.verbose >= 2 or finished or now - self.last_report >= self.interval:
             self.last_report = now
             self.stream.write(self.message(now) + "\n")

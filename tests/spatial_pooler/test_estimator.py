@@ -455,6 +455,20 @@ def test_verbose_reports_progress(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_a_stream_of_quick_partial_fits_is_not_a_stream_of_lines(capsys):
+    # Issue 12, point 8: eleven quick calls used to print eleven "100%" lines.
+    X = random_binary(np.random.RandomState(0), 110, 10, 0.3)
+    pooler = small_pooler(verbose=1, backend="numpy")
+    for start in range(0, 110, 10):
+        pooler.partial_fit(X[start:start + 10])
+    assert "samples" not in capsys.readouterr().out
+    # fit still says when it is done, and verbose=2 reports every call.
+    small_pooler(verbose=1, backend="numpy").fit(X)
+    assert "110/110 samples" in capsys.readouterr().out
+    pooler.set_params(verbose=2).partial_fit(X[:10])
+    assert "10/10 samples" in capsys.readouterr().out
+
+
 # --------------------------------------------------------------------------
 # bad input
 

@@ -183,7 +183,7 @@ def test_a_failing_progress_report_undoes_the_call():
     X = data(6)
     pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
     before = snapshot(pooler)
-    pooler.set_params(verbose=1)
+    pooler.set_params(verbose=2)  # a line after every chunk, even a quick one
     import sklearn_htm.utils._progress as progress
 
     real = progress.sys.stdout
