@@ -82,6 +82,10 @@ def nab_table(path=RESULTS / "nab.json"):
         f"  {scores['reward_low_FP_rate']:>18.1f}  {scores['reward_low_FN_rate']:>18.1f}",
         f"NuPIC's HTM detector (published)           {numenta[0]:>10.1f}"
         f"  {numenta[1]:>18.1f}  {numenta[2]:>18.1f}",
+        f"sklearn-htm without the likelihood step    "
+        f"{report['ablation_without_likelihood']['scores']['standard']:>10.1f}  "
+        f"{report['ablation_without_likelihood']['scores']['reward_low_FP_rate']:>18.1f}  "
+        f"{report['ablation_without_likelihood']['scores']['reward_low_FN_rate']:>18.1f}",
         f"htm.core (published)                       {published['htm.core']:>10.1f}",
         f"NuPIC without the likelihood (published)   "
         f"{published['numenta without likelihood']:>10.1f}",
@@ -91,6 +95,8 @@ def nab_table(path=RESULTS / "nab.json"):
         f"Standard score by group: " + ", ".join(
             f"{group} {value:.1f}" for group, value in report["groups"]["standard"].items()
             if value is not None) + ".",
+        "Standard score by seed (" + ", ".join(f"``{k}``" for k in report["seeds"])
+        + "): " + ", ".join(f"{value:.1f}" for value in report["seeds"].values()) + ".",
         f"The whole corpus ran in {report['run_seconds']:.0f} s with "
         f"``--n-jobs {report['n_jobs']}`` on {report['cores']} cores.",
         "",

@@ -115,6 +115,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         64.5 against 66.4).
     predicted_segment_decrement : float, default=0.0
         The Temporal Memory's punishment of wrong predictions.
+    use_likelihood : bool, default=True
+        False scores rows by the raw anomaly itself (NAB's ablation of the
+        likelihood step; the spatial rule still applies).
     probation : int, default=750
         Rows the anomaly likelihood spends learning (half) and estimating
         (half) before it reports anything but 0.5 (NAB: 15% of the file, at
@@ -148,6 +151,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         "maximum": [None, Real],
         "range_padding": [Interval(Real, 0, None, closed="left")],
         "predicted_segment_decrement": [Interval(Real, 0, 1, closed="both")],
+        "use_likelihood": ["boolean"],
         "probation": [Interval(Integral, 2, None, closed="left")],
         "threshold": [Interval(Real, 0, 1, closed="both")],
         "block_size": [Interval(Integral, 1, None, closed="left")],
@@ -156,12 +160,13 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     }
 
     def __init__(self, *, minimum=None, maximum=None, range_padding=0.0,
-                 predicted_segment_decrement=0.0, probation=750, threshold=0.5,
-                 block_size=16, n_columns=2048, random_state=0):
+                 predicted_segment_decrement=0.0, use_likelihood=True, probation=750,
+                 threshold=0.5, block_size=16, n_columns=2048, random_state=0):
         self.minimum = minimum
         self.maximum = maximum
         self.range_padding = range_padding
         self.predicted_segment_decrement = predicted_segment_decrement
+        self.use_likelihood = use_likelihood
         self.probation = probation
         self.threshold = threshold
         self.block_size = block_size
@@ -324,7 +329,10 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                 sdrs).anomaly_
         spatial = self._spatial_anomalies(values)
         self.likelihood_estimator_.partial_fit(raw[:, None], values=values)
-        score = self.likelihood_estimator_.log_likelihood_[:, 0].copy()
+        if self.use_likelihood:
+            score = self.likelihood_estimator_.log_likelihood_[:, 0].copy()
+        else:
+            score = raw.copy()
         score[spatial] = 1.0
         self.raw_anomaly_ = raw
         self.spatial_anomaly_ = spatial

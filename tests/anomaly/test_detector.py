@@ -104,3 +104,13 @@ def test_bad_input_is_refused_with_the_state_intact(bad, message):
 def test_a_reversed_range_is_refused():
     with pytest.raises(ValueError, match="minimum"):
         detector(minimum=5, maximum=1).fit(series(20))
+
+
+def test_without_the_likelihood_the_score_is_the_raw_anomaly():
+    X = series(300, spike=250, seed=5)
+    raw = detector(use_likelihood=False).fit(X)
+    expected = raw.raw_anomaly_.copy()
+    expected[raw.spatial_anomaly_] = 1.0
+    np.testing.assert_array_equal(raw.anomaly_score_, expected)
+    # The same chain underneath: the raw anomalies are those of the default.
+    np.testing.assert_array_equal(detector().fit(X).raw_anomaly_, raw.raw_anomaly_)
