@@ -100,7 +100,9 @@ def nab_table(path=RESULTS / "nab.json"):
         f"The whole corpus ran in {report['run_seconds']:.0f} s with "
         f"``--n-jobs {report['n_jobs']}`` on {report['cores']} cores.",
         "",
-        "Reproduce::",
+        "Reproduce:",
+        "",
+        ".. code-block:: console",
         "",
         "    python -m sklearn_htm.nab run --data /path/to/NAB --output OUT --n-jobs 2",
         "    python -m sklearn_htm.nab score OUT/sklearnhtm --data /path/to/NAB",
