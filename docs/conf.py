@@ -74,6 +74,12 @@ html_theme_options = {
     "show_toc_level": 2,
 }
 html_static_path = []
+# Pages without subpages: no "Section Navigation" sidebar with nothing in it
+# (the API reference and the example gallery keep theirs).
+html_sidebars = {
+    page: [] for page in ("index", "user_guide", "performance", "mnist_results", "scaling",
+                          "gpu", "sg_execution_times")
+}
 
 
 def _skip_metadata_request_methods(app, what, name, obj, skip, options):
