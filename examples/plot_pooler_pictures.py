@@ -24,7 +24,7 @@ from sklearn_htm.plotting import plot_duty_cycles, plot_receptive_fields
 X, y = load_digits(return_X_y=True)
 bits = GreyscaleEncoder(n_bits=4, value_range=(0, 16)).fit_transform(X)
 pooler = SpatialPoolerTransformer(n_columns=1024, sparsity=0.02, max_iter=2, random_state=0)
-pooler.fit(bits)
+pooler = pooler.fit(bits)
 
 # %%
 # Receptive fields before and after learning
@@ -34,12 +34,14 @@ pooler.fit(bits)
 # stroke pattern shared by the digits it answers to.
 columns = pooler.active_duty_cycles_.argsort()[::-1][:16]
 untrained = untrained_pooler(pooler).fit(bits)
-plot_receptive_fields(untrained, (8, 8), columns=columns, bits=[2, 3])
-plot_receptive_fields(pooler, (8, 8), columns=columns, bits=[2, 3])
+before = plot_receptive_fields(untrained, (8, 8), columns=columns, bits=[2, 3])
+before.suptitle("Before learning: receptive fields of 16 columns (ink bits)", fontsize=10)
+after = plot_receptive_fields(pooler, (8, 8), columns=columns, bits=[2, 3])
+after.suptitle("After learning: the same 16 columns", fontsize=10)
 
 # %%
 # Duty cycles and boost factors
 # -----------------------------
 # After training, the duty cycles gather around the target sparsity of 2%.
-plot_duty_cycles(pooler)
+fig = plot_duty_cycles(pooler)
 plt.show()
