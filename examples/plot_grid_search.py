@@ -53,7 +53,7 @@ print(f"cross-validated accuracy {search.best_score_:.4f}, "
 # Each round trains the survivors on more rows; their scores rise as the
 # pooler sees more data.
 results = search.cv_results_
-fig, ax = plt.subplots(figsize=(6, 3.5))
+fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
 iterations = results["iter"]
 for i in np.unique(iterations):
     chosen = iterations == i

@@ -213,7 +213,7 @@ def plot_duty_cycles(pooler, *, bins=40, fig=None):
 def _plot_curves(curves, x, *, xlabel, ylabel, title, ax):
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
+        _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
     if not isinstance(curves, dict):
         curves = {None: curves}
     for label, values in curves.items():
