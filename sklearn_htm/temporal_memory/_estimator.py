@@ -184,17 +184,24 @@ class TemporalMemoryTransformer(
 
     Examples
     --------
+    A sequence of 8 SDRs (12 active columns of 256), seen 6 times, each
+    time as a new sequence:
+
     >>> import numpy as np
     >>> from sklearn_htm import TemporalMemoryTransformer
     >>> rng = np.random.RandomState(0)
-    >>> sequence = (rng.rand(8, 64) < 0.1).astype(np.uint8)
-    >>> tm = TemporalMemoryTransformer(n_cells_per_column=4, activation_threshold=2,
-    ...     min_threshold=1, max_new_synapse_count=6, random_state=0, backend="numpy")
-    >>> tm = tm.fit(np.tile(sequence, (8, 1)))
-    >>> tm.anomaly_[:8].round(2).tolist()
-    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
-    >>> tm.anomaly_[-8:].round(2).tolist()
+    >>> sequence = np.zeros((8, 256), dtype=np.uint8)
+    >>> for row in sequence:
+    ...     row[rng.choice(256, 12, replace=False)] = 1
+    >>> tm = TemporalMemoryTransformer(n_cells_per_column=4, activation_threshold=8,
+    ...     min_threshold=6, max_new_synapse_count=12, random_state=0)
+    >>> tm = tm.fit(np.tile(sequence, (6, 1)), sequence_starts=np.arange(48) % 8 == 0)
+    >>> tm.anomaly_.reshape(6, 8).mean(axis=1).round(2).tolist()  # per repetition
+    [1.0, 1.0, 1.0, 1.0, 0.12, 0.12]
+    >>> tm.anomaly_[-8:].tolist()  # only the sequence's first step is a surprise
     [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    >>> tm.transform(sequence[:3]).getnnz(axis=1).tolist()  # a burst, then 1 cell per column
+    [48, 12, 12]
     """
 
     _parameter_constraints: dict = {
