@@ -14,10 +14,12 @@ Memory, which has learned the rhythm, is surprised (raw anomaly), and the
 anomaly likelihood turns that surprise into the highest score since the
 first days: the one alarm of the last month.
 
-Why two months: in a stream that never restarts, a cycle of 48 steps settles
-one step per repetition (when a step becomes predicted, its cells change,
-and the next step must learn them again), so a daily cycle sampled every 30
-minutes takes about 48 days before the raw anomaly stays near 0.
+Why two months: in a stream that never restarts, a learned cycle keeps one
+surprising step per repetition, moving one step along each time (when a step
+becomes predicted, its cells change, and the next step must learn them
+again): the daily spikes of raw anomaly below. It takes the likelihood a
+few weeks of them to learn that they are normal, and then only the stuck
+sensor stands out.
 """
 
 import matplotlib.pyplot as plt

@@ -8,6 +8,7 @@ estimators; written from their description.
 
 import copy
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -90,24 +91,29 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     The detector learns online: ``partial_fit`` (and ``fit``, which starts
     afresh) scores each row against what was learned from the rows before
     it, then learns it; ``anomaly_score_`` holds the scores of the last
-    call. The pooler sees rows in blocks of ``block_size``: a block's SDRs
-    come from the pooler as it was before the block (never from later
-    rows).
+    call. The pooler sees rows in blocks of ``block_size``, counted from the
+    start of each call: a block's SDRs come from the pooler as it was before
+    the block (never from later rows). Calls over chunks of a stream give
+    the bits of one call when every chunk but the last holds a multiple of
+    ``block_size`` rows (``block_size=1``: any chunks, about 3.5x slower).
 
     Two conventions for the same score:
 
     - NAB's: ``anomaly_score_`` in [0, 1], higher is more anomalous;
     - scikit-learn's outlier detectors': ``score_samples`` and
-      ``decision_function`` higher for normal rows (``-anomaly_score`` and
-      ``threshold - anomaly_score``), ``predict`` -1 for rows whose score
-      reaches ``threshold``, 1 otherwise. These three score rows as the
-      stream's continuation without learning them.
+      ``decision_function`` higher for normal rows (``-anomaly_score``, and
+      ``-anomaly_score - offset_``, negative exactly for the rows whose score
+      reaches ``threshold``), ``predict`` -1 for those rows and 1 for the
+      others. These three score rows as the stream's continuation without
+      learning them.
 
     Parameters
     ----------
     minimum, maximum : float or None, default=None
         The range of the values (NAB gives every detector the file's minimum
-        and maximum). None: taken from the rows of the first call.
+        and maximum). None: taken from the rows of the first call, with a
+        warning when that call holds fewer than ``probation`` rows (a range
+        from a few rows makes the value encoder far too fine).
     range_padding : float, default=0.0
         The range is widened by this fraction of it on each side before the
         value encoder's resolution (the range / 130) is set. NAB's HTM
@@ -120,8 +126,10 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         likelihood step; the spatial rule still applies).
     probation : int, default=750
         Rows the anomaly likelihood spends learning (half) and estimating
-        (half) before it reports anything but 0.5 (NAB: 15% of the file, at
-        most 750).
+        (half); until then the likelihood is 0.5, an anomaly score of 0.03
+        (its log form), except for rows the spatial rule scores 1 (early on,
+        while the range seen is still narrow). NAB: 15% of the file, at most
+        750 rows, not scored. Ignore the scores of these rows.
     threshold : float, default=0.5
         Anomaly score at or above which ``predict`` says -1.
     block_size : int, default=16
@@ -143,7 +151,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         The fitted parts.
     n_samples_seen_ : int
     offset_ : float
-        ``-threshold``: ``decision_function = score_samples - offset_``.
+        ``decision_function = score_samples - offset_``: minus the largest
+        float below ``threshold``, so that a score equal to the threshold
+        gives a negative decision (an outlier), as in scikit-learn.
     """
 
     _parameter_constraints: dict = {
@@ -197,7 +207,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
             ``minimum > maximum``.
         """
         with restore_on_failure(self):
-            for name in ("pooler_", "_encoders"):
+            for name in ("pooler_", "_encoders", "_last_timestamp"):
                 self.__dict__.pop(name, None)
             self._learn(*_frame(X))
         return self
@@ -227,13 +237,14 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         return -copy_.anomaly_score_
 
     def decision_function(self, X):
-        """``score_samples(X) - offset_``: negative for rows at or above the
-        threshold."""
+        """``score_samples(X) - offset_``: negative exactly for the rows whose
+        anomaly score reaches ``threshold``."""
         return self.score_samples(X) - self.offset_
 
     def predict(self, X):
-        """-1 for rows whose anomaly score reaches ``threshold``, 1 otherwise."""
-        return np.where(self.decision_function(X) <= 0, -1, 1)
+        """-1 for rows whose anomaly score reaches ``threshold`` (a negative
+        ``decision_function``), 1 otherwise."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
 
     def fit_predict(self, X, y=None):
         """Learn X online and say which rows reached the threshold as they
@@ -248,7 +259,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
 
     @property
     def offset_(self):
-        return -float(self.threshold)
+        return -float(np.nextafter(float(self.threshold), -np.inf))
 
     @property
     def n_samples_seen_(self):
@@ -257,6 +268,15 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     # ------------------------------------------------------------- internals
 
     def _start(self, values):
+        if (self.minimum is None or self.maximum is None) and values.shape[0] < self.probation:
+            warnings.warn(
+                f"The value range is taken from the first call's {values.shape[0]} row(s); "
+                "a range from so few rows makes the value encoder far too fine for the "
+                "rest of the stream. Give minimum and maximum (the range you expect), or "
+                f"a first call of at least probation={self.probation} rows.",
+                UserWarning,
+                stacklevel=4,
+            )
         minimum = float(np.min(values)) if self.minimum is None else float(self.minimum)
         maximum = float(np.max(values)) if self.maximum is None else float(self.maximum)
         if minimum > maximum:
@@ -314,9 +334,26 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         self._seen_range = seen
         return flags
 
+    def _check_order(self, timestamps):
+        """Warn when time goes backwards: a stream is learned in its order."""
+        stamps = timestamps.to_numpy("datetime64[ns]")
+        last = getattr(self, "_last_timestamp", None)
+        backwards = int(np.count_nonzero(np.diff(stamps) < np.timedelta64(0, "ns")))
+        if last is not None and stamps[0] < last:
+            backwards += 1
+        if backwards:
+            warnings.warn(
+                f"{backwards} row(s) go back in time: the detector learns rows in the order "
+                "given, as a stream; sort the rows by timestamp unless that order is meant.",
+                UserWarning,
+                stacklevel=4,
+            )
+        self._last_timestamp = stamps[-1]
+
     def _learn(self, timestamps, values):
         if not hasattr(self, "pooler_"):
             self._start(values)
+        self._check_order(timestamps)
         bits = self._encode(timestamps, values)
         raw = np.empty(values.shape[0], dtype=np.float64)
         for start in range(0, values.shape[0], self.block_size):

@@ -28,14 +28,33 @@ def _parser():
         description="Run sklearn-htm's HTM anomaly detector on NAB, and score results.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the detector on every series of a NAB folder")
+    run = commands.add_parser(
+        "run", help="run the detector on every series of a NAB folder",
+        description="Run the HTM detector on every series under DATA/data and write "
+                    "OUTPUT/sklearnhtm/<group>/sklearnhtm_<name>.csv; score that folder "
+                    "with the score command.",
+    )
     run.add_argument("--data", required=True, help="the NAB folder (holding data/ and labels/)")
-    run.add_argument("--output", required=True, help="where to write the results folder")
-    run.add_argument("--n-jobs", type=int, default=1, help="series run in parallel")
-    score = commands.add_parser("score", help="score a detector's results folder")
-    score.add_argument("results", help="the results folder, e.g. OUT/sklearnhtm")
+    run.add_argument("--output", required=True,
+                     help="where to write the results (in OUTPUT/sklearnhtm)")
+    run.add_argument("--n-jobs", type=_positive, default=1,
+                     help="series run in parallel (default: 1)")
+    score = commands.add_parser(
+        "score", help="score a detector's results folder",
+        description="Score RESULTS (<group>/<detector>_<name>.csv files, such as "
+                    "OUTPUT/sklearnhtm) with NAB's three profiles, optimising each "
+                    "threshold as NAB does, and print JSON.",
+    )
+    score.add_argument("results", help="the results folder, e.g. OUTPUT/sklearnhtm")
     score.add_argument("--data", required=True, help="the NAB folder (holding labels/)")
     return parser
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _finite(value):
@@ -43,7 +62,15 @@ def _finite(value):
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _main(args)
+    except (FileNotFoundError, NotADirectoryError, ValueError) as exc:
+        parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
+
+
+def _main(args):
     if args.command == "run":
         from ._runner import run_corpus
 
@@ -55,6 +82,11 @@ def main(argv=None):
     from ._scoring import read_results, read_windows, score_all_profiles
 
     results = read_results(args.results)
+    if not results:
+        raise ValueError(
+            f"no results files in {args.results!r}; expected "
+            "<group>/<detector>_<name>.csv files, such as those of OUTPUT/sklearnhtm"
+        )
     windows = read_windows(Path(args.data) / "labels" / "combined_windows.json")
     scores = score_all_profiles(results, windows)
     report = {profile: round(result.score, 4) for profile, result in scores.items()}

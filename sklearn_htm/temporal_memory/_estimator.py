@@ -556,6 +556,8 @@ class TemporalMemoryTransformer(
 
     def _run_without_learning(self, X, sequence_starts, output):
         check_is_fitted(self)
+        if self.output not in OUTPUTS:
+            self._validate_params()  # scikit-learn's InvalidParameterError, naming output
         X = validate_rows(self, X, reset=False)
         rows = self._binary_rows(X)
         starts = check_sequence_starts(sequence_starts, rows.shape[0])

@@ -1,6 +1,7 @@
 """HTMAnomalyDetector: online protocol, conventions, failures."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -114,3 +115,34 @@ def test_without_the_likelihood_the_score_is_the_raw_anomaly():
     np.testing.assert_array_equal(raw.anomaly_score_, expected)
     # The same chain underneath: the raw anomalies are those of the default.
     np.testing.assert_array_equal(detector().fit(X).raw_anomaly_, raw.raw_anomaly_)
+
+
+def test_a_score_at_the_threshold_is_an_outlier_in_every_convention():
+    model = detector(threshold=1.0).fit(series(spike=500))
+    at_threshold = model.anomaly_score_ == 1.0
+    assert at_threshold.any()
+    # decision_function < 0 exactly where the score reaches the threshold
+    # (scikit-learn reads 0 as an inlier).
+    decision = -model.anomaly_score_ - model.offset_
+    np.testing.assert_array_equal(decision < 0, at_threshold)
+    np.testing.assert_array_equal(detector(threshold=1.0).fit_predict(series(spike=500)) == -1,
+                                  at_threshold)
+
+
+def test_a_range_from_a_few_rows_is_warned_about():
+    X = series(300)
+    with pytest.warns(UserWarning, match="value range is taken from the first call's 1 row"):
+        HTMAnomalyDetector(probation=100, n_columns=256).partial_fit(X.iloc[:1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HTMAnomalyDetector(probation=100, n_columns=256).partial_fit(X)
+        detector().partial_fit(X.iloc[:1])  # a range given: nothing to warn about
+
+
+def test_rows_that_go_back_in_time_are_warned_about():
+    X = series(200)
+    with pytest.warns(UserWarning, match="1 row\\(s\\) go back in time"):
+        detector().fit(pd.concat([X.iloc[:100], X.iloc[50:51], X.iloc[100:]]))
+    model = detector().fit(X)
+    with pytest.warns(UserWarning, match="go back in time"):
+        model.partial_fit(X.iloc[:10])

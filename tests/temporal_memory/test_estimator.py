@@ -213,3 +213,12 @@ def test_clone_and_pickle_round_trip_keep_outputs():
     loaded = pickle.loads(pickle.dumps(tm))
     assert (loaded.transform(X) != tm.transform(X)).nnz == 0
     assert clone(tm).get_params() == tm.get_params()
+
+
+def test_a_bad_output_set_after_fit_is_named():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    tm = small_tm().fit(random_sequence(10))
+    tm.set_params(output="foo")
+    with pytest.raises(InvalidParameterError, match="output"):
+        tm.transform(random_sequence(3))
