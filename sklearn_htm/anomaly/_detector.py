@@ -154,6 +154,21 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         ``decision_function = score_samples - offset_``: minus the largest
         float below ``threshold``, so that a score equal to the threshold
         gives a negative decision (an outlier), as in scikit-learn.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_htm import HTMAnomalyDetector
+    >>> t = pd.date_range("2024-01-01", periods=600, freq="30min")
+    >>> value = 10 + 5 * np.sin(2 * np.pi * np.arange(600) / 48)
+    >>> value[550] = 60.0                       # far outside the range seen
+    >>> frame = pd.DataFrame({"timestamp": t, "value": value})
+    >>> detector = HTMAnomalyDetector(minimum=0, maximum=20, probation=100,
+    ...                               n_columns=256).fit(frame)
+    >>> float(detector.anomaly_score_[550]), bool(detector.spatial_anomaly_[550])
+    (1.0, True)
+    >>> int((detector.anomaly_score_[100:] >= 0.5).sum())   # after the probation
+    1
     """
 
     _parameter_constraints: dict = {

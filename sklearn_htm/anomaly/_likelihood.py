@@ -114,8 +114,15 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
     a predictable stream still has its share of surprises. The likelihood
     asks instead how unusual the recent average of the scores is, under a
     normal distribution fitted to their history, and so flags a change in
-    predictability rather than every surprise. The module docstring of
-    :mod:`sklearn_htm.anomaly._likelihood` gives every rule.
+    predictability rather than every surprise. The rules, in order: a moving
+    average of the last ``averaging_window`` scores; 0.5 for the first
+    ``learning_period + estimation_samples`` rows; every
+    ``reestimation_period`` rows a normal fitted to the moving averages of
+    the history (mean at least 0.03, variance at least 0.0003; a very broad
+    one when the input ``values`` are nearly constant); the likelihood
+    ``1 - 0.5 * erfc(z / 1.4142)`` of the newest average; after a first
+    value beyond 1 - 1e-5, the rest of the run held at 1 - 1e-3; and the log
+    form ``log(1.0000000001 - likelihood) / log(1e-10)``.
 
     It is a streaming estimator: ``partial_fit`` scores each row against the
     history before it, then adds the row to the history; ``likelihood_`` and
@@ -177,7 +184,7 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         "averaging_window": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, learning_period=288, *, estimation_samples=100,
+    def __init__(self, *, learning_period=288, estimation_samples=100,
                  historic_window_size=8640, reestimation_period=100, averaging_window=10):
         self.learning_period = learning_period
         self.estimation_samples = estimation_samples
@@ -300,7 +307,9 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
                 values = values.reshape(-1, 1)
             if values.shape != scores.shape:
                 raise ValueError(
-                    f"values has shape {values.shape}; X has {scores.shape}."
+                    f"values must have one entry per score of X, shape {scores.shape} (or "
+                    f"({scores.shape[0]},) for one stream); got shape "
+                    f"{np.shape(np.asarray(values))}."
                 )
             if not np.isfinite(values).all():
                 raise ValueError("values holds NaN or infinite entries.")

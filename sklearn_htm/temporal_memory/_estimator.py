@@ -296,7 +296,8 @@ class TemporalMemoryTransformer(
         ValueError
             For NaN or infinite input, non-binary input with
             ``binarize=None``, a malformed ``sequence_starts``, thresholds no
-            segment can reach, or a layer of ``MAX_CELLS`` cells or more.
+            segment can reach, or a layer of 2**23 cells or more (columns x
+            ``n_cells_per_column``).
         """
         with restore_on_failure(self):
             check_output_dtype(self.dtype, self.sparse_output)
@@ -413,7 +414,13 @@ class TemporalMemoryTransformer(
 
         X is run as ``transform`` runs it; a row's raw anomaly is the
         fraction of its active columns that the previous row's cells did not
-        predict (SPEC 6, step 4; htm.core's ``computeRawAnomalyScore``).
+        predict (htm.core's ``computeRawAnomalyScore``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_columns)
+        sequence_starts : array-like of bool, shape (n_samples,), default=None
+            True at the rows that begin a new sequence.
 
         Returns
         -------
