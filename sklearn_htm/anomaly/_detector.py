@@ -138,6 +138,10 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         Columns of the pooler (and of the Temporal Memory).
     random_state : int, RandomState instance or None, default=0
         Seeds the pooler and the Temporal Memory.
+    verbose : int, default=0
+        Passed to the pooler and the Temporal Memory: 1 says when their
+        kernels are being compiled (the first use in an environment, up to a
+        minute) and reports long calls.
 
     Attributes
     ----------
@@ -182,11 +186,12 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         "block_size": [Interval(Integral, 1, None, closed="left")],
         "n_columns": [Interval(Integral, 64, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, *, minimum=None, maximum=None, range_padding=0.0,
                  predicted_segment_decrement=0.0, use_likelihood=True, probation=750,
-                 threshold=0.5, block_size=16, n_columns=2048, random_state=0):
+                 threshold=0.5, block_size=16, n_columns=2048, random_state=0, verbose=0):
         self.minimum = minimum
         self.maximum = maximum
         self.range_padding = range_padding
@@ -197,6 +202,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         self.block_size = block_size
         self.n_columns = n_columns
         self.random_state = random_state
+        self.verbose = verbose
 
     # ------------------------------------------------------------------ API
 
@@ -307,14 +313,14 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
             n_columns=self.n_columns, sparsity=40 / 2048, potential_pct=0.8,
             connected_threshold=0.2, permanence_increment=0.003,
             permanence_decrement=0.0005, boost_strength=0.0, shuffle=False,
-            random_state=self.random_state,
+            random_state=self.random_state, verbose=self.verbose,
         )
         self.temporal_memory_ = TemporalMemoryTransformer(
             n_cells_per_column=32, activation_threshold=13, min_threshold=10,
             max_new_synapse_count=20, max_segments_per_cell=128,
             max_synapses_per_segment=32,
             predicted_segment_decrement=self.predicted_segment_decrement,
-            random_state=self.random_state,
+            random_state=self.random_state, verbose=self.verbose,
         )
         learning = math.floor(self.probation / 2)
         self.likelihood_estimator_ = AnomalyLikelihood(

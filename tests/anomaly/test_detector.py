@@ -146,3 +146,9 @@ def test_rows_that_go_back_in_time_are_warned_about():
     model = detector().fit(X)
     with pytest.warns(UserWarning, match="go back in time"):
         model.partial_fit(X.iloc[:10])
+
+
+def test_verbose_reaches_the_pooler_and_the_temporal_memory(capsys):
+    model = detector(verbose=1).fit(series(100))
+    assert model.pooler_.verbose == 1 and model.temporal_memory_.verbose == 1
+    assert detector().fit(series(100)).pooler_.verbose == 0
