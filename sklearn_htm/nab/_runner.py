@@ -2,6 +2,7 @@
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,11 @@ def run_file(data, name, output, windows, detector=DETECTOR, **params):
     model = HTMAnomalyDetector(minimum=float(frame["value"].min()),
                                maximum=float(frame["value"].max()),
                                probation=probation_length(len(frame)), **params)
-    model.fit(frame)
+    with warnings.catch_warnings():
+        # NAB's protocol reads rows in file order; one file's clock goes back
+        # an hour (machine_temperature_system_failure.csv, row 10149).
+        warnings.filterwarnings("ignore", message=r".* go back in time")
+        model.fit(frame)
     group, filename = name.split("/")
     path = Path(output) / detector / group / f"{detector}_{filename}"
     path.parent.mkdir(parents=True, exist_ok=True)
