@@ -91,11 +91,11 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     The detector learns online: ``partial_fit`` (and ``fit``, which starts
     afresh) scores each row against what was learned from the rows before
     it, then learns it; ``anomaly_score_`` holds the scores of the last
-    call. The pooler sees rows in blocks of ``block_size``, counted from the
-    start of each call: a block's SDRs come from the pooler as it was before
-    the block (never from later rows). Calls over chunks of a stream give
-    the bits of one call when every chunk but the last holds a multiple of
-    ``block_size`` rows (``block_size=1``: any chunks, about 3.5x slower).
+    call. The pooler learns in blocks of ``block_size`` rows of the stream:
+    a row's SDR comes from the pooler as it was when the row's block began
+    (never from later rows), and a block is learned once complete, possibly
+    in a later call; so calls over chunks of any size give the bits of one
+    call over the whole stream.
 
     Two conventions for the same score:
 
@@ -328,6 +328,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
             reestimation_period=100,
         )
         self._seen_range = None
+        self._pending_bits = None  # rows of the pooler's unfinished block
 
     def _encode(self, timestamps, values):
         value_encoder, date_encoder = self._encoders
@@ -376,15 +377,27 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
             self._start(values)
         self._check_order(timestamps)
         bits = self._encode(timestamps, values)
-        raw = np.empty(values.shape[0], dtype=np.float64)
-        for start in range(0, values.shape[0], self.block_size):
-            block = bits[start:start + self.block_size]
+        n_rows = values.shape[0]
+        raw = np.empty(n_rows, dtype=np.float64)
+        start = 0
+        while start < n_rows:
+            # Rows join the pooler's current block; its SDRs come from the
+            # pooler as it was when the block began, and the pooler learns
+            # the block once it is complete (possibly in a later call).
+            pending = self._pending_bits
+            n_pending = 0 if pending is None else pending.shape[0]
+            stop = min(n_rows, start + self.block_size - n_pending)
+            rows = bits[start:stop]
             if not hasattr(self.pooler_, "n_features_in_"):
-                self.pooler_.partial_fit(block[:1])  # the pooler's initial state
-            sdrs = self.pooler_.transform(block)
-            self.pooler_.partial_fit(block)
-            raw[start:start + block.shape[0]] = self.temporal_memory_.partial_fit(
-                sdrs).anomaly_
+                self.pooler_.partial_fit(rows[:1])  # the pooler's initial state
+            sdrs = self.pooler_.transform(rows)
+            block = rows if pending is None else sp.vstack([pending, rows], format="csr")
+            if block.shape[0] == self.block_size:
+                self.pooler_.partial_fit(block)
+                block = None
+            self._pending_bits = block
+            raw[start:stop] = self.temporal_memory_.partial_fit(sdrs).anomaly_
+            start = stop
         spatial = self._spatial_anomalies(values)
         self.likelihood_estimator_.partial_fit(raw[:, None], values=values)
         if self.use_likelihood:

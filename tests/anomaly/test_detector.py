@@ -50,13 +50,17 @@ def test_online_each_row_scored_before_later_rows_exist():
     np.testing.assert_array_equal(prefix, whole[:350])
 
 
-def test_partial_fit_over_chunks_equals_one_call():
+@pytest.mark.parametrize("cuts", [[200, 400], [1, 37, 250, 251, 599], [13]])
+def test_partial_fit_over_chunks_of_any_size_equals_one_call(cuts):
     X = series(seed=2)
     whole = detector(block_size=8).fit(X)
     chunked = detector(block_size=8)
-    scores = [chunked.partial_fit(X.iloc[lo:lo + 200]).anomaly_score_
-              for lo in range(0, 600, 200)]
+    bounds = [0, *cuts, 600]
+    scores = [chunked.partial_fit(X.iloc[lo:hi]).anomaly_score_
+              for lo, hi in zip(bounds[:-1], bounds[1:])]
     np.testing.assert_array_equal(np.concatenate(scores), whole.anomaly_score_)
+    np.testing.assert_array_equal(chunked.pooler_.permanences_.toarray(),
+                                  whole.pooler_.permanences_.toarray())
     assert chunked.n_samples_seen_ == 600
 
 
