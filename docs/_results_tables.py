@@ -92,7 +92,7 @@ def nab_table(path=RESULTS / "nab.json"):
         f"best listed detector (published)           {published['best listed']:>10.1f}",
         "=========================================  ==========  ==================  ==================",
         "",
-        f"Standard score by group: " + ", ".join(
+        "Standard score by group: " + ", ".join(
             f"{group} {value:.1f}" for group, value in report["groups"]["standard"].items()
             if value is not None) + ".",
         "Standard score by seed (" + ", ".join(f"``{k}``" for k in report["seeds"])
@@ -110,7 +110,75 @@ def nab_table(path=RESULTS / "nab.json"):
     return "\n".join(lines) + "\n"
 
 
+def cpu_table(path=RESULTS / "cpu.json"):
+    """The pooler's CPU speed (``benchmarks/bench_cpu.py``)."""
+    report = json.loads(Path(path).read_text())
+    work, rates, calls = report["workload"], report["samples_per_s"], report["stream_calls"]
+    pooler = ", ".join(f"``{k}={v}``" for k, v in work["pooler"].items())
+    core, machine = report["htm_core"], report["machine"]
+    transform, learn1, learn32 = (rates["transform"], rates["learn_batch_size_1"],
+                                  rates["learn_batch_size_32"])
+    scale, wide, compile_ = report["scale"], report["wide_sparse_init"], report["compile"]
+    lines = [
+        ".. Written by docs/_results_tables.py from benchmarks/results/cpu.json;",
+        "   do not edit: re-run benchmarks/bench_cpu.py.",
+        "",
+        "CPU, numba backend (``benchmarks/results/cpu.json``, written by ``python "
+        "benchmarks/bench_cpu.py --mnist DIR --output benchmarks/results/cpu.json``): MNIST "
+        f"through ``GreyscaleEncoder(n_bits=4)`` ({work['inputs']} inputs, "
+        f"{work['active_inputs']} active per row), pooler parameters as measured: {pooler}, "
+        f"global inhibition; {machine['cores']} cores ({machine['cpu']}), load average "
+        f"{report['load_average']['before'][0]:.1f} before the run (figures move by 10-30% "
+        "from run to run on this shared machine).",
+        "",
+        "============================ ========================== =================== "
+        "==========================",
+        "samples per second           numba                      numpy (reference)   "
+        "dense ``X @ C`` + top-k",
+        "============================ ========================== =================== "
+        "==========================",
+        f"transform                    {_n(transform['numba']) + ' (1 thread: ' + _n(transform['numba_one_thread']) + ')':<26} "
+        f"{_n(transform['numpy']):<19} {_n(transform['dense_formulation'])}",
+        f"learn, ``batch_size=1``      {_n(learn1['numba']):<26} {_n(learn1['numpy'])}",
+        f"learn, ``batch_size=32``     {_n(learn32['numba']):<26} {_n(learn32['numpy'])}",
+        "============================ ========================== =================== "
+        "==========================",
+        "",
+        f"Streams, one row per call, next to htm.core; its figures: {core['source']}:",
+        "",
+        "=================================== ================ ============== ==========",
+        "per sample                          this package     htm.core       ratio",
+        "=================================== ================ ============== ==========",
+    ]
+    rows = [
+        ("one row per ``transform`` call", calls["transform_one_row_csr_calls_per_s"],
+         "calls/s", core["inference_samples_per_s"]),
+        ("one row per ``partial_fit`` call", calls["partial_fit_one_row_calls_per_s"],
+         "calls/s", core["learning_samples_per_s"]),
+        ("learning, rows in one call", learn1["numba"], "/s", core["learning_samples_per_s"]),
+        ("inference, rows in one call", transform["numba"], "/s",
+         core["inference_samples_per_s"]),
+    ]
+    for label, ours, unit, theirs in rows:
+        lines.append(f"{label:<35} {_n(ours) + ' ' + unit:<16} {_n(theirs) + ' /s':<14} "
+                     f"{ours / theirs:.1f}x")
+    lines += [
+        "=================================== ================ ============== ==========",
+        "",
+        f"The first ``fit`` in a process with an empty Numba cache compiles the kernels "
+        f"(about {compile_['empty_cache']['first_fit_s']:.0f} s); with the cache warm it "
+        f"starts in {compile_['warm_cache']['first_fit_s']:.1f} s. "
+        f"{scale['n_columns']:,} columns ({scale['potential_synapses'] / 1e6:.0f} million "
+        f"potential synapses at ``potential_pct={work['pooler']['potential_pct']}``) learn at {_n(scale['learn_batch_size_1'])} samples/s "
+        f"online and transform at {_n(scale['transform'])} samples/s. ``fit`` over "
+        f"{wide['n_features']:,} sparse features with {wide['n_columns']} columns and "
+        f"``potential_pct={wide['potential_pct']}`` takes {wide['fit_s']} s.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_tables(folder):
     """Write every generated table into ``folder``."""
+    (Path(folder) / "benchmark_table.inc").write_text(cpu_table())
     (Path(folder) / "tm_benchmark_table.inc").write_text(temporal_memory_table())
     (Path(folder) / "nab_table.inc").write_text(nab_table())
