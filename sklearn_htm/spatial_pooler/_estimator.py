@@ -21,7 +21,6 @@ again; the backends keep what they derive from the state (the numba
 backend's connected-synapse words) with the state.
 """
 
-import contextlib
 import warnings
 from numbers import Integral, Real
 
@@ -663,18 +662,10 @@ class SpatialPoolerTransformer(
         n_rows = rows.shape[0]
         for start in range(0, n_rows, chunk):
             block = rows if n_rows <= chunk else rows[start:start + chunk]
-            wait = contextlib.nullcontext()
-            if not backend.is_ready(learning=True):
-                wait = reporter.waiting(_PREPARING.format(backend=backend.name))
-            with wait:
+            with reporter.preparing(backend.name, backend.is_ready(learning=True)):
                 if journal is None:
                     backend.learn(config, state, block, self.batch_size)
                 else:
                     backend.learn(config, state, block, self.batch_size, journal=journal)
             reporter.update(block.shape[0])
 
-
-_PREPARING = (
-    "preparing the {backend} kernels: compiled once per environment and cached "
-    "(the first time takes 15-30 s), loaded from the cache after that"
-)

@@ -550,11 +550,7 @@ class TemporalMemoryTransformer(
         anomaly = np.empty(rows.shape[0], dtype=np.float64)
         for start in range(0, rows.shape[0], backend.chunk_rows):
             stop = min(start + backend.chunk_rows, rows.shape[0])
-            if not backend.is_ready(learn=True):
-                with reporter.waiting(_PREPARING.format(backend=backend.name)):
-                    result = backend.run(config, state, rows[start:stop], starts[start:stop],
-                                         True, None)
-            else:
+            with reporter.preparing(backend.name, backend.is_ready(learn=True)):
                 result = backend.run(config, state, rows[start:stop], starts[start:stop],
                                      True, None)
             anomaly[start:stop] = result.anomaly
@@ -573,8 +569,3 @@ class TemporalMemoryTransformer(
         return get_backend(self.backend).run(config, self._state, rows, starts, False,
                                              output), config
 
-
-_PREPARING = (
-    "preparing the {backend} kernels: compiled once per environment and cached "
-    "(the first time takes 15-40 s), loaded from the cache after that"
-)

@@ -84,6 +84,16 @@ class ProgressReporter:
             done.set()
             thread.join()
 
+    def preparing(self, backend, ready):
+        """A ``with`` block that says, with a heartbeat, that the ``backend``'s
+        kernels are being prepared, unless they are ``ready``."""
+        if ready:
+            return contextlib.nullcontext()
+        return self.waiting(
+            f"preparing the {backend} kernels: compiled once per environment and cached "
+            "(the first time takes up to a minute), loaded from the cache after that"
+        )
+
     def message(self, now):
         elapsed = max(now - self.start, 1e-9)
         rate = self.done / elapsed

@@ -7,8 +7,8 @@ eagerly nor CuPy at all.
 """
 
 import functools
-import importlib
 
+from ...utils._backends import backend_instance
 from ._base import SpatialPoolerBackend
 
 BACKENDS = ("auto", "numpy", "numba", "cupy")
@@ -56,10 +56,8 @@ def resolve_backend_name(backend):
     return backend
 
 
-@functools.cache
 def _instance(name):
-    module, cls = _CLASSES[name]
-    return getattr(importlib.import_module(module), cls)()
+    return backend_instance(*_CLASSES[name])
 
 
 def get_backend(backend):

@@ -6,9 +6,7 @@ GPU backend of the Temporal Memory yet, and the contract leaves room for one).
 Backends are imported on first use.
 """
 
-import functools
-import importlib
-
+from ...utils._backends import backend_instance
 from ._base import OUTPUTS, RunResult, TemporalMemoryBackend
 
 BACKENDS = ("auto", "numpy", "numba")
@@ -19,10 +17,8 @@ _CLASSES = {
 }
 
 
-@functools.cache
 def _instance(name):
-    module, cls = _CLASSES[name]
-    return getattr(importlib.import_module(module), cls)()
+    return backend_instance(*_CLASSES[name])
 
 
 def get_backend(backend):
