@@ -223,6 +223,7 @@ def bench_streaming(X, y, batch, repeat):
     results = {
         "batch": batch,
         "samples": int(X.shape[0]),
+        "transform_rows": int(big.shape[0]),
         "model_bytes": len(pickle.dumps(local)),
         "in_process_1_thread_partial_fit_samples_per_s": round(X.shape[0] / stream_s, 1),
         "in_process_1_thread_transform_samples_per_s": round(
@@ -284,6 +285,7 @@ def bench_saving(repeat):
     results = {
         "n_columns": 2048,
         "n_inputs": 3136,
+        "potential_pct": pooler.potential_pct,
         "potential_synapses": int(pooler.permanences_.nnz),
     }
     for name, (dump, load) in formats.items():
@@ -346,6 +348,10 @@ def main(argv=None):
         parser.error("--workers: every count must be at least 2")
     X, y = load_digits(return_X_y=True)
     report = {
+        "command": " ".join(
+            ["python benchmarks/bench_dask.py", *(sys.argv[1:] if argv is None else argv)]
+        ),
+        "repeat": args.repeat,
         "environment": environment(),
         "grid_search": bench_grid_search(
             X, y, args.candidates, worker_counts, args.repeat

@@ -2,7 +2,7 @@
 
 Build (warnings are errors, as in CI)::
 
-    python -m sphinx -W --keep-going -b html docs docs/_build/html
+    python -m sphinx -n -W --keep-going -b html docs docs/_build/html
 
 The example gallery runs the examples on sklearn's bundled digits; the MNIST
 examples (file names containing ``mnist``) are shown without being run, so
@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.abspath(".."))
 import sklearn_htm  # noqa: E402
 
 sys.path.insert(0, os.path.abspath("."))
+from _inventories import write_inventories  # noqa: E402
 from _results_tables import write_tables  # noqa: E402
 
 # Tables of figures come from benchmarks/results/*.json, never typed by hand.
@@ -34,11 +35,25 @@ version = release = sklearn_htm.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    # MathJax served with the pages, not from a CDN: the maths renders
+    # offline and in a packaged copy of the site.
+    "sphinx-mathjax-offline",
 ]
+
+# Every cross-reference must resolve (CI builds with -n -W); names of other
+# projects resolve through inventories written offline (docs/_inventories.py).
+nitpicky = True
+# Pipeline's own properties, listed among IncrementalPipeline's attributes
+# (numpydoc links them; the page documents no inherited members).
+nitpick_ignore = [
+    ("py:obj", name) for name in ("named_steps", "classes_", "n_features_in_", "feature_names_in_")
+]
+intersphinx_mapping = write_inventories(os.path.join(os.path.abspath("."), "_inventories"))
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
@@ -47,8 +62,12 @@ root_doc = "index"
 
 # API reference: one page per object, generated from the docstrings.
 autosummary_generate = True
-autodoc_default_options = {"members": True, "show-inheritance": False}
+autodoc_default_options = {"members": True}
 autodoc_typehints = "none"
+# Signatures show defaults as written (``dtype=np.float64``, not its repr).
+autodoc_preserve_defaults = True
+# The page's table of contents lists methods as ``fit()``, not ``Class.fit()``.
+toc_object_entries_show_parents = "hide"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
@@ -72,8 +91,12 @@ html_title = f"sklearn-htm {release}"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
+    # Every page in the top bar, none hidden under "More".
+    "header_links_before_dropdown": 8,
 }
-html_static_path = []
+html_static_path = ["_static"]
+# Wide pages, long names that wrap, code that wraps (docs/_static/custom.css).
+html_css_files = ["custom.css"]
 # Pages without subpages: no "Section Navigation" sidebar with nothing in it
 # (the API reference and the example gallery keep theirs).
 html_sidebars = {

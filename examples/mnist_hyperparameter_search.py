@@ -35,7 +35,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 from sklearn_htm.datasets import load_mnist
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 # Topological pools: each column sees the bits of the pixels within
 # potential_radius of its centre on the (28, 28, n_bits) grid of the encoded
@@ -64,7 +63,9 @@ PARAM_GRID = [
 
 def parse_args():
     parser = argparse.ArgumentParser(description="Successive-halving search on MNIST.")
-    parser.add_argument("--data", default=os.environ.get("MNIST_DIR", DEFAULT_DATA))
+    parser.add_argument("--data", default=os.environ.get("MNIST_DIR"),
+                        required="MNIST_DIR" not in os.environ,
+                        help="folder of the four MNIST idx files (default: $MNIST_DIR)")
     parser.add_argument("--n-train", type=int, default=50000,
                         help="training images the candidates may learn from")
     parser.add_argument("--n-val", type=int, default=10000,

@@ -31,20 +31,17 @@ from pathlib import Path
 
 import numpy as np
 
-from sklearn_htm import __version__
-from sklearn_htm import metrics
-from sklearn_htm.spatial_pooler.backends import resolve_backend_name
+from sklearn_htm import __version__, metrics
 from sklearn_htm.datasets import load_mnist
 from sklearn_htm.presets import get_preset, make_preset_pipeline
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+from sklearn_htm.spatial_pooler.backends import resolve_backend_name
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    parser.add_argument("--data", default=os.environ.get("MNIST_DIR", DEFAULT_DATA),
-                        help="folder of the MNIST idx files (default: $MNIST_DIR or "
-                             "../shared/data/mnist next to the repository)")
+    parser.add_argument("--data", default=os.environ.get("MNIST_DIR"),
+                        required="MNIST_DIR" not in os.environ,
+                        help="folder of the four MNIST idx files (default: $MNIST_DIR)")
     parser.add_argument("--presets", nargs="+", default=["blog", "mnist"],
                         help="presets to run (default: blog mnist)")
     parser.add_argument("--n-train", type=int, default=None,

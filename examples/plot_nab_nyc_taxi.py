@@ -29,6 +29,7 @@ This example needs the NAB data: ``python examples/plot_nab_nyc_taxi.py
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -45,7 +46,9 @@ from sklearn_htm import (
 )
 
 parser = argparse.ArgumentParser(description="Stream nyc_taxi through HTM.")
-parser.add_argument("--data", default="../shared/data/nab", help="the NAB folder")
+parser.add_argument("--data", default=os.environ.get("NAB_DIR"),
+                    required="NAB_DIR" not in os.environ,
+                    help="the NAB folder, with data/ and labels/ (default: $NAB_DIR)")
 args, _ = parser.parse_known_args(sys.argv[1:])
 nab = Path(args.data)
 frame = pd.read_csv(nab / "data/realKnownCause/nyc_taxi.csv", parse_dates=["timestamp"])

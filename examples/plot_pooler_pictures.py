@@ -4,7 +4,7 @@ Receptive fields, duty cycles and boost factors
 ===============================================
 
 Pictures of a Spatial Pooler trained on sklearn's digits, drawn with
-:mod:`sklearn_htm.plotting` (``pip install sklearn-htm[plot]``).
+:mod:`sklearn_htm.plotting` (``pip install ".[plot]"``).
 
 * A column's **receptive field** is its permanences folded back onto the
   8 x 8 image: the encoder turned pixel ``f`` into bits ``4 f .. 4 f + 3``,

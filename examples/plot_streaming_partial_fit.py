@@ -80,7 +80,7 @@ print(f"resumed pipeline identical to the uninterrupted one: {same}")
 try:
     import skops.io
 except ImportError:
-    print("skops is not installed: pip install sklearn-htm[persist]")
+    print("skops is not installed: pip install skops (the persist extra)")
 else:
     from sklearn_htm.persistence import load_skops
 

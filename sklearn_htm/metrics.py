@@ -35,10 +35,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 from sklearn.utils import check_random_state
 
-from .nab._scoring import PROFILES as NAB_PROFILES
+from .nab import _scoring
 from .nab._scoring import score_all_profiles as nab_score_all_profiles
 from .nab._scoring import score_corpus as nab_score
 from .nab._scoring import score_series as nab_score_series
+
+#: NAB's three scoring profiles by name (``"standard"``,
+#: ``"reward_low_FP_rate"``, ``"reward_low_FN_rate"``): each a dict of the
+#: weights ``tp``, ``fp``, ``fn`` and ``tn`` of NAB's ``config/profiles.json``,
+#: used by :func:`nab_score`, :func:`nab_score_series` and
+#: :func:`nab_score_all_profiles`.
+NAB_PROFILES = _scoring.PROFILES
 
 __all__ = [
     "NAB_PROFILES",

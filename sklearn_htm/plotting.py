@@ -1,6 +1,7 @@
 """Pictures of a Spatial Pooler: receptive fields, SDRs, duty cycles, curves.
 
-Needs matplotlib, an optional dependency: ``pip install sklearn-htm[plot]``.
+Needs matplotlib, an optional dependency (``pip install matplotlib``, or the
+``plot`` extra).
 Every function returns the matplotlib Figure it drew on, so that scripts can
 save it and galleries can show it.
 """
@@ -25,8 +26,8 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError(
-            "sklearn_htm.plotting needs matplotlib; install it with "
-            "`pip install sklearn-htm[plot]` (or `pip install matplotlib`)."
+            "sklearn_htm.plotting needs matplotlib: pip install matplotlib "
+            "(or the plot extra)."
         ) from exc
     return plt
 

@@ -19,7 +19,7 @@ data file, against labelled anomaly *windows* (time ranges, a few per file):
 - a detector's threshold, one per scoring profile, is the one that maximises
   the corpus' summed score, found by sweeping every distinct anomaly score.
 
-The three profiles (:data:`PROFILES`) weigh these outcomes differently.
+The three profiles (:data:`~sklearn_htm.metrics.NAB_PROFILES`) weigh these outcomes differently.
 
 This module is an independent implementation of the rules of NAB's
 ``nab/sweeper.py``, ``nab/scorer.py``, ``nab/optimizer.py`` and
@@ -529,7 +529,7 @@ def score_series(timestamps, anomaly_scores, windows, threshold, profile="standa
     threshold : float
         A row is a detection when its anomaly score is ``>= threshold``.
     profile : {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}, default="standard"
-        Weights of the outcomes, see :data:`PROFILES`.
+        Weights of the outcomes, see :data:`~sklearn_htm.metrics.NAB_PROFILES`.
 
     Returns
     -------
@@ -574,15 +574,16 @@ def score_corpus(results, windows, profile="standard", threshold=None):
     results : mapping of str to pair or DataFrame
         For each file name (e.g. ``"realKnownCause/nyc_taxi.csv"``), the
         detector's output: a ``(timestamps, anomaly_scores)`` pair (see
-        :func:`score_series`) or a DataFrame with columns ``timestamp`` and
-        ``anomaly_score`` (as :func:`read_results` returns).
+        :func:`~sklearn_htm.metrics.nab_score_series`) or a DataFrame with columns ``timestamp`` and
+        ``anomaly_score`` (a results file of ``python -m sklearn_htm.nab run``).
     windows : mapping of str to list of (start, end) pairs
-        The labelled windows of each file (as :func:`read_windows` returns).
+        The labelled windows of each file (the ``windows`` of
+        :func:`~sklearn_htm.datasets.load_nab`).
         Every name of ``results`` needs an entry (possibly empty); entries for
         files absent from ``results`` are ignored, so that a subset of a corpus
         can be scored.
     profile : {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}, default="standard"
-        Weights of the outcomes, see :data:`PROFILES`.
+        Weights of the outcomes, see :data:`~sklearn_htm.metrics.NAB_PROFILES`.
     threshold : float or None, default=None
         A row is a detection when its anomaly score is ``>= threshold``. None
         chooses the threshold that maximises the corpus' summed raw score, as
@@ -601,7 +602,7 @@ def score_corpus(results, windows, profile="standard", threshold=None):
     ValueError
         If ``results`` is empty or not a mapping, a file has no entry in
         ``windows``, an entry of ``results`` is malformed, or for any of the
-        reasons :func:`score_series` gives (the message names the file).
+        reasons :func:`~sklearn_htm.metrics.nab_score_series` gives (the message names the file).
 
     Notes
     -----
@@ -627,12 +628,12 @@ def score_corpus(results, windows, profile="standard", threshold=None):
 
 
 def score_all_profiles(results, windows, thresholds=None):
-    """:func:`score_corpus` for each of NAB's three profiles.
+    """:func:`~sklearn_htm.metrics.nab_score` for each of NAB's three profiles.
 
     Parameters
     ----------
     results, windows : mapping
-        As for :func:`score_corpus`; they are checked and prepared once.
+        As for :func:`~sklearn_htm.metrics.nab_score`; they are checked and prepared once.
     thresholds : None, float or mapping of str to float or None, default=None
         None: each profile's threshold is optimised. A float: used by every
         profile. A mapping: each profile's threshold by profile name; a missing
@@ -646,7 +647,7 @@ def score_all_profiles(results, windows, thresholds=None):
     Raises
     ------
     ValueError
-        As :func:`score_corpus`, or if ``thresholds`` names an unknown profile or
+        As :func:`~sklearn_htm.metrics.nab_score`, or if ``thresholds`` names an unknown profile or
         holds something other than a finite number or None.
     """
     if thresholds is None or isinstance(thresholds, Mapping):

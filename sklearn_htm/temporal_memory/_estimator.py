@@ -88,7 +88,7 @@ class TemporalMemoryTransformer(
     ``TemporalMemory`` (``src/htm/algorithms/TemporalMemory.cpp``; Hawkins
     and Ahmad 2016, "Why neurons have thousands of synapses, a theory of
     sequence memory in neocortex"); the choices htm.core leaves open are
-    fixed in :mod:`sklearn_htm.temporal_memory.backends._numpy`, the
+    fixed in ``sklearn_htm/temporal_memory/backends/_numpy.py``, the
     reference that the numba backend reproduces bit for bit.
 
     Rows are a sequence in time: nothing is shuffled, and the previous row is

@@ -77,8 +77,9 @@ def get_backend(backend):
         )
     if name == "cupy" and not gpu_available():
         raise RuntimeError(
-            "backend='cupy' needs CuPy and a CUDA device; install sklearn-htm[gpu] "
-            "on a machine with a GPU, or use backend='numba' or 'auto'."
+            "backend='cupy' needs CuPy and a CUDA device; install CuPy (pip install "
+            "cupy-cuda12x, or the gpu extra) on a machine with a GPU, or use "
+            "backend='numba' or 'auto'."
         )
     return _instance(name)
 
