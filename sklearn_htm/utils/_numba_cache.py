@@ -32,6 +32,22 @@ def package_sources(package_file, *shared):
     return sorted(Path(package_file).parent.glob("*.py")) + [Path(p) for p in shared]
 
 
+def internal_kernel(function=None, **options):
+    """``njit`` for a kernel that only other kernels call.
+
+    Numba compiles a Python entry point and a C entry point for every
+    function, also for one never called from Python; skipping both
+    (``no_cpython_wrapper``, ``no_cfunc_wrapper``) shortens the first
+    compile in an environment. Such a kernel cannot be called from Python.
+    """
+    options = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True, **options}
+
+    def decorate(python_function):
+        return njit(**options)(python_function)
+
+    return decorate(function) if function is not None else decorate
+
+
 def kernel_cache(sources):
     """A ``cached_kernel`` decorator whose cache key includes ``sources``' digest.
 

@@ -32,6 +32,7 @@ from ._bundles import (
     LOCAL,
     LOCAL_WHOLE_LAYER,
     TILE,
+    GlobalInhibition,
     Homeostasis,
     Inhibition,
     Journal,
@@ -181,7 +182,7 @@ def build_inhibition(config):
     stimulus = np.float32(config.stimulus_threshold)
     hoods = config.neighbourhoods
     if hoods is None:
-        return Inhibition(
+        return GlobalInhibition(
             GLOBAL, int(config.n_active_columns), stimulus, 0, _EMPTY_INDPTR,
             _EMPTY_INDICES, _EMPTY_INDPTR, _EMPTY_INDICES, np.zeros(0, dtype=np.int32),
             np.zeros((0, n_columns), dtype=np.uint32),

@@ -100,6 +100,19 @@ class Inhibition(NamedTuple):
     table: np.ndarray  # uint32, (max neighbours, n_columns): neighbourhoods transposed
 
 
+
+#: :class:`Inhibition` of a layer with global inhibition (``mode == GLOBAL``):
+#: the same fields, a type of its own, so that the kernels compiled for it
+#: leave local inhibition out (Numba chooses the code by the bundle's type,
+#: see ``_selection.select``): a first compile of a global layer is shorter.
+GlobalInhibition = NamedTuple("GlobalInhibition", list(Inhibition.__annotations__.items()))
+
+
+def is_global_type(inhibition_type):
+    """Whether a Numba type is that of a :data:`GlobalInhibition` bundle."""
+    return getattr(inhibition_type, "instance_class", None) is GlobalInhibition
+
+
 class Pools(NamedTuple):
     """The potential synapses: column c's are ``indptr[c]:indptr[c + 1]``."""
 

@@ -2,7 +2,9 @@
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
+from ....utils._numba_cache import internal_kernel
 from ....utils._portable_math import (
     EXP_ARG_MAX,
     EXP_ARG_MIN,
@@ -11,7 +13,8 @@ from ....utils._portable_math import (
     LN2_HI,
     LN2_LO,
 )
-from ._bundles import U1
+from ._arrays import zeros
+from ._bundles import U1, is_global_type
 from ._cache import cached_kernel
 from ._intrinsics import float64_from_bits
 
@@ -52,7 +55,7 @@ def portable_exp(x, out):
         out[j] = _portable_exp(x[j])
 
 
-@njit
+@internal_kernel
 def local_sums(values, table, combine, out):
     """``out[c]``: ``values[c]`` combined with its neighbours' values in index
     order (``combine``: ``_SUM`` or ``_MAXIMUM``), as the reference.
@@ -64,9 +67,12 @@ def local_sums(values, table, combine, out):
     the loop over columns vectorises.
     """
     n_columns = np.uint64(out.size)
-    padded = np.zeros(n_columns + U1, dtype=np.float64)
-    padded[:n_columns] = values
-    out[:] = values
+    padded = zeros(n_columns + U1, np.float64)
+    # Element by element: an array-to-array slice assignment would compile
+    # Numba's shape-mismatch error path (string formatting: seconds).
+    for c in range(n_columns):
+        padded[c] = values[c]
+        out[c] = values[c]
     n_rows = table.shape[0]
     j = 0
     if combine == _SUM:
@@ -91,52 +97,90 @@ def local_sums(values, table, combine, out):
                     out[c] = value
 
 
-@njit
-def update_boost_factors(global_inhibition, inhibition, learning, state, target):
+def _boost_targets(inhibition, learning, active_duty, target):
+    """Each column's target duty cycle: the sparsity (global inhibition), or
+    the mean active duty cycle of the column and its neighbours, summed in
+    index order. Kernels only (an overload by the bundle's type)."""
+    raise NotImplementedError("called from Numba kernels only")
+
+
+@overload(_boost_targets)
+def _boost_targets_for(inhibition, learning, active_duty, target):
+    if is_global_type(inhibition):
+
+        def sparsity(inhibition, learning, active_duty, target):
+            for c in range(np.uint64(target.size)):
+                target[c] = learning.sparsity
+
+        return sparsity
+
+    def neighbourhood_means(inhibition, learning, active_duty, target):
+        hood_indptr = inhibition.hood_indptr
+        local_sums(active_duty, inhibition.table, _SUM, target)
+        for c in range(np.uint64(target.size)):
+            target[c] = target[c] / np.float64(hood_indptr[c + U1] - hood_indptr[c] + U1)
+
+    return neighbourhood_means
+
+
+def _largest_overlap_duty(inhibition, overlap_duty, largest):
+    """The largest overlap duty cycle of each column's inhibition area (the
+    layer, or the column and its neighbours). Kernels only."""
+    raise NotImplementedError("called from Numba kernels only")
+
+
+@overload(_largest_overlap_duty)
+def _largest_overlap_duty_for(inhibition, overlap_duty, largest):
+    if is_global_type(inhibition):
+
+        def layer_maximum(inhibition, overlap_duty, largest):
+            top = overlap_duty[0]
+            for c in range(np.uint64(overlap_duty.size)):
+                if overlap_duty[c] > top:
+                    top = overlap_duty[c]
+            for c in range(np.uint64(largest.size)):
+                largest[c] = top
+
+        return layer_maximum
+
+    def neighbourhood_maxima(inhibition, overlap_duty, largest):
+        local_sums(overlap_duty, inhibition.table, _MAXIMUM, largest)
+
+    return neighbourhood_maxima
+
+
+@internal_kernel
+def update_boost_factors(inhibition, learning, state, target):
     """b[c] = float32(exp((target[c] - a[c]) * boost_strength)), as the reference.
 
     The local target sums the column's own duty cycle, then its neighbours'
     in index order, then divides by the count.
     """
     active_duty, boost_factors = state.active_duty, state.boost_factors
-    hood_indptr, boost_strength = inhibition.hood_indptr, learning.boost_strength
+    boost_strength = learning.boost_strength
     n_columns = np.uint64(boost_factors.size)
     if boost_strength == 0.0:
-        boost_factors[:] = 1.0
-        return
-    if global_inhibition:
-        target[:] = learning.sparsity
-    else:
-        local_sums(active_duty, inhibition.table, _SUM, target)
         for c in range(n_columns):
-            target[c] = target[c] / np.float64(hood_indptr[c + U1] - hood_indptr[c] + U1)
+            boost_factors[c] = 1.0
+        return
+    _boost_targets(inhibition, learning, active_duty, target)
     for c in range(n_columns):
         boost_factors[c] = np.float32(
             _portable_exp((target[c] - active_duty[c]) * boost_strength)
         )
 
 
-@njit
-def update_min_duty_cycles(global_inhibition, inhibition, learning, state, largest):
+@internal_kernel
+def update_min_duty_cycles(inhibition, learning, state, largest):
     """``min_pct`` times the largest overlap duty cycle of the column's
     inhibition area (the layer, or the column and its neighbours)."""
     overlap_duty, min_overlap_duty = state.overlap_duty, state.min_overlap_duty
-    min_pct = learning.min_pct
-    n_columns = np.uint64(overlap_duty.size)
-    if global_inhibition:
-        top = overlap_duty[0]
-        for c in range(n_columns):
-            if overlap_duty[c] > top:
-                top = overlap_duty[c]
-        for c in range(n_columns):
-            min_overlap_duty[c] = min_pct * top
-        return
-    local_sums(overlap_duty, inhibition.table, _MAXIMUM, largest)
-    for c in range(n_columns):
-        min_overlap_duty[c] = min_pct * largest[c]
+    _largest_overlap_duty(inhibition, overlap_duty, largest)
+    for c in range(np.uint64(overlap_duty.size)):
+        min_overlap_duty[c] = learning.min_pct * largest[c]
 
 
-@njit
+@internal_kernel
 def update_duty_cycles(overlap, won, n_samples_seen, duty_cycle_period, state):
     """One row's step of both moving averages, as the reference."""
     overlap_duty, active_duty = state.overlap_duty, state.active_duty

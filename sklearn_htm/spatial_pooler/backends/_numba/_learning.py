@@ -3,8 +3,10 @@
 import numpy as np
 from numba import njit
 
+from ....utils._numba_cache import internal_kernel
 from ..._state import crosses_update_round
-from ._bundles import BLOCK, GLOBAL, LOCAL, TILE, U0, U1, U6, U63, U64
+from ._arrays import zeros, zeros_2d
+from ._bundles import BLOCK, LOCAL, TILE, U0, U1, U6, U63, U64
 from ._cache import cached_kernel
 from ._homeostasis import (
     update_boost_factors,
@@ -30,7 +32,7 @@ def _clip(p, low, high):
     return p if p < high else high
 
 
-@njit
+@internal_kernel
 def _adapt(s0, n, activity, n_rows, permanences, threshold, increment, decrement,
            counts, flags, saved, packed):
     """The Hebbian rule on synapses ``s0:s0 + n`` of a column that won the
@@ -82,7 +84,7 @@ def _adapt(s0, n, activity, n_rows, permanences, threshold, increment, decrement
         flags[chunk] = bits
 
 
-@njit
+@internal_kernel
 def _bump(s0, n, permanences, threshold, bump, flags, saved, packed):
     """Raise synapses ``s0:s0 + n`` of a weak column by ``bump`` (at most to
     1); ``saved`` and ``packed``: see ``_adapt``."""
@@ -105,7 +107,7 @@ def _bump(s0, n, permanences, threshold, bump, flags, saved, packed):
         flags[chunk] = bits
 
 
-@njit
+@cached_kernel
 def clear_journal(journal):
     for j in range(journal.n_saved[0]):
         journal.saved[journal.columns[j]] = 0
@@ -120,7 +122,7 @@ def _save_chunk(saved, dst, permanences, src, size):
         saved[dst + i] = permanences[src + i]
 
 
-@njit
+@internal_kernel
 def journal_column(journal, c, pools, words):
     """Record that column ``c`` is about to change: save its words, and
     return where its permanences go in the journal (-1 when the column was
@@ -182,28 +184,26 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
     n_rows = rows.indptr.size - 1
     n_columns = state.boost_factors.size
     mode = inhibition.mode
-    global_inhibition = mode == GLOBAL
     batch_size = learning.batch_size
     slots = n_columns if mode == LOCAL else inhibition.k
     size = max(1, min(batch_size, n_rows))
     n_words = words.n_words
     # A column has at most 64 synapses per word: streams of one bit per synapse.
     stream_words = np.uint64(n_words) + U1
-    row_bits = np.zeros((size, n_words), dtype=np.uint64)
-    tile_bits = np.zeros((n_words if size > 1 else 0, TILE), dtype=np.uint64)
+    row_bits = zeros_2d(size, n_words, np.uint64)
+    tile_bits = zeros_2d(n_words if size > 1 else 0, TILE, np.uint64)
     # Room for whole tiles and blocks: tiles write TILE rows, the blocked row
     # overlap BLOCK columns at a time.
-    overlap = np.empty((-(-size // TILE) * TILE, -(-n_columns // BLOCK) * BLOCK),
-                       dtype=np.int32)
-    winners = np.empty((size, slots), dtype=np.int32)
-    n_winners = np.zeros(size, dtype=np.int64)
-    won = np.zeros((size, n_columns), dtype=np.bool_)
-    n_wins = np.zeros(n_columns, dtype=np.int64)
-    activity = np.zeros((size, stream_words), dtype=np.uint64)
-    flags = np.zeros(stream_words, dtype=np.uint64)
-    counts = np.zeros(64, dtype=np.float32)
+    overlap = zeros_2d(-(-size // TILE) * TILE, -(-n_columns // BLOCK) * BLOCK, np.int32)
+    winners = zeros_2d(size, slots, np.int32)
+    n_winners = zeros(size, np.int64)
+    won = zeros_2d(size, n_columns, np.bool_)
+    n_wins = zeros(n_columns, np.int64)
+    activity = zeros_2d(size, stream_words, np.uint64)
+    flags = zeros(stream_words, np.uint64)
+    counts = zeros(64, np.float32)
     scratch = selection_scratch(n_columns, inhibition, hint)
-    local = np.empty(n_columns, dtype=np.float64)
+    local = zeros(n_columns, np.float64)
     permanences, potential_indptr = pools.permanences, pools.indptr
     threshold = learning.connected_threshold
     for start in range(0, n_rows, batch_size):
@@ -263,7 +263,7 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
                 _bump(s0, potential_indptr[c + U1] - s0, permanences, threshold,
                       learning.bump, flags, journal.permanences, packed)
                 scatter_connected(words, c, flags)
-        update_boost_factors(global_inhibition, inhibition, learning, state, local)
+        update_boost_factors(inhibition, learning, state, local)
         if _crosses_update_round(n_before, n_samples_seen, learning.update_period):
-            update_min_duty_cycles(global_inhibition, inhibition, learning, state, local)
+            update_min_duty_cycles(inhibition, learning, state, local)
     samples_seen[0] = n_samples_seen

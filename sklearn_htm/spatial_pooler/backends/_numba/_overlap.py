@@ -6,14 +6,14 @@ words (see :mod:`._words`), one row at a time or a tile of rows at once.
 """
 
 import numpy as np
-from numba import njit
 
+from ....utils._numba_cache import internal_kernel
 from ._bundles import TILE, U0, U1, U6, U63, UBLOCK
 from ._intrinsics import popcount, popcount_dot_block, popcount_dot_tile
 from ._words import word_location
 
 
-@njit
+@internal_kernel
 def set_row_bits(rows, row, bits):
     """Set the bits of row ``row``'s active inputs in ``bits`` (one bit per input)."""
     for p in range(rows.indptr[row], rows.indptr[row + 1]):
@@ -21,14 +21,14 @@ def set_row_bits(rows, row, bits):
         bits[i >> U6] |= U1 << (i & U63)
 
 
-@njit
+@internal_kernel
 def clear_row_bits(rows, row, bits):
     """Zero the words of ``bits`` that row ``row`` set."""
     for p in range(rows.indptr[row], rows.indptr[row + 1]):
         bits[np.uint64(rows.indices[p]) >> U6] = U0
 
 
-@njit
+@internal_kernel
 def row_overlaps(words, bits, overlap):
     """overlap[c] for the one row whose input bits are ``bits``.
 
@@ -51,7 +51,7 @@ def row_overlaps(words, bits, overlap):
         overlap[c] = np.int32(total)
 
 
-@njit
+@internal_kernel
 def tile_overlaps(rows, row_start, n_rows, words, bits, overlap, first):
     """``overlap[first + r, c]`` for rows ``row_start + r``, ``r < n_rows <= TILE``.
 
@@ -76,7 +76,7 @@ def tile_overlaps(rows, row_start, n_rows, words, bits, overlap, first):
         )
 
 
-@njit
+@internal_kernel
 def boost(overlap, boost_factors, boosted):
     """o' = float32(o) * b, column by column."""
     for c in range(np.uint64(boosted.size)):

@@ -10,8 +10,11 @@ selection and beating no column for local selection.
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
-from ._bundles import GLOBAL, LOCAL_WHOLE_LAYER, U1, U16, Selection
+from ....utils._numba_cache import internal_kernel
+from ._arrays import zeros
+from ._bundles import LOCAL_WHOLE_LAYER, U1, U16, Selection, is_global_type
 
 # Margin of the selection hint below the previous row's k-th value (see _top_k).
 _MARGIN_START = np.float32(0.97)
@@ -42,7 +45,7 @@ def _ranks_above(v1, i1, v2, i2):
     return v1 > v2 or (v1 == v2 and i1 > i2)
 
 
-@njit
+@internal_kernel
 def _sift_down(heap_v, heap_i, size, pos, v, c):
     """Put (v, c) at ``pos`` of the min-heap (by rank) and sift it down."""
     while True:
@@ -63,7 +66,7 @@ def _sift_down(heap_v, heap_i, size, pos, v, c):
     heap_i[pos] = c
 
 
-@njit
+@internal_kernel
 def _top_k(boosted, k, scratch):
     """A min-heap (by rank) of the best ``k`` columns in the heap buffers.
 
@@ -118,7 +121,7 @@ def _top_k(boosted, k, scratch):
     return size, m
 
 
-@njit
+@internal_kernel
 def _select_global(boosted, k, stimulus_threshold, scratch, winners):
     """The reference's global inhibition for one row; winners sorted."""
     heap_v, heap_i, candidates = scratch.heap_values, scratch.heap_columns, scratch.candidates
@@ -152,7 +155,7 @@ def _beaten_by(boosted, c, v, hood_indices, start, stop):
     return count
 
 
-@njit
+@internal_kernel
 def _select_local(boosted, inhibition, scratch, winners):
     """The reference's local inhibition for one row; winners sorted.
 
@@ -213,7 +216,7 @@ def _select_local(boosted, inhibition, scratch, winners):
     return n_winners
 
 
-@njit
+@internal_kernel
 def _has_nan(values):
     found = False
     for j in range(np.uint64(values.size)):
@@ -221,16 +224,38 @@ def _has_nan(values):
     return found
 
 
-@njit
 def select(inhibition, scratch, winners):
     """Winners of the row whose boosted overlaps are ``scratch.boosted``,
-    sorted, into ``winners``; returns their number."""
-    mode, boosted = inhibition.mode, scratch.boosted
-    if mode == GLOBAL or (mode == LOCAL_WHOLE_LAYER and not _has_nan(boosted)):
-        return _select_global(
-            boosted, inhibition.k, inhibition.stimulus_threshold, scratch, winners
-        )
-    return _select_local(boosted, inhibition, scratch, winners)
+    sorted, into ``winners``; returns their number.
+
+    Kernels only: Numba compiles the overload below for the bundle's type, so
+    a :data:`~._bundles.GlobalInhibition` layer never compiles local
+    selection.
+    """
+    raise NotImplementedError("select is called from Numba kernels only")
+
+
+@overload(select)
+def _select_for(inhibition, scratch, winners):
+    if is_global_type(inhibition):
+
+        def select_global(inhibition, scratch, winners):
+            return _select_global(
+                scratch.boosted, inhibition.k, inhibition.stimulus_threshold, scratch,
+                winners,
+            )
+
+        return select_global
+
+    def select_local(inhibition, scratch, winners):
+        boosted = scratch.boosted
+        if inhibition.mode == LOCAL_WHOLE_LAYER and not _has_nan(boosted):
+            return _select_global(
+                boosted, inhibition.k, inhibition.stimulus_threshold, scratch, winners
+            )
+        return _select_local(boosted, inhibition, scratch, winners)
+
+    return select_local
 
 
 def fresh_hint():
@@ -240,17 +265,17 @@ def fresh_hint():
     return np.array([0.0, _MARGIN_START], dtype=np.float32)
 
 
-@njit
+@internal_kernel
 def selection_scratch(n_columns, inhibition, hint):
     """A :class:`~._bundles.Selection` for rows of ``n_columns`` columns,
     guided by ``hint`` (updated as rows are selected)."""
     k = max(inhibition.k, inhibition.n_strong)
     return Selection(
-        np.empty(n_columns, dtype=np.float32),
-        np.empty(max(k, 1), dtype=np.float32),
-        np.empty(max(k, 1), dtype=np.uint64),
-        np.empty(n_columns, dtype=np.uint64),
-        np.zeros(n_columns, dtype=np.int32),
-        np.zeros(n_columns, dtype=np.uint8),
+        zeros(n_columns, np.float32),
+        zeros(max(k, 1), np.float32),
+        zeros(max(k, 1), np.uint64),
+        zeros(n_columns, np.uint64),
+        zeros(n_columns, np.int32),
+        zeros(n_columns, np.uint8),
         hint,
     )

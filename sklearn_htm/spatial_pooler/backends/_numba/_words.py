@@ -23,6 +23,8 @@ vectorising the inner loops.
 import numpy as np
 from numba import njit
 
+from ....utils._numba_cache import internal_kernel
+from ._arrays import zeros
 from ._bundles import U0, U1, U6, U63, U64, UBLOCK
 from ._cache import cached_kernel
 from ._intrinsics import pdep, pext, popcount
@@ -36,7 +38,7 @@ def column_words(potential_indptr, potential_indices):
     (uint32) and ``word_mask`` (uint64).
     """
     n_columns = potential_indptr.size - 1
-    word_indptr = np.zeros(n_columns + 1, dtype=np.uint64)
+    word_indptr = zeros(n_columns + 1, np.uint64)
     for c in range(n_columns):
         s0 = potential_indptr[c]
         s1 = potential_indptr[c + 1]
@@ -45,8 +47,8 @@ def column_words(potential_indptr, potential_indices):
             count += np.uint64((potential_indices[s] >> 6) != (potential_indices[s - U1] >> 6))
         word_indptr[c + 1] = word_indptr[c] + count
     n_words = word_indptr[n_columns]
-    word_index = np.empty(n_words, dtype=np.uint32)
-    word_mask = np.empty(n_words, dtype=np.uint64)
+    word_index = zeros(n_words, np.uint32)
+    word_mask = zeros(n_words, np.uint64)
     for c in range(n_columns):
         s0 = potential_indptr[c]
         s1 = potential_indptr[c + 1]
@@ -78,7 +80,7 @@ def word_location(word_indptr, c, n_words, blocked):
     return word_indptr[c], U1
 
 
-@njit
+@internal_kernel
 def gather_activity(words, c, bits, stream):
     """Bit ``i`` of ``stream`` := whether column ``c``'s ``i``-th synapse has
     an active input in the row ``bits``."""
@@ -97,7 +99,7 @@ def gather_activity(words, c, bits, stream):
         position += popcount(mask)
 
 
-@njit
+@internal_kernel
 def scatter_connected(words, c, flags):
     """Store column ``c``'s words from ``flags`` (bit ``i``: synapse ``i``
     is connected)."""
@@ -120,7 +122,7 @@ def scatter_connected(words, c, flags):
 def connected_words(pools, threshold, words):
     """Store the connected-synapse bits of every column in ``words.connected``."""
     permanences, potential_indptr = pools.permanences, pools.indptr
-    flags = np.zeros(np.uint64(words.n_words) + U1, dtype=np.uint64)
+    flags = zeros(np.uint64(words.n_words) + U1, np.uint64)
     for c in range(np.uint64(potential_indptr.size - 1)):
         s0 = potential_indptr[c]
         n = potential_indptr[c + U1] - s0
