@@ -24,7 +24,6 @@ Prints JSON (and writes it with ``--output``). Timings are the best of
 
 import argparse
 import io
-import json
 import os
 import pickle
 import platform
@@ -36,6 +35,7 @@ from itertools import product
 import joblib
 import numpy as np
 import scipy.sparse as sp
+from _report import emit
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GridSearchCV
@@ -359,12 +359,7 @@ def main(argv=None):
         "streaming": bench_streaming(X, y, args.batch, args.repeat),
         "saving": bench_saving(args.repeat),
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.output:
-        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        with open(args.output, "w") as out:
-            out.write(text + "\n")
+    emit(report, args.output)
 
 
 if __name__ == "__main__":

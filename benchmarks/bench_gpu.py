@@ -40,6 +40,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
+from _report import emit
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 from sklearn_htm.spatial_pooler._input import binary_rows
@@ -283,11 +284,7 @@ def main(argv=None):
         "pipeline": [bench_pipeline(cupy, timer, train, test, args, batch_size)
                      for batch_size in (1, 32)],
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.output:
-        with open(args.output, "w") as f:
-            f.write(text + "\n")
+    emit(result, args.output)
     return 0
 
 

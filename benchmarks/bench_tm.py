@@ -31,7 +31,6 @@ Usage::
 """
 
 import argparse
-import json
 import os
 import pickle
 import platform
@@ -42,6 +41,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import scipy.sparse as sp
+from _report import emit
 
 from sklearn_htm import TemporalMemoryTransformer
 from sklearn_htm.temporal_memory._state import canonical
@@ -229,10 +229,7 @@ def main(argv=None):
         "python": platform.python_version(),
         "load_average_before": load_before, "load_average_after": os.getloadavg(),
     }
-    text = json.dumps(report, indent=2, default=float)
-    print(text)
-    if args.output:
-        Path(args.output).write_text(text + "\n")
+    emit(report, args.output, default=float)
     return 0
 
 

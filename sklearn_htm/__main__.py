@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from ._demo import check_preset, run_demo
+from .metrics import format_ablation_table
 from .presets import PRESETS
 from .spatial_pooler.backends import BACKENDS
 
@@ -17,7 +18,9 @@ from .spatial_pooler.backends import BACKENDS
 def build_parser():
     """The command line's :class:`argparse.ArgumentParser`."""
     parser = argparse.ArgumentParser(
-        prog="python -m sklearn_htm",
+        # "sklearn-htm" (the installed command) or "python -m sklearn_htm".
+        prog=("python -m sklearn_htm" if sys.argv[0].endswith("__main__.py")
+              else "sklearn-htm"),
         description=(
             "Train encoder -> Spatial Pooler -> LogisticRegression and print test "
             "accuracy and fit time next to the ablations: raw pixels, encoder only "
@@ -53,8 +56,11 @@ def main(argv=None):
         check_preset(preset, args.data)
     except ValueError as exc:
         parser.error(str(exc))
-    run_demo(preset, data=args.data, backend=args.backend,
-             random_state=args.random_state, verbose=args.verbose)
+    rows = run_demo(preset, data=args.data, backend=args.backend,
+                    random_state=args.random_state, verbose=args.verbose)
+    if not args.verbose:
+        # Verbose runs print the table row by row as it is measured.
+        print(format_ablation_table(rows))
     return 0
 
 

@@ -2,16 +2,24 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import sklearn_htm.__main__ as cli
 
+ROWS = [{"model": "trained SP + LR", "accuracy": 0.5, "fit_time": 1.0, "score_time": 0.1}]
+
 
 @pytest.fixture
 def calls(monkeypatch):
     seen = []
-    monkeypatch.setattr(cli, "run_demo", lambda *args, **kwargs: seen.append((args, kwargs)))
+
+    def run_demo(*args, **kwargs):
+        seen.append((args, kwargs))
+        return ROWS
+
+    monkeypatch.setattr(cli, "run_demo", run_demo)
     return seen
 
 
@@ -32,6 +40,13 @@ def test_options_reach_the_demo(calls):
     assert calls[-1][0] == ("blog",) and calls[-1][1]["data"] == "/some/mnist"
 
 
+def test_quiet_run_prints_the_table_once(calls, capsys):
+    cli.main(["--verbose", "0"])
+    assert capsys.readouterr().out.count("trained SP + LR") == 1
+    cli.main(["--verbose", "1"])  # the demo itself prints row by row
+    assert "trained SP + LR" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--bogus"], "unrecognized arguments: --bogus"),
     (["--backend", "gpu"], "invalid choice: 'gpu'"),
@@ -49,3 +64,13 @@ def test_module_entry_point_has_a_help():
     result = subprocess.run([sys.executable, "-m", "sklearn_htm", "--help"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "usage: python -m sklearn_htm" in result.stdout
+
+
+def test_installed_command_runs_the_installed_package(tmp_path):
+    command = Path(sys.executable).with_name("sklearn-htm")
+    if not command.exists():
+        pytest.skip("the package is not installed in this environment")
+    # From a directory without a checkout: the command imports the installed package.
+    result = subprocess.run([str(command), "--help"], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path)
+    assert result.returncode == 0 and "usage: sklearn-htm" in result.stdout

@@ -33,3 +33,16 @@ def test_readme_block_prints_what_it_says(code, expected):
 
 def test_the_readme_has_blocks_with_output():
     assert blocks_with_output()
+
+
+def test_the_front_page_shows_the_readme_snippet():
+    """docs/index.rst's first Python block is the README's first one, whose
+    output the test above checks (the front page shows it as text)."""
+    import textwrap
+
+    index = (README.parent / "docs" / "index.rst").read_text()
+    block = re.search(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", index).group(1)
+    code, expected = blocks_with_output()[0]
+    assert textwrap.dedent(block).strip() == code.strip()
+    shown = re.search(r"\.\. code-block:: text\n\n((?:   .*\n)+)", index).group(1)
+    assert textwrap.dedent(shown).strip() == expected

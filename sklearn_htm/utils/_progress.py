@@ -90,8 +90,8 @@ class ProgressReporter:
         if ready:
             return contextlib.nullcontext()
         return self.waiting(
-            f"preparing the {backend} kernels: compiled once per environment and cached "
-            "(the first time takes up to a minute), loaded from the cache after that"
+            f"preparing the {backend} kernels: compiled the first time in an environment "
+            "(seconds) and cached, loaded from the cache after that"
         )
 
     def message(self, now):

@@ -1,10 +1,12 @@
 """Scratch arrays of the kernels, allocated in one way.
 
 Numba compiles ``np.zeros`` and ``np.empty`` once per signature (the types
-of the shape and the dtype), and a first compile in an environment paid for
-29 of them. Every kernel allocates through :func:`zeros` and
-:func:`zeros_2d`, whose sizes are int64, so that there is one compiled
-routine per dtype and rank (see ``benchmarks/bench_cpu.py``'s cold start).
+of the shape and the dtype), and ``np.zeros`` compiles ``np.empty`` and a
+fill routine beside itself: a first compile in an environment paid for 29
+such routines, about 2 s. Every kernel allocates through :func:`zeros` and
+:func:`zeros_2d`: int64 sizes, ``np.empty`` and a loop that LLVM turns into
+a memset, so that one routine is compiled per dtype and rank (see
+``benchmarks/bench_cpu.py``'s cold start).
 """
 
 import numpy as np
@@ -14,10 +16,19 @@ from numba import njit
 @njit(inline="always")
 def zeros(n, dtype):
     """A zeroed 1-d array of ``n`` items."""
-    return np.zeros(np.int64(n), dtype=dtype)
+    out = np.empty(np.int64(n), dtype=dtype)
+    zero = dtype(0)
+    for i in range(out.shape[0]):
+        out[i] = zero
+    return out
 
 
 @njit(inline="always")
 def zeros_2d(n_rows, n_cols, dtype):
     """A zeroed 2-d array of ``n_rows`` x ``n_cols`` items."""
-    return np.zeros((np.int64(n_rows), np.int64(n_cols)), dtype=dtype)
+    out = np.empty((np.int64(n_rows), np.int64(n_cols)), dtype=dtype)
+    zero = dtype(0)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = zero
+    return out
