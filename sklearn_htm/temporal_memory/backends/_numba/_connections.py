@@ -4,10 +4,10 @@ layout)."""
 
 import numpy as np
 
+from ....utils._numba_cache import internal_kernel
 from ..._config import PERMANENCE_EPSILON
 from ..._state import BLOCK, ITERATION, N_FREE_SEGMENTS, N_FREE_SYNAPSES, NEXT_SERIAL
 from ._bundles import N_WINNERS, STAMP
-from ._cache import cached_kernel
 from ._lists import append, items, remove
 from ._random import below
 
@@ -15,7 +15,7 @@ _EPSILON = np.float32(PERMANENCE_EPSILON)
 _ONE = np.float32(1.0)
 
 
-@cached_kernel
+@internal_kernel
 def _set_tag(conn, synapse, connected):
     """The tag of ``synapse`` in its presynaptic cell's list."""
     position = conn.synapse_presynaptic_position[synapse]
@@ -24,7 +24,7 @@ def _set_tag(conn, synapse, connected):
     )
 
 
-@cached_kernel
+@internal_kernel
 def create_synapse(conn, cfg, segment, presynaptic, permanence):
     n_free = conn.counters[N_FREE_SYNAPSES] - 1
     conn.counters[N_FREE_SYNAPSES] = n_free
@@ -40,7 +40,7 @@ def create_synapse(conn, cfg, segment, presynaptic, permanence):
     _set_tag(conn, synapse, 1 if permanence >= cfg.connected_threshold else 0)
 
 
-@cached_kernel
+@internal_kernel
 def destroy_synapse(conn, synapse):
     remove(conn, conn.segment_synapse_head, conn.segment_synapse_length,
            conn.synapse_segment[synapse], synapse, conn.synapse_segment_position)
@@ -53,7 +53,7 @@ def destroy_synapse(conn, synapse):
     conn.counters[N_FREE_SYNAPSES] = n_free + 1
 
 
-@cached_kernel
+@internal_kernel
 def destroy_segment(conn, segment, buffer):
     n = items(conn, conn.segment_synapse_head, conn.segment_synapse_length, segment, buffer)
     for k in range(n):
@@ -66,7 +66,7 @@ def destroy_segment(conn, segment, buffer):
     conn.counters[N_FREE_SEGMENTS] = n_free + 1
 
 
-@cached_kernel
+@internal_kernel
 def create_segment(conn, cfg, cell, buffer):
     """A new segment on ``cell``, after destroying its least recently used
     segments while it has ``max_segments_per_cell``."""
@@ -95,7 +95,7 @@ def create_segment(conn, cfg, cell, buffer):
     return segment
 
 
-@cached_kernel
+@internal_kernel
 def adapt_segment(conn, cfg, ctx, segment, increment, decrement):
     """Add ``increment`` to synapses from previously active cells, subtract
     ``decrement`` from the others (float32, capped at 1), keeping the
@@ -137,13 +137,13 @@ def adapt_segment(conn, cfg, ctx, segment, increment, decrement):
     return n_doomed
 
 
-@cached_kernel
+@internal_kernel
 def needs_pruning(conn, cfg, segment, n_doomed):
     """Whether :func:`prune_segment` has anything to do (a leaf)."""
     return n_doomed > 0 or conn.segment_synapse_length[segment] < cfg.min_threshold
 
 
-@cached_kernel
+@internal_kernel
 def prune_segment(conn, cfg, ctx, segment, n_doomed):
     """Destroy the ``n_doomed`` synapses of ``ctx.doomed``, then the segment if
     fewer than ``min_threshold`` synapses (or none) are left. Returns whether
@@ -157,7 +157,7 @@ def prune_segment(conn, cfg, ctx, segment, n_doomed):
     return True
 
 
-@cached_kernel
+@internal_kernel
 def _weakest_synapse(conn, ctx, segment):
     """The synapse of ``segment`` with the lowest (permanence, presynaptic
     cell) among those not from a previous winner cell; -1 if none."""
@@ -186,7 +186,7 @@ def _weakest_synapse(conn, ctx, segment):
     return weakest
 
 
-@cached_kernel
+@internal_kernel
 def grow_synapses(conn, cfg, ctx, rng, segment, n_desired):
     """Grow up to ``n_desired`` synapses from previous winner cells not yet
     presynaptic on ``segment``."""
@@ -228,7 +228,7 @@ def grow_synapses(conn, cfg, ctx, rng, segment, n_desired):
         create_synapse(conn, cfg, segment, cell, cfg.initial_permanence)
 
 
-@cached_kernel
+@internal_kernel
 def least_used_cell(conn, cfg, rng, column):
     """The cell of ``column`` with the fewest segments (ties: a draw)."""
     first = column * cfg.cells_per_column

@@ -8,11 +8,11 @@ item's value and permanence sit at the same place of ``block_values`` and
 ``block_permanences`` and move with it.
 """
 
+from ....utils._numba_cache import internal_kernel
 from ..._state import BLOCK, N_FREE_BLOCKS
-from ._cache import cached_kernel
 
 
-@cached_kernel
+@internal_kernel
 def append(conn, heads, lengths, owner, item, positions):
     """Append ``item`` to the list of ``owner`` (a free block must exist when
     the head block is full); returns its block and slot."""
@@ -31,7 +31,7 @@ def append(conn, heads, lengths, owner, item, positions):
     return block, slot
 
 
-@cached_kernel
+@internal_kernel
 def remove(conn, heads, lengths, owner, item, positions):
     """Remove ``item`` from the list of ``owner``: the list's newest item
     takes its place."""
@@ -56,7 +56,7 @@ def remove(conn, heads, lengths, owner, item, positions):
         conn.counters[N_FREE_BLOCKS] = n_free + 1
 
 
-@cached_kernel
+@internal_kernel
 def items(conn, heads, lengths, owner, out):
     """Copy the items of ``owner``'s list into ``out``; returns how many."""
     length = lengths[owner]

@@ -3,6 +3,7 @@ uint64 arithmetic (every constant a uint64, so nothing promotes to float)."""
 
 import numpy as np
 
+from ....utils._numba_cache import internal_kernel
 from ..._random import GOLDEN_GAMMA, MIX1, MIX2
 from ._cache import cached_kernel
 
@@ -15,7 +16,7 @@ _S31 = np.uint64(31)
 _S32 = np.uint64(32)
 
 
-@cached_kernel
+@internal_kernel
 def draw(rng):
     """The next 64-bit draw; advances ``rng[0]``."""
     s = rng[0] + _GAMMA

@@ -9,6 +9,7 @@ so its place in the step changes no bit).
 
 import numpy as np
 
+from ....utils._numba_cache import internal_kernel
 from ..._state import BLOCK, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS, N_FREE_SYNAPSES
 from ._bundles import (
     CONNECTED_SHIFT,
@@ -35,7 +36,7 @@ from ._connections import (
 )
 
 
-@cached_kernel
+@internal_kernel
 def activate_dendrites(conn, cfg, ctx, den):
     """Count every segment's synapses to the context's active cells; bucket
     the active and matching segments by column."""
@@ -97,7 +98,7 @@ def activate_dendrites(conn, cfg, ctx, den):
     den.sizes[N_COLUMNS] = n_columns
 
 
-@cached_kernel
+@internal_kernel
 def _column_segments(conn, first, following, segments, out):
     """The segments of one column's bucket, sorted by (cell, serial)."""
     n = 0
@@ -119,7 +120,7 @@ def _column_segments(conn, first, following, segments, out):
     return n
 
 
-@cached_kernel
+@internal_kernel
 def step(conn, cfg, ctx, den, rng, columns, learn):
     """One row (its active columns, sorted). Leaves this step's cells in
     ``ctx.new_active`` / ``ctx.new_winners``; returns the raw anomaly and
@@ -206,7 +207,7 @@ def step(conn, cfg, ctx, den, rng, columns, learn):
     return anomaly, n_new_active, n_new_winners
 
 
-@cached_kernel
+@internal_kernel
 def _set_context(ctx, n_active, n_winners):
     """The step's cells become the context."""
     for k in range(ctx.sizes[N_ACTIVE]):
@@ -223,7 +224,7 @@ def _set_context(ctx, n_active, n_winners):
     ctx.sizes[N_WINNERS] = n_winners
 
 
-@cached_kernel
+@internal_kernel
 def _write_cells(ctx, den, out, r):
     """Row ``r``'s requested cells into ``out``."""
     start = out.indptr[r]
