@@ -384,6 +384,46 @@ def digits_table(path=RESULTS / "digits.json"):
     return "\n".join(lines) + "\n"
 
 
+def defaults_table(path=RESULTS / "defaults.json"):
+    """How the pooler's defaults were chosen (``benchmarks/bench_defaults.py``)."""
+    report = json.loads(Path(path).read_text())
+    rule = "============================================================ ========== ==============="
+    lines = [
+        ".. Written by docs/_results_tables.py from benchmarks/results/defaults.json;",
+        "   do not edit: re-run benchmarks/bench_defaults.py.",
+        "",
+        f"``benchmarks/results/defaults.json``, written by ``{report['command']}`` "
+        f"({report['workload']}); the last row is the package's defaults:",
+        "",
+        rule,
+        "pool and boosting                                            accuracy   unused columns",
+        rule,
+    ]
+    for row in report["candidates"]:
+        label = (f"``potential_pct={row['potential_pct']:g}``, ``boost_strength="
+                 f"{row['boost_strength']:g}``, period {row['duty_cycle_period']}")
+        lines.append(f"{label:<60} {row['accuracy']:<10.4f} {row['unused_columns']} of 2048")
+    defaults = report["candidates"][-1]
+    unboosted = report["defaults_without_boost_at_transform"]["accuracy"]
+    lines += [
+        rule,
+        "",
+        "Boosting also matters at transform time: the defaults' trained pooler with its "
+        f"boost factors set to 1 scores {unboosted:.4f} instead of {defaults['accuracy']:.4f} "
+        "with the same classifier.",
+    ]
+    seeds = report.get("defaults_other_random_states")
+    if seeds:
+        accuracies = [defaults["accuracy"], *seeds["accuracy"]]
+        lines += [
+            "",
+            f"With ``random_state`` 0 to {len(accuracies) - 1} the defaults score "
+            f"{min(accuracies):.4f} to {max(accuracies):.4f}: differences between the last "
+            "rows of the table that are smaller than that spread say nothing.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def write_tables(folder):
     """Write every generated table into ``folder``."""
     (Path(folder) / "benchmark_table.inc").write_text(cpu_table())
@@ -392,3 +432,4 @@ def write_tables(folder):
     (Path(folder) / "dask_figures.inc").write_text(dask_section())
     (Path(folder) / "mnist_results_table.inc").write_text(mnist_table())
     (Path(folder) / "digits_table.inc").write_text(digits_table())
+    (Path(folder) / "defaults_table.inc").write_text(defaults_table())

@@ -62,6 +62,10 @@ def kernel_cache(sources):
             return (*super()._index_key(sig, codegen), key)
 
     def cached_kernel(function=None, **options):
+        # No C entry point (only first-class function objects use one): a
+        # shorter first compile.
+        options = {"no_cfunc_wrapper": True, **options}
+
         def decorate(python_function):
             dispatcher = njit(**options)(python_function)
             dispatcher._cache = _KernelCache(python_function)

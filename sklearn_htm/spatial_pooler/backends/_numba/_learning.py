@@ -5,7 +5,7 @@ from numba import njit
 
 from ....utils._numba_cache import internal_kernel
 from ..._state import crosses_update_round
-from ._arrays import zeros, zeros_2d
+from ._arrays import empty, empty_2d, zeros, zeros_2d
 from ._bundles import BLOCK, LOCAL, TILE, U0, U1, U6, U63, U64
 from ._cache import cached_kernel
 from ._homeostasis import (
@@ -194,8 +194,8 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
     tile_bits = zeros_2d(n_words if size > 1 else 0, TILE, np.uint64)
     # Room for whole tiles and blocks: tiles write TILE rows, the blocked row
     # overlap BLOCK columns at a time.
-    overlap = zeros_2d(-(-size // TILE) * TILE, -(-n_columns // BLOCK) * BLOCK, np.int32)
-    winners = zeros_2d(size, slots, np.int32)
+    overlap = empty_2d(-(-size // TILE) * TILE, -(-n_columns // BLOCK) * BLOCK, np.int32)
+    winners = empty_2d(size, slots, np.int32)
     n_winners = zeros(size, np.int64)
     won = zeros_2d(size, n_columns, np.bool_)
     n_wins = zeros(n_columns, np.int64)
@@ -203,7 +203,7 @@ def learn_rows(rows, words, pools, inhibition, state, learning, hint, samples_se
     flags = zeros(stream_words, np.uint64)
     counts = zeros(64, np.float32)
     scratch = selection_scratch(n_columns, inhibition, hint)
-    local = zeros(n_columns, np.float64)
+    local = empty(n_columns, np.float64)
     permanences, potential_indptr = pools.permanences, pools.indptr
     threshold = learning.connected_threshold
     for start in range(0, n_rows, batch_size):

@@ -13,7 +13,7 @@ from numba import njit
 from numba.extending import overload
 
 from ....utils._numba_cache import internal_kernel
-from ._arrays import zeros
+from ._arrays import empty, zeros
 from ._bundles import LOCAL_WHOLE_LAYER, U1, U16, Selection, is_global_type
 
 # Margin of the selection hint below the previous row's k-th value (see _top_k).
@@ -271,10 +271,10 @@ def selection_scratch(n_columns, inhibition, hint):
     guided by ``hint`` (updated as rows are selected)."""
     k = max(inhibition.k, inhibition.n_strong)
     return Selection(
-        zeros(n_columns, np.float32),
-        zeros(max(k, 1), np.float32),
-        zeros(max(k, 1), np.uint64),
-        zeros(n_columns, np.uint64),
+        empty(n_columns, np.float32),
+        empty(max(k, 1), np.float32),
+        empty(max(k, 1), np.uint64),
+        empty(n_columns, np.uint64),
         zeros(n_columns, np.int32),
         zeros(n_columns, np.uint8),
         hint,

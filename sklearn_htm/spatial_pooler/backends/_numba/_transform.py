@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._arrays import zeros, zeros_2d
+from ._arrays import empty_2d, zeros, zeros_2d
 from ._bundles import BLOCK, TILE
 from ._cache import cached_kernel
 from ._overlap import boost, row_overlaps, set_row_bits, tile_overlaps
@@ -26,14 +26,14 @@ def transform_rows(rows, row_start, n_rows, words, boost_factors, inhibition, hi
     # Room for whole tiles and blocks (see row_overlaps).
     width = -(-n_columns // BLOCK) * BLOCK
     if n_rows == 1:
-        overlap = zeros_2d(1, width, np.int32)
+        overlap = empty_2d(1, width, np.int32)
         bits = zeros(words.n_words, np.uint64)
         set_row_bits(rows, row_start, bits)
         row_overlaps(words, bits, overlap[0])
         boost(overlap[0], boost_factors, scratch.boosted)
         counts[0] = select(inhibition, scratch, winners[0])
         return
-    overlap = zeros_2d(TILE, width, np.int32)
+    overlap = empty_2d(TILE, width, np.int32)
     bits = zeros_2d(words.n_words, TILE, np.uint64)
     for r0 in range(0, n_rows, TILE):
         m = min(TILE, n_rows - r0)

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from ....utils._numba_cache import internal_kernel
-from ._arrays import zeros
+from ._arrays import empty, zeros
 from ._bundles import U0, U1, U6, U63, U64, UBLOCK
 from ._cache import cached_kernel
 from ._intrinsics import pdep, pext, popcount
@@ -47,8 +47,8 @@ def column_words(potential_indptr, potential_indices):
             count += np.uint64((potential_indices[s] >> 6) != (potential_indices[s - U1] >> 6))
         word_indptr[c + 1] = word_indptr[c] + count
     n_words = word_indptr[n_columns]
-    word_index = zeros(n_words, np.uint32)
-    word_mask = zeros(n_words, np.uint64)
+    word_index = empty(n_words, np.uint32)
+    word_mask = empty(n_words, np.uint64)
     for c in range(n_columns):
         s0 = potential_indptr[c]
         s1 = potential_indptr[c + 1]
