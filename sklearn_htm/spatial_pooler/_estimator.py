@@ -465,7 +465,9 @@ class SpatialPoolerTransformer(
         indptr, indices = backend.transform(config, self._state, rows)
         if is_device_array(X) and not is_device_array(indices):
             indptr, indices = to_device(indptr), to_device(indices)
-        return csr_output(indptr, indices, config.n_columns, dtype, self.sparse_output)
+        # Winners are sorted and unique: a canonical CSR row.
+        return csr_output(indptr, indices, config.n_columns, dtype, self.sparse_output,
+                          canonical=True)
 
     def score(self, X, y=None):
         """How well the SDRs of X keep inputs apart and survive noise; higher
