@@ -12,7 +12,7 @@ import sys
 from ._demo import check_preset, run_demo
 from .metrics import format_ablation_table
 from .presets import PRESETS
-from .spatial_pooler.backends import BACKENDS
+from .spatial_pooler.backends import BACKENDS, gpu_available
 
 
 def build_parser():
@@ -25,7 +25,7 @@ def build_parser():
             "Train encoder -> Spatial Pooler -> LogisticRegression and print test "
             "accuracy and fit time next to the ablations: raw pixels, encoder only "
             "and the untrained pooler. The first run in an environment compiles the "
-            "Numba kernels (15-30 s, said as it happens)."
+            "Numba kernels (about 10 s, said as it happens)."
         ),
     )
     parser.add_argument(
@@ -56,6 +56,8 @@ def main(argv=None):
         check_preset(preset, args.data)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.backend == "cupy" and not gpu_available():
+        parser.error("--backend cupy needs CuPy and a CUDA device; use numba or numpy")
     rows = run_demo(preset, data=args.data, backend=args.backend,
                     random_state=args.random_state, verbose=args.verbose)
     if not args.verbose:

@@ -40,6 +40,14 @@ def test_options_reach_the_demo(calls):
     assert calls[-1][0] == ("blog",) and calls[-1][1]["data"] == "/some/mnist"
 
 
+def test_a_gpu_backend_without_a_gpu_is_refused_before_any_work(calls, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "gpu_available", lambda: False)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--backend", "cupy"])
+    assert exit_.value.code == 2 and calls == []
+    assert "--backend cupy needs CuPy and a CUDA device" in capsys.readouterr().err
+
+
 def test_quiet_run_prints_the_table_once(calls, capsys):
     cli.main(["--verbose", "0"])
     assert capsys.readouterr().out.count("trained SP + LR") == 1

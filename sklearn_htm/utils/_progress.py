@@ -16,6 +16,10 @@ def _format_seconds(seconds):
     return f"{hours}h{minutes:02d}m"
 
 
+#: Seconds of preparing kernels before it is said (a cache load is quicker).
+PREPARING_SILENT_S = 1.0
+
+
 class ProgressReporter:
     """Prints samples seen, rate and time left, following sklearn's ``verbose``.
 
@@ -60,18 +64,24 @@ class ProgressReporter:
             self.stream.flush()
 
     @contextlib.contextmanager
-    def waiting(self, text, every=5.0):
-        """Print ``text`` now and ``still ...`` every ``every`` seconds until
-        the block ends (a long wait that reports nothing else, such as a
-        first compilation). At verbosity 0, nothing."""
+    def waiting(self, text, every=5.0, after=0.0):
+        """Print ``text`` after ``after`` seconds and ``still ...`` every
+        ``every`` seconds until the block ends (a long wait that reports
+        nothing else, such as a first compilation); a block shorter than
+        ``after`` prints nothing. At verbosity 0, nothing."""
         if self.verbose <= 0:
             yield
             return
-        self.note(text)
+        if after <= 0:
+            self.note(text)
         done = threading.Event()
         start = self.clock()
 
         def heartbeat():
+            if after > 0:
+                if done.wait(after):
+                    return
+                self.note(text)
             while not done.wait(every):
                 self.note(f"still {text.split(':')[0]} "
                           f"({_format_seconds(self.clock() - start)})")
@@ -89,9 +99,12 @@ class ProgressReporter:
         kernels are being prepared, unless they are ``ready``."""
         if ready:
             return contextlib.nullcontext()
+        # Said only when it takes a while: loading from the cache takes a
+        # fraction of a second, compiling several seconds.
         return self.waiting(
             f"preparing the {backend} kernels: compiled the first time in an environment "
-            "(seconds) and cached, loaded from the cache after that"
+            "(seconds) and cached, loaded from the cache after that",
+            after=PREPARING_SILENT_S,
         )
 
     def message(self, now):

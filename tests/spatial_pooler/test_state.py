@@ -16,6 +16,7 @@ from sklearn_htm.spatial_pooler.backends import (
 )
 from sklearn_htm.spatial_pooler.backends._numba import _backend as numba_driver
 from sklearn_htm.spatial_pooler.backends._numba._cache import _SOURCES, source_digest
+from sklearn_htm.utils import _progress
 
 
 def data(seed, n_rows=40, n_features=96, density=0.3):
@@ -236,6 +237,8 @@ def test_verbose_says_when_kernels_are_being_prepared(monkeypatch, capsys):
     X = data(9)
     backend = get_backend("numba")
     monkeypatch.setattr(backend, "is_ready", lambda learning: False)
+    # Said at once here; by default only after a second (a cache load is quicker).
+    monkeypatch.setattr(_progress, "PREPARING_SILENT_S", 0.0)
     SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba", verbose=1).fit(X)
     assert "preparing the numba kernels" in capsys.readouterr().out
     monkeypatch.undo()

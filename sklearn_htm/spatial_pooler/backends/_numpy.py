@@ -211,6 +211,9 @@ class NumpyBackend(SpatialPoolerBackend):
     """The reference: the functions of this module, on scipy CSR rows."""
 
     name = "numpy"
+    # The reference learns tens of rows per second: small calls keep progress
+    # reports and interrupts within a second or so.
+    learn_chunk_rows = 16
 
     def transform(self, config, state, rows):
         return transform(config, state, rows.to_csr())

@@ -1,0 +1,45 @@
+"""ProgressReporter's waiting messages: said when a wait is long, not when short."""
+
+import io
+import threading
+
+from sklearn_htm.utils._progress import ProgressReporter
+
+
+def reporter():
+    stream = io.StringIO()
+    return ProgressReporter(1, 10, "test", stream=stream), stream
+
+
+def test_a_wait_shorter_than_its_delay_says_nothing():
+    progress, stream = reporter()
+    with progress.waiting("preparing things", after=30.0):
+        pass
+    assert stream.getvalue() == ""
+
+
+def test_a_wait_longer_than_its_delay_is_said():
+    progress, stream = reporter()
+    released = threading.Event()
+    with progress.waiting("preparing things", after=0.01):
+        # Wait (at most 10 s) until the message has been written.
+        for _ in range(1000):
+            if "preparing things" in stream.getvalue():
+                released.set()
+                break
+            released.wait(0.01)
+    assert "[test] preparing things" in stream.getvalue()
+
+
+def test_without_a_delay_the_message_comes_at_once():
+    progress, stream = reporter()
+    with progress.waiting("preparing things"):
+        assert "[test] preparing things" in stream.getvalue()
+
+
+def test_verbosity_zero_says_nothing():
+    stream = io.StringIO()
+    progress = ProgressReporter(0, 10, "test", stream=stream)
+    with progress.waiting("preparing things"):
+        pass
+    assert stream.getvalue() == ""
