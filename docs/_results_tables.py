@@ -344,7 +344,10 @@ def mnist_table(path=RESULTS / "mnist.json"):
 def digits_table(path=RESULTS / "digits.json"):
     """What each choice of the "digits" preset adds (``benchmarks/bench_digits.py``)."""
     report = json.loads(Path(path).read_text())
-    width = max(len(row["configuration"]) for row in report["steps"])
+    # A cell starting with "+ " would read as a bullet list: escape the "+".
+    labels = [("\\" + row["configuration"]) if row["configuration"].startswith("+ ")
+              else row["configuration"] for row in report["steps"]]
+    width = max(len(label) for label in labels)
     rule = f"{'=' * width} ======== =========="
     lines = [
         ".. Written by docs/_results_tables.py from benchmarks/results/digits.json;",
@@ -360,8 +363,8 @@ def digits_table(path=RESULTS / "digits.json"):
         f"{'configuration':<{width}} CV       held out",
         rule,
     ]
-    for row in report["steps"]:
-        lines.append(f"{row['configuration']:<{width}} {row['cv_accuracy']:<8.4f} "
+    for label, row in zip(labels, report["steps"]):
+        lines.append(f"{label:<{width}} {row['cv_accuracy']:<8.4f} "
                      f"{row['test_accuracy']:.4f}")
     gains = report["trained_over_raw_points"]
     lines += [
