@@ -92,7 +92,7 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     # Every page in the top bar, none hidden under "More".
-    "header_links_before_dropdown": 8,
+    "header_links_before_dropdown": 9,
 }
 html_static_path = ["_static"]
 # Wide pages, long names that wrap, code that wraps (docs/_static/custom.css).
@@ -100,8 +100,8 @@ html_css_files = ["custom.css"]
 # Pages without subpages: no "Section Navigation" sidebar with nothing in it
 # (the API reference and the example gallery keep theirs).
 html_sidebars = {
-    page: [] for page in ("index", "user_guide", "performance", "mnist_results", "scaling",
-                          "gpu", "sg_execution_times")
+    page: [] for page in ("index", "user_guide", "anomaly_detection", "performance",
+                          "mnist_results", "scaling", "gpu", "sg_execution_times")
 }
 
 
