@@ -1,9 +1,27 @@
-"""How the benchmark scripts hand over their results: JSON on stdout, and the
-same JSON in the file given with ``--output`` (under ``benchmarks/results/``,
-where the documentation's tables are written from)."""
+"""What the benchmark scripts share: their command line as recorded in the
+results, the MNIST folder option, and how they hand over their results (JSON
+on stdout, and the same JSON in the file given with ``--output``, under
+``benchmarks/results/``, where the documentation's tables are written from)."""
 
 import json
+import os
+import sys
 from pathlib import Path
+
+
+def command(argv=None):
+    """The command that ran the calling script, as the results record it:
+    ``python benchmarks/<script> <arguments>`` (``argv`` when given, else
+    the process's own)."""
+    script = Path(sys.argv[0]).name
+    return " ".join([f"python benchmarks/{script}", *(sys.argv[1:] if argv is None else argv)])
+
+
+def add_mnist_argument(parser):
+    """``--mnist DIR``, required unless ``$MNIST_DIR`` names the folder."""
+    parser.add_argument("--mnist", default=os.environ.get("MNIST_DIR"),
+                        required="MNIST_DIR" not in os.environ,
+                        help="folder of the MNIST idx files (default: $MNIST_DIR)")
 
 
 def emit(report, output=None, default=None):

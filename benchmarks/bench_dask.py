@@ -35,7 +35,7 @@ from itertools import product
 import joblib
 import numpy as np
 import scipy.sparse as sp
-from _report import emit
+from _report import command, emit
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GridSearchCV
@@ -348,9 +348,7 @@ def main(argv=None):
         parser.error("--workers: every count must be at least 2")
     X, y = load_digits(return_X_y=True)
     report = {
-        "command": " ".join(
-            ["python benchmarks/bench_dask.py", *(sys.argv[1:] if argv is None else argv)]
-        ),
+        "command": command(argv),
         "repeat": args.repeat,
         "environment": environment(),
         "grid_search": bench_grid_search(

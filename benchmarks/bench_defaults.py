@@ -19,11 +19,10 @@ Prints JSON (and writes it with ``--output``); about 5 minutes on 2 cores::
 
 import argparse
 import copy
-import os
 import sys
 import time
 
-from _report import emit
+from _report import add_mnist_argument, command, emit
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer, __version__
@@ -55,9 +54,7 @@ def evaluate(bits_train, y_train, bits_val, y_val, pooler):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist", default=os.environ.get("MNIST_DIR"),
-                        required="MNIST_DIR" not in os.environ,
-                        help="folder of the MNIST idx files (default: $MNIST_DIR)")
+    add_mnist_argument(parser)
     parser.add_argument("--output", help="also write the JSON here")
     args = parser.parse_args(argv)
 
@@ -92,8 +89,7 @@ def main(argv=None):
         for seed in (1, 2, 3)
     ]
     report = {
-        "command": " ".join(["python benchmarks/bench_defaults.py",
-                             *(sys.argv[1:] if argv is None else argv)]),
+        "command": command(argv),
         "sklearn_htm": __version__,
         "workload": "MNIST: learn from training images 0-49,999, score 50,000-59,999; "
                     "GreyscaleEncoder(n_bits=4), 2048 columns, sparsity 0.02, "

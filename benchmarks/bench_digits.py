@@ -29,7 +29,7 @@ import os
 import platform
 import time
 
-from _report import emit
+from _report import command, emit
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
@@ -122,8 +122,7 @@ def main(argv=None):
                        **{row["model"]: round(row["accuracy"], 4) for row in table}})
         print(json.dumps(splits[-1]), flush=True)
     report = {
-        "command": " ".join(["python benchmarks/bench_digits.py",
-                             *(os.sys.argv[1:] if argv is None else argv)]),
+        "command": command(argv),
         "sklearn_htm": __version__,
         "machine": {"python": platform.python_version(), "cores": os.cpu_count()},
         "split": "train_test_split(test_size=0.25, stratify=y, random_state=0)",

@@ -22,12 +22,11 @@ Prints JSON (and writes it with ``--output``); about 20 minutes on 2 cores::
 """
 
 import argparse
-import os
 import sys
 import time
 
 import numpy as np
-from _report import emit
+from _report import add_mnist_argument, command, emit
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, Normalizer
@@ -79,9 +78,7 @@ def score(model, X_train, y_train, X_val, y_val):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist", default=os.environ.get("MNIST_DIR"),
-                        required="MNIST_DIR" not in os.environ,
-                        help="folder of the MNIST idx files (default: $MNIST_DIR)")
+    add_mnist_argument(parser)
     parser.add_argument("--output", help="also write the JSON here")
     args = parser.parse_args(argv)
 
@@ -99,8 +96,7 @@ def main(argv=None):
             print(variant, name, rows[name], file=sys.stderr, flush=True)
         results[variant] = rows
     report = {
-        "command": " ".join(["python benchmarks/bench_image_codes.py",
-                             *(sys.argv[1:] if argv is None else argv)]),
+        "command": command(argv),
         "sklearn_htm": __version__,
         "workload": "MNIST training images 0-49,999 learned, 50,000-59,999 scored; "
                     "pooler n_columns=(28, 28, 32), potential_radius 2 pixels, "
