@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 
 from _report import command, emit
@@ -105,7 +106,7 @@ def main(argv=None):
         rows.append({"configuration": label, "encoder": encoder, "pooler": pooler,
                      **score(pipeline(encoder, pooler, 0), X_train, y_train, X_test,
                              y_test, cv)})
-        print(json.dumps(rows[-1], default=list), flush=True)
+        print(json.dumps(rows[-1], default=list), file=sys.stderr, flush=True)
     rows.append({"configuration": "the digits preset, untrained pooler",
                  **score(pipeline(preset["encoder"], preset["pooler"], 0, trained=False),
                          X_train, y_train, X_test, y_test, cv)})
@@ -120,7 +121,7 @@ def main(argv=None):
         )
         splits.append({"random_state": seed,
                        **{row["model"]: round(row["accuracy"], 4) for row in table}})
-        print(json.dumps(splits[-1]), flush=True)
+        print(json.dumps(splits[-1]), file=sys.stderr, flush=True)
     report = {
         "command": command(argv),
         "sklearn_htm": __version__,
