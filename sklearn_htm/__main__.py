@@ -11,7 +11,7 @@ import sys
 
 from ._demo import check_preset, run_demo
 from .metrics import format_ablation_table
-from .presets import PRESETS
+from .presets import PRESET_NAMES
 from .spatial_pooler.backends import BACKENDS, gpu_available
 
 
@@ -29,8 +29,9 @@ def build_parser():
         ),
     )
     parser.add_argument(
-        "--preset", choices=sorted(PRESETS),
-        help="configuration (default: 'digits' without --data, 'blog' with it)",
+        "--preset", choices=PRESET_NAMES,
+        help="configuration (default: 'digits' without --data, 'blog' with it; "
+             "'image' is the recipe that follows from the images' shape)",
     )
     parser.add_argument(
         "--data", metavar="DIR",

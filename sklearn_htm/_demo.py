@@ -7,6 +7,8 @@ the gallery example ``examples/plot_digits_pipeline.py``.
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import Normalizer
 
 from . import __version__
 from .datasets import load_mnist
@@ -31,8 +33,10 @@ def check_preset(preset, data):
     ------
     ValueError
         If ``preset`` is "digits" with an MNIST folder, or an MNIST preset
-        without one.
+        without one. The "image" recipe fits either.
     """
+    if preset == "image":
+        return
     if (preset == "digits") != (data is None):
         needs = "needs --data DIR (an MNIST folder)" if data is None else (
             "is for scikit-learn's bundled digits; with --data use 'blog' or 'mnist'")
@@ -49,8 +53,9 @@ def run_demo(preset=None, *, data=None, verbose=True, test_size=0.25, random_sta
 
     Parameters
     ----------
-    preset : {"digits", "blog", "mnist"} or None, default=None
+    preset : {"digits", "blog", "mnist", "image"} or None, default=None
         See :mod:`sklearn_htm.presets`; None picks :func:`default_preset`.
+        "image" gets the images' shape from the data set (8 x 8 or 28 x 28).
     data : str, path-like or None, default=None
         An MNIST folder (its idx files: 60,000 training and 10,000 test
         images); None uses scikit-learn's bundled 8x8 digits, split
@@ -89,7 +94,10 @@ def run_demo(preset=None, *, data=None, verbose=True, test_size=0.25, random_sta
         X_train, y_train = load_mnist(data, subset="train", return_X_y=True)
         X_test, y_test = load_mnist(data, subset="test", return_X_y=True)
         source = f"MNIST from {data}"
-    settings = get_preset(preset)
+    image_shape = None
+    if preset == "image":
+        image_shape = (8, 8) if data is None else (28, 28)
+    settings = get_preset(preset, image_shape=image_shape)
     pooler = SpatialPoolerTransformer(**{
         **settings["pooler"], "verbose": int(verbose), **pooler_params,
         "random_state": random_state,
@@ -101,9 +109,12 @@ def run_demo(preset=None, *, data=None, verbose=True, test_size=0.25, random_sta
             f"columns, sparsity {pooler.sparsity}, backend "
             f"{resolve_backend_name(pooler.backend)!r}", flush=True,
         )
+    encoder = GreyscaleEncoder(**settings["encoder"])
+    if "normalizer" in settings:
+        encoder = make_pipeline(Normalizer(**settings["normalizer"]), encoder)
     return ablation_study(
         X_train, y_train, X_test, y_test,
-        encoder=GreyscaleEncoder(**settings["encoder"]),
+        encoder=encoder,
         pooler=pooler,
         classifier=LogisticRegression(**settings["classifier"]),
         verbose=verbose,

@@ -82,3 +82,9 @@ def test_installed_command_runs_the_installed_package(tmp_path):
     result = subprocess.run([str(command), "--help"], capture_output=True, text=True,
                             timeout=120, cwd=tmp_path)
     assert result.returncode == 0 and "usage: sklearn-htm" in result.stdout
+
+
+@pytest.mark.parametrize("data", [None, "/some/mnist"])
+def test_the_image_recipe_runs_on_either_data_set(calls, data):
+    cli.main(["--preset", "image"] + ([] if data is None else ["--data", data]))
+    assert calls[-1][0] == ("image",) and calls[-1][1]["data"] == data

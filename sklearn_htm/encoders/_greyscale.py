@@ -37,18 +37,34 @@ def greyscale_buckets(xp, values, low, high, n_bits):
     return xp.minimum(xp.floor(fraction * n_bits), n_bits - 1).astype(xp.int64)
 
 
+def bits_per_feature(n_bits, encoding):
+    """Width of one feature's code: ``n_bits``, or two bits per threshold
+    between buckets for "complement"."""
+    return 2 * (n_bits - 1) if encoding == "complement" else n_bits
+
+
 def greyscale_indices(xp, bucket, n_bits, encoding):
     """CSR parts ``(indptr, indices)`` of the encoded bits, sorted per row.
 
-    Bit ``f * n_bits + j`` stands for bucket ``j`` of feature ``f``;
-    "onehot" sets the value's bucket, "thermometer" that bucket and every
-    one below it.
+    "onehot" and "thermometer": bit ``f * n_bits + j`` stands for bucket
+    ``j`` of feature ``f``; "onehot" sets the value's bucket, "thermometer"
+    that bucket and every one below it. "complement": bits ``f * 2 * (n_bits
+    - 1) + 2 * t`` and ``+ 2 * t + 1`` stand for "below" and "at or above"
+    the threshold between buckets ``t`` and ``t + 1``; exactly one of the two
+    is set.
     """
     n_samples, n_features = bucket.shape
-    first_bit = xp.arange(n_features, dtype=xp.int64) * n_bits
+    width = bits_per_feature(n_bits, encoding)
+    first_bit = xp.arange(n_features, dtype=xp.int64) * width
     if encoding == "onehot":
         indptr = xp.arange(n_samples + 1, dtype=xp.int64) * n_features
         return indptr, (first_bit + bucket).ravel()
+    if encoding == "complement":
+        thresholds = xp.arange(n_bits - 1, dtype=xp.int64)
+        above = (bucket[:, :, None] > thresholds).astype(xp.int64)
+        indices = first_bit[None, :, None] + 2 * thresholds + above
+        indptr = xp.arange(n_samples + 1, dtype=xp.int64) * (n_features * (n_bits - 1))
+        return indptr, indices.ravel()
     n_set = (bucket + 1).ravel()
     ends = xp.cumsum(n_set)
     position = xp.arange(int(ends[-1]) if ends.size else 0, dtype=xp.int64)
@@ -60,7 +76,7 @@ def greyscale_indices(xp, bucket, n_bits, encoding):
 
 
 class GreyscaleEncoder(StreamEncoder):
-    """Encode each feature (a pixel's intensity) as ``n_bits`` binary features.
+    """Encode each feature (a pixel's intensity) as a few binary features.
 
     The value range ``[low, high]`` is cut into ``n_bits`` equal buckets and a
     value ``v`` falls in bucket ``min(floor((v - low) / (high - low) * n_bits),
@@ -69,7 +85,8 @@ class GreyscaleEncoder(StreamEncoder):
 
     Output feature ``f * n_bits + j`` is bit ``j`` of input feature ``f``, so
     an image of shape (h, w) becomes an input grid of shape (h, w, n_bits)
-    for a topological Spatial Pooler.
+    for a topological Spatial Pooler (``(h, w, 2 * (n_bits - 1))`` with
+    ``encoding="complement"``).
 
     Parameters
     ----------
@@ -79,10 +96,17 @@ class GreyscaleEncoder(StreamEncoder):
         Range of the values, shared by all features: (0, 255) for uint8
         images, (0, 1) for float images, (0, 16) for sklearn's digits. ``None``
         learns it in ``fit`` as the smallest and largest value of X.
-    encoding : {"onehot", "thermometer"}, default="onehot"
+    encoding : {"onehot", "thermometer", "complement"}, default="onehot"
         "onehot" sets only the value's bucket (exactly one active bit per
         feature); "thermometer" sets the bucket and every bucket below it, so
-        that near values share bits.
+        that near values share bits; "complement" is the thermometer code
+        with its complement (complement coding, Carpenter, Grossberg and
+        Rosen 1991): for each of the ``n_bits - 1`` thresholds between
+        buckets, one bit for "below" and one for "at or above", so every
+        feature has ``n_bits - 1`` active bits out of ``2 * (n_bits - 1)``
+        whatever its value (a dark pixel is as visible to a pooler as a
+        bright one) and near values share all but a few. It needs ``n_bits
+        >= 2``.
     handle_out_of_range : {"clip", "error"}, default="clip"
         Values outside the range are clipped to it (so they land in the first
         or last bucket), or raise a ValueError.
@@ -116,7 +140,7 @@ class GreyscaleEncoder(StreamEncoder):
     _parameter_constraints: dict = {
         "n_bits": [Interval(Integral, 1, None, closed="left")],
         "value_range": [None, tuple, list],
-        "encoding": [StrOptions({"onehot", "thermometer"})],
+        "encoding": [StrOptions({"onehot", "thermometer", "complement"})],
         "handle_out_of_range": [StrOptions({"clip", "error"})],
         "sparse_output": ["boolean"],
         "dtype": "no_validation",
@@ -149,7 +173,8 @@ class GreyscaleEncoder(StreamEncoder):
 
         Returns
         -------
-        bits : {ndarray, sparse matrix} of shape (n_samples, n_features * n_bits)
+        bits : {ndarray, sparse matrix} of shape (n_samples, n_features * width)
+            ``width`` is ``n_bits``, or ``2 * (n_bits - 1)`` for "complement".
         """
         check_is_fitted(self)
         check_sparse_output(self)
@@ -168,7 +193,7 @@ class GreyscaleEncoder(StreamEncoder):
         bucket = greyscale_buckets(xp, values, low, high, self.n_bits)
         indptr, indices = greyscale_indices(xp, bucket, self.n_bits, self.encoding)
         dtype = check_output_dtype(self.dtype, self.sparse_output)
-        return csr_output(indptr, indices, X.shape[1] * self.n_bits, dtype, self.sparse_output)
+        return csr_output(indptr, indices, int(self.offsets_[-1]), dtype, self.sparse_output)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -192,6 +217,11 @@ class GreyscaleEncoder(StreamEncoder):
 
     def _learn(self, X):
         check_output_dtype(self.dtype, self.sparse_output)
+        if self.encoding == "complement" and self.n_bits < 2:
+            raise ValueError(
+                f"encoding='complement' needs n_bits >= 2 (a threshold between two "
+                f"buckets), got n_bits={self.n_bits}."
+            )
         if self.value_range is not None:
             if len(self.value_range) != 2 or not all(
                 isinstance(v, Real) for v in self.value_range
@@ -211,4 +241,5 @@ class GreyscaleEncoder(StreamEncoder):
             if hasattr(self, "data_min_"):
                 low, high = min(low, self.data_min_), max(high, self.data_max_)
         self.data_min_, self.data_max_ = low, high
-        self.offsets_ = np.arange(X.shape[1] + 1, dtype=np.int64) * self.n_bits
+        self.offsets_ = np.arange(X.shape[1] + 1, dtype=np.int64) * bits_per_feature(
+            self.n_bits, self.encoding)

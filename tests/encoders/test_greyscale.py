@@ -30,22 +30,43 @@ def test_uint8_images_one_hot(images, n_bits):
         assert dense[row, col].argmax() == expected_bucket(int(value), 0, 255, n_bits)
 
 
-@given(
-    images=hnp.arrays(
-        np.float64,
-        st.tuples(st.integers(1, 4), st.integers(1, 6)),
-        elements=st.floats(0.0, 1.0),
-    ),
-    n_bits=st.integers(1, 6),
+UNIT_IMAGES = hnp.arrays(
+    np.float64, st.tuples(st.integers(1, 4), st.integers(1, 6)), elements=st.floats(0.0, 1.0)
 )
-def test_thermometer_sets_every_bucket_up_to_the_value(images, n_bits):
+
+
+def encode_unit_images(images, n_bits, encoding):
+    """Dense codes of values in [0, 1], one block of bits per pixel."""
     encoder = GreyscaleEncoder(
-        n_bits=n_bits, value_range=(0.0, 1.0), encoding="thermometer", sparse_output=False
+        n_bits=n_bits, value_range=(0.0, 1.0), encoding=encoding, sparse_output=False
     )
-    dense = encoder.fit_transform(images).reshape(images.shape[0], images.shape[1], n_bits)
+    return encoder, encoder.fit_transform(images).reshape(*images.shape, -1)
+
+
+@given(images=UNIT_IMAGES, n_bits=st.integers(1, 6))
+def test_thermometer_sets_every_bucket_up_to_the_value(images, n_bits):
+    _, dense = encode_unit_images(images, n_bits, "thermometer")
     for (row, col), value in np.ndenumerate(images):
         bucket = expected_bucket(value, 0.0, 1.0, n_bits)
         np.testing.assert_array_equal(dense[row, col], np.arange(n_bits) <= bucket)
+
+
+@given(images=UNIT_IMAGES, n_bits=st.integers(2, 6))
+def test_complement_is_the_thermometer_above_each_threshold_and_its_complement(images, n_bits):
+    encoder, bits = encode_unit_images(images, n_bits, "complement")
+    assert bits.shape == (*images.shape, 2 * (n_bits - 1))
+    pairs = bits.reshape(*images.shape, n_bits - 1, 2)
+    np.testing.assert_array_equal(pairs.sum(axis=3), 1)  # below xor at-or-above
+    for (row, col), value in np.ndenumerate(images):
+        bucket = expected_bucket(value, 0.0, 1.0, n_bits)
+        # Threshold t lies between buckets t and t + 1.
+        np.testing.assert_array_equal(pairs[row, col, :, 1], np.arange(n_bits - 1) < bucket)
+    np.testing.assert_array_equal(np.diff(encoder.offsets_), 2 * (n_bits - 1))
+
+
+def test_complement_needs_two_buckets():
+    with pytest.raises(ValueError, match="n_bits >= 2"):
+        GreyscaleEncoder(n_bits=1, encoding="complement").fit(np.array([[0.0, 1.0]]))
 
 
 def test_digits_range_and_the_seed_rule(digits):

@@ -1,0 +1,239 @@
+"""The "image" recipe (``make_preset_pipeline("image", image_shape=...)``): the
+measurements behind each of its choices, and its accuracy beside raw pixels.
+
+Choices are measured on data the figures are not reported on:
+
+* ``digits_choices``: sklearn's digits (8 x 8, values 0..16), 3-fold
+  cross-validation over the training part of the demo's split
+  (``train_test_split(test_size=0.25, stratify=y, random_state=0)``);
+* ``mnist_choices``: MNIST training images 0-19,999 learned, 50,000-59,999
+  scored (never the test set), plain and with each image's contrast
+  multiplied by a factor drawn from U(0.25, 1) (seed 1): the same shapes,
+  grey levels that vary from image to image.
+
+Each choice row changes one thing in the recipe. Then the recipe itself:
+
+* ``digits_splits``: held-out accuracy on the demo's split and four others,
+  raw pixels beside the recipe;
+* ``digits_ablation`` and ``mnist_test`` (60,000 / 10,000): raw pixels, the
+  code alone, the untrained pooler and the trained pooler
+  (:func:`sklearn_htm.metrics.ablation_study`), with fit and score times.
+
+Prints JSON (and writes it with ``--output``); about 40 minutes on 2 cores,
+most of it MNIST::
+
+    python benchmarks/bench_image_recipe.py --mnist DIR \\
+        --output benchmarks/results/image_recipe.json
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+from _report import command, emit
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MaxAbsScaler, Normalizer
+
+from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer, __version__
+from sklearn_htm.datasets import load_mnist
+from sklearn_htm.metrics import ablation_study, untrained_pooler
+from sklearn_htm.presets import image_preset
+
+SECTIONS = ("digits_choices", "digits_splits", "digits_ablation", "mnist_choices",
+            "mnist_test")
+
+
+def recipe(image_shape, *, n_bits=None, encoding=None, potential_pct=None, depth=None,
+           global_pools=False, normalise=True, trained=True, random_state=0):
+    """The recipe's pipeline for ``image_shape``, with one choice changed.
+
+    ``global_pools``: the recipe's number of columns in a flat layer whose
+    pools draw from the whole image; ``normalise=False`` drops the
+    :class:`~sklearn.preprocessing.Normalizer` (the encoder then gets the
+    data's own range, ``value_range=None``)."""
+    preset = image_preset(image_shape)
+    encoder = dict(preset["encoder"])
+    pooler = dict(preset["pooler"], random_state=random_state)
+    if n_bits is not None:
+        encoder["n_bits"] = n_bits
+    if encoding is not None:
+        encoder["encoding"] = encoding
+    width = GreyscaleEncoder(**encoder).fit([[0.0]]).offsets_[1]
+    height, image_width = image_shape
+    if depth is not None:
+        pooler["n_columns"] = (height, image_width, depth)
+    pooler["input_shape"] = (height, image_width, int(width))
+    pooler["potential_radius"] = (*pooler["potential_radius"][:2], int(width) - 1)
+    pooler["potential_pct"] = 1 / width if potential_pct is None else potential_pct
+    if global_pools:
+        pooler["n_columns"] = int(np.prod(pooler["n_columns"]))
+        for key in ("input_shape", "potential_radius"):
+            del pooler[key]
+    steps = [Normalizer(**preset["normalizer"])] if normalise else []
+    if not normalise:
+        encoder["value_range"] = None
+    sp = SpatialPoolerTransformer(**pooler)
+    steps += [GreyscaleEncoder(**encoder), sp if trained else untrained_pooler(sp)]
+    return make_pipeline(*steps, LogisticRegression(**preset["classifier"]))
+
+
+def raw_pixels():
+    return make_pipeline(MaxAbsScaler(), LogisticRegression(max_iter=1000))
+
+
+#: label: recipe() keyword arguments. The first row is the recipe itself.
+DIGITS_CHOICES = {
+    "the recipe": {},
+    "code: one threshold (one-hot, 2 bits)": {"n_bits": 2},
+    "code: two thresholds": {"n_bits": 3},
+    "code: five thresholds": {"n_bits": 6},
+    "code: thermometer, 4 bits": {"n_bits": 4, "encoding": "thermometer"},
+    "pools draw half of their neighbourhood's bits": {"potential_pct": 0.5},
+    "64 columns per pixel (4096 in all)": {"depth": 64},
+    "global pools (8192 columns)": {"global_pools": True},
+    "no Normalizer": {"normalise": False},
+    "untrained pooler": {"trained": False},
+}
+MNIST_CHOICES = {
+    "the recipe": {},
+    "code: one threshold (one-hot, 2 bits), pools of half the bits": {
+        "n_bits": 2, "potential_pct": 0.5},
+    "code: two thresholds": {"n_bits": 3},
+    "pools draw half of their neighbourhood's bits": {"potential_pct": 0.5},
+    "untrained pooler": {"trained": False},
+}
+#: The rows repeated on the images whose contrast varies.
+CONTRAST_CHOICES = ("the recipe", "no Normalizer")
+
+
+def timed(model, X_train, y_train, X_test, y_test):
+    start = time.perf_counter()
+    accuracy = model.fit(X_train, y_train).score(X_test, y_test)
+    return {"accuracy": round(float(accuracy), 4),
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def digits_split(random_state):
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=random_state)
+
+
+def digits_choices(log):
+    X_train, _, y_train, _ = digits_split(0)
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    rows = {"raw pixels": None}
+    for label, model in [("raw pixels", raw_pixels())] + [
+            (label, recipe((8, 8), **kwargs)) for label, kwargs in DIGITS_CHOICES.items()]:
+        start = time.perf_counter()
+        scores = cross_val_score(model, X_train, y_train, cv=folds)
+        rows[label] = {"cv_accuracy": round(float(scores.mean()), 4),
+                       "seconds": round(time.perf_counter() - start, 1)}
+        log(f"digits choices: {label}: {rows[label]}")
+    return rows
+
+
+def digits_splits(log):
+    rows = []
+    for seed in range(5):
+        X_train, X_test, y_train, y_test = digits_split(seed)
+        row = {"split random_state": seed,
+               "raw pixels": timed(raw_pixels(), X_train, y_train, X_test, y_test)["accuracy"],
+               "recipe": timed(recipe((8, 8)), X_train, y_train, X_test, y_test)["accuracy"]}
+        row["gain"] = round(row["recipe"] - row["raw pixels"], 4)
+        rows.append(row)
+        log(f"digits split {seed}: {row}")
+    return rows
+
+
+def ablation(image_shape, X_train, y_train, X_test, y_test, log):
+    model = recipe(image_shape)
+    *encoder, pooler, classifier = (step for _, step in model.steps)
+    rows = ablation_study(X_train, y_train, X_test, y_test,
+                          encoder=make_pipeline(*encoder), pooler=pooler,
+                          classifier=classifier, verbose=False)
+    out = {}
+    for row in rows:
+        out[row["model"]] = {key: round(float(row[key]), 4 if key == "accuracy" else 1)
+                             for key in ("accuracy", "fit_time", "score_time")}
+        log(f"{image_shape}: {row['model']}: {out[row['model']]}")
+    return out
+
+
+def digits_ablation(log):
+    return ablation((8, 8), *digits_split(0)[0::2], *digits_split(0)[1::2], log)
+
+
+def contrast(X, seed=1):
+    factor = np.random.default_rng(seed).uniform(0.25, 1.0, X.shape[0])
+    return X * factor[:, None]
+
+
+def mnist_choices(mnist, log):
+    X, y = load_mnist(mnist, subset="train", return_X_y=True)
+    train, val = slice(0, 20000), slice(50000, 60000)
+    out = {}
+    for variant, images in (("mnist", X.astype(np.float64)), ("contrast", contrast(X))):
+        rows = {"raw pixels": timed(raw_pixels(), images[train], y[train], images[val],
+                                    y[val])}
+        log(f"{variant}: raw pixels: {rows['raw pixels']}")
+        choices = MNIST_CHOICES if variant == "mnist" else {
+            label: {**MNIST_CHOICES, **DIGITS_CHOICES}[label] for label in CONTRAST_CHOICES}
+        for label, kwargs in choices.items():
+            rows[label] = timed(recipe((28, 28), **kwargs), images[train], y[train],
+                                images[val], y[val])
+            log(f"{variant}: {label}: {rows[label]}")
+        out[variant] = rows
+    return out
+
+
+def mnist_test(mnist, log):
+    X_train, y_train = load_mnist(mnist, subset="train", return_X_y=True)
+    X_test, y_test = load_mnist(mnist, subset="test", return_X_y=True)
+    return ablation((28, 28), X_train, y_train, X_test, y_test, log)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mnist", default=os.environ.get("MNIST_DIR"),
+                        help="folder of the MNIST idx files (default: $MNIST_DIR); "
+                             "without it the MNIST sections are skipped")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections among {', '.join(SECTIONS)}")
+    parser.add_argument("--output", help="also write the JSON here")
+    args = parser.parse_args(argv)
+    sections = [s for s in args.only.split(",") if s]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {sorted(unknown)}; choose among {SECTIONS}")
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    report = {"command": command(argv), "sklearn_htm": __version__,
+              "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+              "recipe": {"(8, 8)": image_preset((8, 8)), "(28, 28)": image_preset((28, 28))}}
+    if args.output and os.path.exists(args.output):
+        with open(args.output) as f:  # keep the sections not rerun
+            report = {**json.load(f), **{k: report[k] for k in ("command", "sklearn_htm",
+                                                                "machine", "recipe")}}
+    runners = {"digits_choices": digits_choices, "digits_splits": digits_splits,
+               "digits_ablation": digits_ablation,
+               "mnist_choices": lambda log: mnist_choices(args.mnist, log),
+               "mnist_test": lambda log: mnist_test(args.mnist, log)}
+    for section in sections:
+        if section.startswith("mnist") and not args.mnist:
+            log(f"skipping {section}: no --mnist folder")
+            continue
+        report[section] = runners[section](log)
+    emit(report, args.output, default=str)
+
+
+if __name__ == "__main__":
+    main()
