@@ -46,6 +46,10 @@ from sklearn_htm.datasets import load_mnist
 from sklearn_htm.metrics import ablation_study, untrained_pooler
 from sklearn_htm.presets import image_preset
 
+#: The command that runs every section (the sections of a results file may
+#: come from several runs, each recorded under "runs").
+CANONICAL = ("python benchmarks/bench_image_recipe.py --mnist ../shared/data/mnist "
+             "--output benchmarks/results/image_recipe.json")
 SECTIONS = ("digits_choices", "digits_splits", "digits_ablation", "mnist_choices",
             "mnist_test")
 
@@ -216,13 +220,16 @@ def main(argv=None):
     def log(message):
         print(message, file=sys.stderr, flush=True)
 
-    report = {"command": command(argv), "sklearn_htm": __version__,
+    report = {"command": CANONICAL, "sklearn_htm": __version__,
               "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
-              "recipe": {"(8, 8)": image_preset((8, 8)), "(28, 28)": image_preset((28, 28))}}
+              "recipe": {"(8, 8)": image_preset((8, 8)), "(28, 28)": image_preset((28, 28))},
+              "runs": []}
     if args.output and os.path.exists(args.output):
         with open(args.output) as f:  # keep the sections not rerun
-            report = {**json.load(f), **{k: report[k] for k in ("command", "sklearn_htm",
-                                                                "machine", "recipe")}}
+            report = {**report, **json.load(f), **{k: report[k] for k in (
+                "command", "sklearn_htm", "machine", "recipe")}}
+    report["runs"] = [*report.get("runs", []), {"command": command(argv),
+                                                "sections": sections}]
     runners = {"digits_choices": digits_choices, "digits_splits": digits_splits,
                "digits_ablation": digits_ablation,
                "mnist_choices": lambda log: mnist_choices(args.mnist, log),

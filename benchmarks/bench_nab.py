@@ -1,0 +1,90 @@
+"""The HTM anomaly detector on NAB: its three scores, per group, per seed,
+without the likelihood step, and the run time (NAB's protocol: one
+configuration for every series, each series given only its minimum, maximum
+and probation length; thresholds optimised per profile as NAB does for a new
+detector).
+
+Runs ``python -m sklearn_htm.nab run`` / ``score`` four times: the defaults
+(timed), ``use_likelihood=False``, and ``random_state`` 1 and 2. Prints JSON
+(and writes it with ``--output``); about 5 minutes on 2 cores::
+
+    python benchmarks/bench_nab.py --data ../shared/data/nab --output benchmarks/results/nab.json
+"""
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from _report import command, emit
+
+from sklearn_htm import __version__
+from sklearn_htm.nab._runner import run_corpus
+from sklearn_htm.nab._scoring import read_results, read_windows, score_all_profiles
+
+#: NAB's scoreboard (standard, reward_low_FP_rate, reward_low_FN_rate where listed).
+PUBLISHED = {
+    "numenta (NuPIC)": [70.1, 63.1, 74.3],
+    "htm.core": 63.1,
+    "numenta without likelihood": 53.6,
+    "best listed": 74.9,
+}
+
+
+def run_and_score(data, folder, n_jobs, **params):
+    start = time.perf_counter()
+    results = run_corpus(data, folder, n_jobs=n_jobs, progress=False, **params)
+    seconds = time.perf_counter() - start
+    windows = read_windows(Path(data) / "labels" / "combined_windows.json")
+    scores = score_all_profiles(read_results(results), windows)
+    return scores, seconds
+
+
+def _rounded(scores):
+    return {profile: round(result.score, 4) for profile, result in scores.items()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=os.environ.get("NAB_DIR"),
+                        required="NAB_DIR" not in os.environ,
+                        help="the NAB folder, holding data/ and labels/ (default: $NAB_DIR)")
+    parser.add_argument("--n-jobs", type=int, default=2, help="series run in parallel")
+    parser.add_argument("--output", help="also write the JSON here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        scores, seconds = run_and_score(args.data, Path(tmp) / "default", args.n_jobs)
+        ablation, _ = run_and_score(args.data, Path(tmp) / "raw", args.n_jobs,
+                                    use_likelihood=False)
+        seeds = {"random_state=0": round(scores["standard"].score, 2)}
+        for seed in (1, 2):
+            other, _ = run_and_score(args.data, Path(tmp) / f"seed{seed}", args.n_jobs,
+                                     random_state=seed)
+            seeds[f"random_state={seed}"] = round(other["standard"].score, 2)
+    report = {
+        "command": command(argv),
+        "sklearn_htm": __version__,
+        "detector": "HTMAnomalyDetector defaults (RDSE value + time of day -> SP 2048/40 -> "
+                    "TM -> likelihood, NAB's spatial rule)",
+        "scores": _rounded(scores),
+        "thresholds": {profile: result.threshold for profile, result in scores.items()},
+        "groups": {profile: {group: (None if value != value else round(value, 4))
+                             for group, value in result.groups.items()}
+                   for profile, result in scores.items()},
+        "run_seconds": round(seconds, 1),
+        "n_jobs": args.n_jobs,
+        "cores": os.cpu_count(),
+        "published": PUBLISHED,
+        "ablation_without_likelihood": {
+            "command": "HTMAnomalyDetector(use_likelihood=False) through the same runner",
+            "scores": _rounded(ablation),
+        },
+        "seeds": seeds,
+        "load_average": list(os.getloadavg()),
+    }
+    emit(report, args.output)
+
+
+if __name__ == "__main__":
+    main()
