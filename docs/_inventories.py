@@ -38,6 +38,7 @@ NAMES = {
                 "sklearn.pipeline.Pipeline",
                 "sklearn.preprocessing.FunctionTransformer",
                 "sklearn.preprocessing.MaxAbsScaler",
+                "sklearn.preprocessing.Normalizer",
                 "sklearn.preprocessing.OneHotEncoder",
                 "sklearn.utils.Bunch",
             ],

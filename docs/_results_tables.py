@@ -509,3 +509,4 @@ def write_tables(folder):
     (Path(folder) / "mnist_results_table.inc").write_text(mnist_table())
     (Path(folder) / "digits_table.inc").write_text(digits_table())
     (Path(folder) / "defaults_table.inc").write_text(defaults_table())
+    (Path(folder) / "image_recipe_table.inc").write_text(image_recipe_table())
