@@ -44,6 +44,7 @@ import copy
 import math
 from numbers import Integral
 
+import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
@@ -96,6 +97,8 @@ IMAGE_MIN_COLUMNS_PER_PIXEL = 32
 
 
 def _check_image_shape(image_shape):
+    if isinstance(image_shape, np.ndarray) and image_shape.ndim == 1:
+        image_shape = image_shape.tolist()
     if (
         not isinstance(image_shape, (tuple, list))
         or len(image_shape) != 2
@@ -121,7 +124,9 @@ def image_preset(image_shape):
     puts ``depth`` columns on every pixel of the image's grid, each drawing
     one bit in six within ``radius`` pixels of its own (one bit per pixel on
     average, as many as a 2-bit code with ``potential_pct=0.5``), 5% of them active,
-    boosted as htm.core does (strength 2 over 1,000 rows), where
+    boosted as htm.core does (strength 2 over 1,000 rows, as the ``"mnist"``
+    preset; the package's stronger defaults were chosen for a layer without
+    topology, where most columns would otherwise never win), where
 
     - ``radius = max(1, round(min(height, width) / 14))``;
     - ``depth = max(32, ceil(8192 / (height * width)))``.
@@ -136,8 +141,11 @@ def image_preset(image_shape):
     Parameters
     ----------
     image_shape : tuple of int (height, width)
-        Shape of the images; X holds them flattened row by row, one row per
-        image, with non-negative intensities in any range (uint8 or float).
+        Shape of the images; X holds them flattened row by row (``X =
+        images.reshape(n_images, -1)`` for an array of shape ``(n_images,
+        height, width)``), one row per image, with non-negative intensities in
+        any range (uint8 or float). A transposed shape of the same size is not
+        detected: it gives the columns wrong neighbourhoods.
 
     Returns
     -------
@@ -149,7 +157,10 @@ def image_preset(image_shape):
     Raises
     ------
     ValueError
-        If ``image_shape`` is not a pair of positive integers.
+        If ``image_shape`` is not a pair of positive integers. The pipeline's
+        ``fit`` and ``transform`` raise ValueError for negative values (the
+        encoder's ``handle_out_of_range="error"``) and when X's width is not
+        ``height * width`` (the pooler's ``input_shape``).
 
     Examples
     --------
@@ -166,7 +177,10 @@ def image_preset(image_shape):
     code_width = 2 * (n_bits - 1)
     return {
         "normalizer": {"norm": "max"},
-        "encoder": {"n_bits": n_bits, "value_range": (0.0, 1.0), "encoding": "complement"},
+        # After the Normalizer every value is in [0, 1] unless X had negative
+        # values, which the encoder then refuses instead of clipping.
+        "encoder": {"n_bits": n_bits, "value_range": (0.0, 1.0), "encoding": "complement",
+                    "handle_out_of_range": "error"},
         "pooler": {
             "n_columns": (height, width, depth),
             "input_shape": (height, width, code_width),

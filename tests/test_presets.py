@@ -102,3 +102,16 @@ def test_image_recipe_needs_a_valid_shape(shape):
 def test_image_shape_is_refused_by_fixed_presets():
     with pytest.raises(ValueError, match="image_shape is for the 'image' preset"):
         get_preset("digits", image_shape=(8, 8))
+
+
+def test_image_recipe_refuses_what_it_cannot_code():
+    rng = np.random.RandomState(0)
+    X, y = rng.randint(0, 255, size=(20, 12)).astype(float), np.arange(20) % 2
+    with pytest.raises(ValueError, match="X holds 12 pixels, not 4 x 4.*image_shape"):
+        make_preset_pipeline("image", image_shape=(4, 4), n_columns=(4, 4, 2)).fit(X, y)
+    # Negative intensities are refused, not clipped to the darkest level.
+    with pytest.raises(ValueError, match=r"outside the range \[0.0, 1.0\] \(X goes from -1.0"):
+        make_preset_pipeline("image", image_shape=(3, 4), n_columns=(3, 4, 2)).fit(X - 254, y)
+    # A numpy pair is a pair.
+    pipe = make_preset_pipeline("image", image_shape=np.array([3, 4]), n_columns=(3, 4, 2))
+    assert pipe[1].input_shape == (3, 4, 6)

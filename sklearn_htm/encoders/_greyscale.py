@@ -102,7 +102,8 @@ class GreyscaleEncoder(StreamEncoder):
         that near values share bits; "complement" is the thermometer code
         with its complement (complement coding, Carpenter, Grossberg and
         Rosen 1991): for each of the ``n_bits - 1`` thresholds between
-        buckets, one bit for "below" and one for "at or above", so every
+        buckets, one bit for "below" and one for "at or above" (bits ``2 * t``
+        and ``2 * t + 1`` of a feature's code for threshold ``t``), so every
         feature has ``n_bits - 1`` active bits out of ``2 * (n_bits - 1)``
         whatever its value (a dark pixel is as visible to a pooler as a
         bright one) and near values share all but a few. It needs ``n_bits
@@ -187,7 +188,8 @@ class GreyscaleEncoder(StreamEncoder):
             if bool(outside.any()):
                 raise ValueError(
                     f"X has {int(outside.sum())} value(s) outside the range "
-                    f"[{low}, {high}]; set handle_out_of_range='clip' or widen "
+                    f"[{low}, {high}] (X goes from {float(values.min())} to "
+                    f"{float(values.max())}); set handle_out_of_range='clip' or widen "
                     "value_range."
                 )
         bucket = greyscale_buckets(xp, values, low, high, self.n_bits)

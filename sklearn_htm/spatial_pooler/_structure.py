@@ -301,9 +301,19 @@ def resolve_structure(params, n_features, *, build=True):
     else:
         input_shape = as_shape(params["input_shape"], "input_shape")
         if math.prod(input_shape) != n_features:
+            hint = ""
+            if len(input_shape) == 3 and n_features % input_shape[-1] == 0:
+                # An image grid with a code of input_shape[-1] bits per pixel
+                # (as the "image" recipe builds it from image_shape).
+                hint = (
+                    f" With {input_shape[-1]} bits per pixel, X holds "
+                    f"{n_features // input_shape[-1]} pixels, not {input_shape[0]} x "
+                    f"{input_shape[1]}: check the image shape (make_preset_pipeline's "
+                    "image_shape is (height, width) of the images, flattened one per row)."
+                )
             raise ValueError(
                 f"input_shape={input_shape} has {math.prod(input_shape)} "
-                f"elements but X has {n_features} features."
+                f"elements but X has {n_features} features.{hint}"
             )
     column_shape, radius = _resolve_radius(params, column_shape, input_shape)
     n_columns = math.prod(column_shape)
