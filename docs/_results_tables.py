@@ -100,6 +100,9 @@ def nab_table(path=RESULTS / "nab.json"):
             if value is not None) + ".",
         "Standard score by seed (" + ", ".join(f"``{k}``" for k in report["seeds"])
         + "): " + ", ".join(f"{value:.1f}" for value in report["seeds"].values()) + ".",
+        *[f"With {label}: " + ", ".join(f"{v:.1f}" for v in alt["standard"].values())
+          + f" (mean {alt['mean']:.1f}, against {report['seeds_mean']:.1f})."
+          for label, alt in report.get("alternatives", {}).items()],
         f"The whole corpus ran in {report['run_seconds']:.0f} s with "
         f"``--n-jobs {report['n_jobs']}`` on {report['cores']} cores.",
         "",
