@@ -51,6 +51,7 @@ from sklearn.preprocessing import Normalizer
 
 from .encoders import GreyscaleEncoder
 from .spatial_pooler import SpatialPoolerTransformer
+from .spatial_pooler._topology import round_half_up
 
 __all__ = ["PRESETS", "PRESET_NAMES", "get_preset", "image_preset", "make_preset_pipeline"]
 
@@ -128,7 +129,7 @@ def image_preset(image_shape):
     preset; the package's stronger defaults were chosen for a layer without
     topology, where most columns would otherwise never win), where
 
-    - ``radius = max(1, round(min(height, width) / 14))``;
+    - ``radius = max(1, floor(min(height, width) / 14 + 0.5))`` (halves round up);
     - ``depth = max(32, ceil(8192 / (height * width)))``.
 
     The classifier is :class:`~sklearn.linear_model.LogisticRegression` with
@@ -171,7 +172,7 @@ def image_preset(image_shape):
     (8, 8, 128)
     """
     height, width = _check_image_shape(image_shape)
-    radius = max(1, round(min(height, width) * IMAGE_POOL_FRACTION))
+    radius = max(1, round_half_up(min(height, width) * IMAGE_POOL_FRACTION))
     depth = max(IMAGE_MIN_COLUMNS_PER_PIXEL, math.ceil(IMAGE_MIN_COLUMNS / (height * width)))
     n_bits = IMAGE_GREY_BUCKETS
     code_width = 2 * (n_bits - 1)

@@ -72,6 +72,8 @@ def test_image_recipe_follows_the_image_shape():
     assert wide["n_columns"] == (14, 100, 32) and wide["potential_radius"][:2] == (1, 1)
     big = image_preset((64, 48))["pooler"]
     assert big["potential_radius"][:2] == (3, 3)
+    # Halves round up (35 / 14 = 2.5), as every rounding of the pooler.
+    assert image_preset((35, 35))["pooler"]["potential_radius"][:2] == (3, 3)
 
 
 def test_image_pipeline_codes_do_not_depend_on_exposure():
