@@ -3,9 +3,11 @@ results, the MNIST folder option, and how they hand over their results (JSON
 on stdout, and the same JSON in the file given with ``--output``, under
 ``benchmarks/results/``, where the documentation's tables are written from)."""
 
+import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 
@@ -22,6 +24,23 @@ def add_mnist_argument(parser):
     parser.add_argument("--mnist", default=os.environ.get("MNIST_DIR"),
                         required="MNIST_DIR" not in os.environ,
                         help="folder of the MNIST idx files (default: $MNIST_DIR)")
+
+
+def mnist_parser(doc):
+    """The command line of a script that reads MNIST: its description (the
+    first line of ``doc``), ``--mnist DIR`` and ``--output FILE``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    add_mnist_argument(parser)
+    parser.add_argument("--output", help="also write the JSON here")
+    return parser
+
+
+def fit_and_score(model, X_train, y_train, X_test, y_test):
+    """Fit ``model``, score it; ``{"accuracy", "seconds"}`` (fit and score together)."""
+    start = time.perf_counter()
+    accuracy = model.fit(X_train, y_train).score(X_test, y_test)
+    return {"accuracy": round(float(accuracy), 4),
+            "seconds": round(time.perf_counter() - start, 1)}
 
 
 def emit(report, output=None, default=None):

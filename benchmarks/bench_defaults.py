@@ -17,12 +17,11 @@ Prints JSON (and writes it with ``--output``); about 5 minutes on 2 cores::
     python benchmarks/bench_defaults.py --mnist DIR --output benchmarks/results/defaults.json
 """
 
-import argparse
 import copy
 import sys
 import time
 
-from _report import add_mnist_argument, command, emit
+from _report import command, emit, mnist_parser
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer, __version__
@@ -53,10 +52,7 @@ def evaluate(bits_train, y_train, bits_val, y_val, pooler):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_mnist_argument(parser)
-    parser.add_argument("--output", help="also write the JSON here")
-    args = parser.parse_args(argv)
+    args = mnist_parser(__doc__).parse_args(argv)
 
     X, y = load_mnist(args.mnist, subset="train", return_X_y=True)
     encoder = GreyscaleEncoder(n_bits=4, value_range=(0, 255))

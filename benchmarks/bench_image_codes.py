@@ -21,12 +21,10 @@ Prints JSON (and writes it with ``--output``); about 20 minutes on 2 cores::
     python benchmarks/bench_image_codes.py --mnist DIR --output benchmarks/results/image_codes.json
 """
 
-import argparse
 import sys
-import time
 
 import numpy as np
-from _report import add_mnist_argument, command, emit
+from _report import command, emit, fit_and_score, mnist_parser
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, Normalizer
@@ -69,18 +67,8 @@ def pipeline(normalise, encoder, trained):
     return make_pipeline(*steps)
 
 
-def score(model, X_train, y_train, X_val, y_val):
-    start = time.perf_counter()
-    accuracy = model.fit(X_train, y_train).score(X_val, y_val)
-    return {"accuracy": round(float(accuracy), 4),
-            "seconds": round(time.perf_counter() - start, 1)}
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_mnist_argument(parser)
-    parser.add_argument("--output", help="also write the JSON here")
-    args = parser.parse_args(argv)
+    args = mnist_parser(__doc__).parse_args(argv)
 
     X, y = load_mnist(args.mnist, subset="train", return_X_y=True)
     scale = np.random.RandomState(1).uniform(0.25, 1.0, size=(X.shape[0], 1))
@@ -90,9 +78,9 @@ def main(argv=None):
         Xv = images[variant]
         train, val = (Xv[:50000], y[:50000]), (Xv[50000:], y[50000:])
         raw = make_pipeline(MaxAbsScaler(), LogisticRegression(C=0.1, max_iter=1000))
-        rows = {"raw pixels + LR": score(raw, *train, *val)}
+        rows = {"raw pixels + LR": fit_and_score(raw, *train, *val)}
         for name in names:
-            rows[name] = score(pipeline(*CODES[name]), *train, *val)
+            rows[name] = fit_and_score(pipeline(*CODES[name]), *train, *val)
             print(variant, name, rows[name], file=sys.stderr, flush=True)
         results[variant] = rows
     report = {

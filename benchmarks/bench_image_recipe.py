@@ -34,17 +34,17 @@ import sys
 import time
 
 import numpy as np
-from _report import command, emit
+from _report import command, emit, fit_and_score
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MaxAbsScaler, Normalizer
+from sklearn.preprocessing import MaxAbsScaler
 
-from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer, __version__
+from sklearn_htm import SpatialPoolerTransformer, __version__
 from sklearn_htm.datasets import load_mnist
 from sklearn_htm.metrics import ablation_study, untrained_pooler
-from sklearn_htm.presets import image_preset
+from sklearn_htm.presets import IMAGE_GREY_BUCKETS, _image_parameters, image_preset, preset_encoder
 
 #: The command that runs every section (the sections of a results file may
 #: come from several runs, each recorded under "runs").
@@ -54,38 +54,30 @@ SECTIONS = ("digits_choices", "digits_splits", "digits_ablation", "mnist_choices
             "mnist_test")
 
 
-def recipe(image_shape, *, n_bits=None, encoding=None, potential_pct=None, depth=None,
-           global_pools=False, normalise=True, trained=True, random_state=0):
+def recipe(image_shape, *, n_bits=IMAGE_GREY_BUCKETS, encoding="complement",
+           potential_pct=None, depth=None, global_pools=False, normalise=True,
+           trained=True, random_state=0):
     """The recipe's pipeline for ``image_shape``, with one choice changed.
 
-    ``global_pools``: the recipe's number of columns in a flat layer whose
-    pools draw from the whole image; ``normalise=False`` drops the
-    :class:`~sklearn.preprocessing.Normalizer` (the encoder then gets the
-    data's own range, ``value_range=None``)."""
-    preset = image_preset(image_shape)
-    encoder = dict(preset["encoder"])
+    ``n_bits``, ``encoding`` and ``depth`` go through the recipe's own rules
+    (``presets._image_parameters``); ``global_pools``: the recipe's number of
+    columns in a flat layer whose pools draw from the whole image;
+    ``normalise=False`` drops the :class:`~sklearn.preprocessing.Normalizer`
+    (the encoder then gets the data's own range, ``value_range=None``)."""
+    preset = _image_parameters(*image_shape, n_bits=n_bits, encoding=encoding, depth=depth)
     pooler = dict(preset["pooler"], random_state=random_state)
-    if n_bits is not None:
-        encoder["n_bits"] = n_bits
-    if encoding is not None:
-        encoder["encoding"] = encoding
-    width = GreyscaleEncoder(**encoder).fit([[0.0]]).offsets_[1]
-    height, image_width = image_shape
-    if depth is not None:
-        pooler["n_columns"] = (height, image_width, depth)
-    pooler["input_shape"] = (height, image_width, int(width))
-    pooler["potential_radius"] = (*pooler["potential_radius"][:2], int(width) - 1)
-    pooler["potential_pct"] = 1 / width if potential_pct is None else potential_pct
+    if potential_pct is not None:
+        pooler["potential_pct"] = potential_pct
     if global_pools:
         pooler["n_columns"] = int(np.prod(pooler["n_columns"]))
         for key in ("input_shape", "potential_radius"):
             del pooler[key]
-    steps = [Normalizer(**preset["normalizer"])] if normalise else []
     if not normalise:
-        encoder["value_range"] = None
+        del preset["normalizer"]
+        preset["encoder"].update(value_range=None, handle_out_of_range="clip")
     sp = SpatialPoolerTransformer(**pooler)
-    steps += [GreyscaleEncoder(**encoder), sp if trained else untrained_pooler(sp)]
-    return make_pipeline(*steps, LogisticRegression(**preset["classifier"]))
+    return make_pipeline(preset_encoder(preset), sp if trained else untrained_pooler(sp),
+                         LogisticRegression(**preset["classifier"]))
 
 
 def raw_pixels():
@@ -117,13 +109,6 @@ MNIST_CHOICES = {
 CONTRAST_CHOICES = ("the recipe", "no Normalizer")
 
 
-def timed(model, X_train, y_train, X_test, y_test):
-    start = time.perf_counter()
-    accuracy = model.fit(X_train, y_train).score(X_test, y_test)
-    return {"accuracy": round(float(accuracy), 4),
-            "seconds": round(time.perf_counter() - start, 1)}
-
-
 def digits_split(random_state):
     X, y = load_digits(return_X_y=True)
     return train_test_split(X, y, test_size=0.25, stratify=y, random_state=random_state)
@@ -132,7 +117,7 @@ def digits_split(random_state):
 def digits_choices(log):
     X_train, _, y_train, _ = digits_split(0)
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
-    rows = {"raw pixels": None}
+    rows = {}
     for label, model in [("raw pixels", raw_pixels())] + [
             (label, recipe((8, 8), **kwargs)) for label, kwargs in DIGITS_CHOICES.items()]:
         start = time.perf_counter()
@@ -147,9 +132,10 @@ def digits_splits(log):
     rows = []
     for seed in range(5):
         X_train, X_test, y_train, y_test = digits_split(seed)
+        data = (X_train, y_train, X_test, y_test)
         row = {"split random_state": seed,
-               "raw pixels": timed(raw_pixels(), X_train, y_train, X_test, y_test)["accuracy"],
-               "recipe": timed(recipe((8, 8)), X_train, y_train, X_test, y_test)["accuracy"]}
+               "raw pixels": fit_and_score(raw_pixels(), *data)["accuracy"],
+               "recipe": fit_and_score(recipe((8, 8)), *data)["accuracy"]}
         row["gain"] = round(row["recipe"] - row["raw pixels"], 4)
         rows.append(row)
         log(f"digits split {seed}: {row}")
@@ -157,11 +143,9 @@ def digits_splits(log):
 
 
 def ablation(image_shape, X_train, y_train, X_test, y_test, log):
-    model = recipe(image_shape)
-    *encoder, pooler, classifier = (step for _, step in model.steps)
-    rows = ablation_study(X_train, y_train, X_test, y_test,
-                          encoder=make_pipeline(*encoder), pooler=pooler,
-                          classifier=classifier, verbose=False)
+    encoder, pooler, classifier = (step for _, step in recipe(image_shape).steps)
+    rows = ablation_study(X_train, y_train, X_test, y_test, encoder=encoder,
+                          pooler=pooler, classifier=classifier, verbose=False)
     out = {}
     for row in rows:
         out[row["model"]] = {key: round(float(row[key]), 4 if key == "accuracy" else 1)
@@ -171,7 +155,8 @@ def ablation(image_shape, X_train, y_train, X_test, y_test, log):
 
 
 def digits_ablation(log):
-    return ablation((8, 8), *digits_split(0)[0::2], *digits_split(0)[1::2], log)
+    X_train, X_test, y_train, y_test = digits_split(0)
+    return ablation((8, 8), X_train, y_train, X_test, y_test, log)
 
 
 def contrast(X, seed=1):
@@ -184,13 +169,13 @@ def mnist_choices(mnist, log):
     train, val = slice(0, 20000), slice(50000, 60000)
     out = {}
     for variant, images in (("mnist", X.astype(np.float64)), ("contrast", contrast(X))):
-        rows = {"raw pixels": timed(raw_pixels(), images[train], y[train], images[val],
+        rows = {"raw pixels": fit_and_score(raw_pixels(), images[train], y[train], images[val],
                                     y[val])}
         log(f"{variant}: raw pixels: {rows['raw pixels']}")
         choices = MNIST_CHOICES if variant == "mnist" else {
             label: {**MNIST_CHOICES, **DIGITS_CHOICES}[label] for label in CONTRAST_CHOICES}
         for label, kwargs in choices.items():
-            rows[label] = timed(recipe((28, 28), **kwargs), images[train], y[train],
+            rows[label] = fit_and_score(recipe((28, 28), **kwargs), images[train], y[train],
                                 images[val], y[val])
             log(f"{variant}: {label}: {rows[label]}")
         out[variant] = rows

@@ -23,7 +23,12 @@ from _report import command, emit
 
 from sklearn_htm import __version__
 from sklearn_htm.nab._runner import run_corpus
-from sklearn_htm.nab._scoring import read_results, read_windows, score_all_profiles
+from sklearn_htm.nab._scoring import (
+    read_results,
+    read_windows,
+    score_all_profiles,
+    scores_report,
+)
 
 #: Alternatives to the defaults, each run with random_state 0 to 2.
 ALTERNATIVES = {
@@ -79,16 +84,15 @@ def main(argv=None):
                 standard[f"random_state={seed}"] = round(other["standard"].score, 2)
             alternatives[label] = {"standard": standard,
                                    "mean": round(sum(standard.values()) / 3, 2)}
+    summary = scores_report(scores)
     report = {
         "command": command(argv),
         "sklearn_htm": __version__,
         "detector": "HTMAnomalyDetector defaults (RDSE value + time of day -> SP 2048/40 -> "
                     "TM -> likelihood, NAB's spatial rule)",
         "scores": _rounded(scores),
-        "thresholds": {profile: result.threshold for profile, result in scores.items()},
-        "groups": {profile: {group: (None if value != value else round(value, 4))
-                             for group, value in result.groups.items()}
-                   for profile, result in scores.items()},
+        "thresholds": summary["thresholds"],
+        "groups": summary["groups"],
         "run_seconds": round(seconds, 1),
         "n_jobs": args.n_jobs,
         "cores": os.cpu_count(),

@@ -7,14 +7,11 @@ the gallery example ``examples/plot_digits_pipeline.py``.
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer
 
 from . import __version__
 from .datasets import load_mnist
-from .encoders import GreyscaleEncoder
 from .metrics import ablation_study, format_ablation_table
-from .presets import get_preset
+from .presets import get_preset, preset_encoder
 from .spatial_pooler import SpatialPoolerTransformer
 from .spatial_pooler.backends import resolve_backend_name
 
@@ -109,12 +106,9 @@ def run_demo(preset=None, *, data=None, verbose=True, test_size=0.25, random_sta
             f"columns, sparsity {pooler.sparsity}, backend "
             f"{resolve_backend_name(pooler.backend)!r}", flush=True,
         )
-    encoder = GreyscaleEncoder(**settings["encoder"])
-    if "normalizer" in settings:
-        encoder = make_pipeline(Normalizer(**settings["normalizer"]), encoder)
     return ablation_study(
         X_train, y_train, X_test, y_test,
-        encoder=encoder,
+        encoder=preset_encoder(settings),
         pooler=pooler,
         classifier=LogisticRegression(**settings["classifier"]),
         verbose=verbose,

@@ -50,10 +50,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
 
 from .encoders import GreyscaleEncoder
+from .encoders._greyscale import bits_per_feature
 from .spatial_pooler import SpatialPoolerTransformer
 from .spatial_pooler._topology import round_half_up
 
-__all__ = ["PRESETS", "PRESET_NAMES", "get_preset", "image_preset", "make_preset_pipeline"]
+__all__ = ["PRESETS", "PRESET_NAMES", "get_preset", "image_preset", "make_preset_pipeline",
+           "preset_encoder"]
 
 PRESETS = {
     "digits": {
@@ -171,16 +173,24 @@ def image_preset(image_shape):
     >>> image_preset((8, 8))["pooler"]["n_columns"]
     (8, 8, 128)
     """
-    height, width = _check_image_shape(image_shape)
+    return _image_parameters(*_check_image_shape(image_shape))
+
+
+def _image_parameters(height, width, *, n_bits=IMAGE_GREY_BUCKETS, encoding="complement",
+                     depth=None):
+    """:func:`image_preset`'s rules with the code and the depth as arguments
+    (``depth=None``: the recipe's rule), so that a variant of the recipe (as
+    ``benchmarks/bench_image_recipe.py`` measures) follows the same rules."""
     radius = max(1, round_half_up(min(height, width) * IMAGE_POOL_FRACTION))
-    depth = max(IMAGE_MIN_COLUMNS_PER_PIXEL, math.ceil(IMAGE_MIN_COLUMNS / (height * width)))
-    n_bits = IMAGE_GREY_BUCKETS
-    code_width = 2 * (n_bits - 1)
+    if depth is None:
+        depth = max(IMAGE_MIN_COLUMNS_PER_PIXEL,
+                    math.ceil(IMAGE_MIN_COLUMNS / (height * width)))
+    code_width = bits_per_feature(n_bits, encoding)
     return {
         "normalizer": {"norm": "max"},
         # After the Normalizer every value is in [0, 1] unless X had negative
         # values, which the encoder then refuses instead of clipping.
-        "encoder": {"n_bits": n_bits, "value_range": (0.0, 1.0), "encoding": "complement",
+        "encoder": {"n_bits": n_bits, "value_range": (0.0, 1.0), "encoding": encoding,
                     "handle_out_of_range": "error"},
         "pooler": {
             "n_columns": (height, width, depth),
@@ -195,6 +205,27 @@ def image_preset(image_shape):
         },
         "classifier": {"C": 0.1, "max_iter": 1000},
     }
+
+
+def preset_encoder(preset):
+    """The encoder step of a preset, as :func:`make_preset_pipeline` builds it.
+
+    Parameters
+    ----------
+    preset : dict
+        Parameters from :func:`get_preset`.
+
+    Returns
+    -------
+    encoder : GreyscaleEncoder or sklearn.pipeline.Pipeline
+        Unfitted: the :class:`~sklearn_htm.GreyscaleEncoder`, after a
+        :class:`~sklearn.preprocessing.Normalizer` when the preset has one
+        (the ``"image"`` recipe).
+    """
+    encoder = GreyscaleEncoder(**preset["encoder"])
+    if "normalizer" in preset:
+        encoder = make_pipeline(Normalizer(**preset["normalizer"]), encoder)
+    return encoder
 
 
 def get_preset(name, *, image_shape=None):
@@ -287,7 +318,4 @@ def make_preset_pipeline(name, *, image_shape=None, random_state=None, classifie
     pooler = {**preset["pooler"], **pooler_params, "random_state": random_state}
     if classifier is None:
         classifier = LogisticRegression(**preset["classifier"])
-    encoder = GreyscaleEncoder(**preset["encoder"])
-    if "normalizer" in preset:
-        encoder = make_pipeline(Normalizer(**preset["normalizer"]), encoder)
-    return make_pipeline(encoder, SpatialPoolerTransformer(**pooler), classifier)
+    return make_pipeline(preset_encoder(preset), SpatialPoolerTransformer(**pooler), classifier)

@@ -16,7 +16,6 @@ new detector, and prints JSON: ``standard``, ``reward_low_FP_rate``,
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -57,10 +56,6 @@ def _positive(text):
     return value
 
 
-def _finite(value):
-    return None if isinstance(value, float) and math.isnan(value) else round(value, 4)
-
-
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
@@ -79,7 +74,7 @@ def _main(args):
         print(json.dumps({"results": folder,
                           "seconds": round(time.perf_counter() - start, 1)}))
         return 0
-    from ._scoring import read_results, read_windows, score_all_profiles
+    from ._scoring import read_results, read_windows, score_all_profiles, scores_report
 
     results = read_results(args.results)
     if not results:
@@ -88,12 +83,7 @@ def _main(args):
             "<group>/<detector>_<name>.csv files, such as those of OUTPUT/sklearnhtm"
         )
     windows = read_windows(Path(args.data) / "labels" / "combined_windows.json")
-    scores = score_all_profiles(results, windows)
-    report = {profile: round(result.score, 4) for profile, result in scores.items()}
-    report["thresholds"] = {profile: result.threshold for profile, result in scores.items()}
-    report["groups"] = {profile: {group: _finite(value) for group, value in result.groups.items()}
-                        for profile, result in scores.items()}
-    print(json.dumps(report, indent=2))
+    print(json.dumps(scores_report(score_all_profiles(results, windows)), indent=2))
     return 0
 
 

@@ -670,6 +670,21 @@ def score_all_profiles(results, windows, thresholds=None):
     }
 
 
+def scores_report(scores):
+    """:func:`score_all_profiles`'s result as JSON-ready data (what
+    ``python -m sklearn_htm.nab score`` prints): each profile's score
+    (rounded to 4 decimals), ``"thresholds"`` and ``"groups"`` (each profile's
+    per-group scores; None for a group without windows)."""
+    def finite(value):
+        return None if isinstance(value, float) and math.isnan(value) else round(value, 4)
+
+    report = {profile: round(result.score, 4) for profile, result in scores.items()}
+    report["thresholds"] = {profile: result.threshold for profile, result in scores.items()}
+    report["groups"] = {profile: {group: finite(value) for group, value in result.groups.items()}
+                        for profile, result in scores.items()}
+    return report
+
+
 def read_results(folder, detector=None):
     """Read a detector's NAB results folder back into a ``results`` mapping.
 
