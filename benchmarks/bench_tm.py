@@ -13,7 +13,11 @@ then is measured on ``--steps`` more of the same stream:
 * the numpy reference on a few steps of the same state (it recounts every
   synapse at every step: slow by design);
 * memory: bytes per synapse of the pool layout (with its free room) and of
-  the canonical form that is pickled.
+  the canonical form that is pickled;
+* where the time of a step goes: counting each segment's synapses to the
+  active cells (``activate_dendrites``, the kernel's own, from each step's
+  context) beside its floor at this layout, the same walk over the active
+  cells' synapses with one counter increment each and nothing else.
 
 With ``--nab DIR`` the same is measured on a real encoded stream: NAB's
 ``realKnownCause/nyc_taxi.csv`` through ``ScalarEncoder`` + ``DateEncoder``
@@ -42,9 +46,18 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 from _report import emit
+from numba import njit
 
 from sklearn_htm import TemporalMemoryTransformer
-from sklearn_htm.temporal_memory._state import canonical
+from sklearn_htm.temporal_memory._state import BLOCK, canonical
+from sklearn_htm.temporal_memory.backends._numba._bundles import (
+    new_context,
+    new_dendrites,
+)
+from sklearn_htm.temporal_memory.backends._numba._step import (
+    _set_context,
+    activate_dendrites,
+)
 from sklearn_htm.temporal_memory.backends._numpy import ReferenceTemporalMemory
 
 N_COLUMNS, N_ACTIVE, SEQUENCE, NOISE = 2048, 40, 100, 0.1
@@ -152,7 +165,72 @@ def measure(tm, warm, rows, noise, args):
         reference.step(rows.indices[rows.indptr[r]:rows.indptr[r + 1]], True)
     result["numpy_reference_learning_steps_per_s"] = args.numpy_steps / (
         time.perf_counter() - start)
+    result["step_costs"] = dendrite_costs(base, rows, args.repeat)
     return result
+
+
+@njit
+def _count_synapses(conn, ctx, counts):
+    """The floor of ``activate_dendrites``: every synapse from the context's
+    active cells read, its segment's counter incremented; nothing classified
+    or cleared."""
+    for i in range(ctx.sizes[0]):
+        cell = ctx.active[i]
+        length = conn.cell_synapse_length[cell]
+        block = conn.cell_synapse_head[cell]
+        in_block = (length - 1) % BLOCK + 1
+        seen = 0
+        while seen < length:
+            for slot in range(in_block):
+                counts[conn.block_values[block, slot] >> 1] += 1
+            seen += in_block
+            block = conn.block_next[block]
+            in_block = BLOCK
+
+
+@njit
+def _dendrites_per_step(conn, cfg, ctx, den, indptr, indices, floor):
+    """Each step's context (its active cells) set, then its dendrites counted
+    by the kernel (or by the floor); returns the synapses read."""
+    counts = np.zeros(den.counts.shape[0], dtype=np.int32)
+    visits = 0
+    for r in range(indptr.shape[0] - 1):
+        n = indptr[r + 1] - indptr[r]
+        for k in range(n):
+            ctx.new_active[k] = indices[indptr[r] + k]
+        _set_context(ctx, n, 0)
+        for k in range(n):
+            visits += conn.cell_synapse_length[ctx.active[k]]
+        if floor:
+            _count_synapses(conn, ctx, counts)
+        else:
+            activate_dendrites(conn, cfg, ctx, den)
+    return visits
+
+
+def dendrite_costs(base, rows, repeat):
+    """Microseconds per step of activate_dendrites and of its floor, on the
+    contexts (active cells) of ``rows`` after the layer ``base`` learned."""
+    model = pickle.loads(pickle.dumps(base)).set_params(output="active_cells")
+    cells = model.transform(rows)
+    config = model._config(N_COLUMNS)
+    conn = model._state.connections
+    conn.retag(config.connected_threshold)
+    empty = np.zeros(0, dtype=np.int32)
+    out = {}
+    for name, floor in (("activate_dendrites_us_per_step", False),
+                        ("floor_count_only_us_per_step", True)):
+        ctx = new_context(config.n_cells, N_COLUMNS, 1, empty, empty)
+        den = new_dendrites(conn.segment_cell.shape[0], N_COLUMNS)
+
+        def run(ctx=ctx, den=den, floor=floor):
+            return _dendrites_per_step(conn, config, ctx, den, cells.indptr, cells.indices,
+                                       floor)
+
+        visits = run()  # compiles
+        out[name] = best_seconds(run, repeat) / rows.shape[0] * 1e6
+    out["synapses_read_per_step"] = visits / rows.shape[0]
+    return out
 
 
 def synthetic(args):

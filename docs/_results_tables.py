@@ -54,6 +54,18 @@ def temporal_memory_table(path=RESULTS / "tm.json"):
         "layout (its lists of segments and synapses, the room kept free for growth "
         f"included), {syn['bytes_per_synapse_pickled']:.1f} in a saved model.",
     ]
+    costs = syn.get("step_costs")
+    if costs:
+        lines += [
+            "",
+            f"Where a step's time goes: counting each segment's synapses to the active "
+            f"cells reads {costs['synapses_read_per_step']:,.0f} synapses per step on average "
+            f"and takes {costs['activate_dendrites_us_per_step']:.1f} µs; its floor at this "
+            "layout (the same synapses read, one counter incremented for each, nothing "
+            f"else) is {costs['floor_count_only_us_per_step']:.1f} µs. The counters are "
+            "random writes into an array of every segment, so the floor is memory "
+            "latency, not arithmetic.",
+        ]
     if "nyc_taxi" in report:
         taxi = report["nyc_taxi"]
         lines += [
@@ -409,9 +421,16 @@ def _rst_table(header, rows):
 def image_recipe_table(path=RESULTS / "image_recipe.json"):
     """The "image" recipe: its choices and its figures (``benchmarks/bench_image_recipe.py``)."""
     report = json.loads(Path(path).read_text())
-    test = report["mnist_test"]
-    raw, code = test["raw pixels + LR"], test["encoder + LR"]
-    untrained, trained = test["untrained SP + LR"], test["trained SP + LR"]
+    def ablation_table(test):
+        return _rst_table(
+            ["pipeline", "test accuracy", "fit + score (s)"],
+            [[label, f"{test[key]['accuracy']:.4f}",
+              f"{test[key]['fit_time'] + test[key]['score_time']:.0f}"]
+             for label, key in (("raw pixels", "raw pixels + LR"),
+                                ("the code alone", "encoder + LR"),
+                                ("untrained pooler", "untrained SP + LR"),
+                                ("trained pooler", "trained SP + LR"))])
+
     lines = [
         ".. Written by docs/_results_tables.py from benchmarks/results/image_recipe.json;",
         "   do not edit: re-run benchmarks/bench_image_recipe.py.",
@@ -422,11 +441,11 @@ def image_recipe_table(path=RESULTS / "image_recipe.json"):
         "(each ends in the recipe's ``LogisticRegression(C=0.1)``):",
         "",
     ]
-    lines += _rst_table(
-        ["pipeline", "test accuracy", "fit + score (s)"],
-        [[label, f"{row['accuracy']:.4f}", f"{row['fit_time'] + row['score_time']:.0f}"]
-         for label, row in (("raw pixels", raw), ("the code alone", code),
-                            ("untrained pooler", untrained), ("trained pooler", trained))])
+    lines += ablation_table(report["mnist_test"])
+    if report.get("heldout_test"):
+        lines += ["", "The same on the held-out dataset (``--heldout``), the recipe built "
+                  "from its images' shape:", ""]
+        lines += ablation_table(report["heldout_test"])
     choices = report["mnist_choices"]
     labels = list(report["digits_choices"])
     labels += [label for label in choices["mnist"] if label not in labels]
@@ -447,6 +466,22 @@ def image_recipe_table(path=RESULTS / "image_recipe.json"):
         [[label, cell(report["digits_choices"], label, "cv_accuracy"),
           cell(choices["mnist"], label), cell(choices["contrast"], label)]
          for label in labels])
+    learning = report.get("mnist_learning")
+    if learning:
+        lines += [
+            "",
+            "What learning adds, by columns per pixel and training images (MNIST "
+            "training images learned from the first, 50,000-59,999 scored; the untrained "
+            "pooler has the same pools and initial permanences, learning switched off):",
+            "",
+        ]
+        lines += _rst_table(
+            ["training images", "columns per pixel", "columns", "untrained", "trained",
+             "learning adds"],
+            [[f"{row['training images']:,}", row["columns per pixel"],
+              f"{28 * 28 * row['columns per pixel']:,}", f"{row['untrained']:.4f}",
+              f"{row['trained']:.4f}", f"{100 * row['learning adds']:+.2f} points"]
+             for row in learning])
     gains = [row["gain"] for row in report["digits_splits"]]
     lines += [
         "",
