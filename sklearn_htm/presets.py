@@ -96,7 +96,7 @@ IMAGE_GREY_BUCKETS = 4
 IMAGE_POOL_FRACTION = 1 / 14
 #: At least this many columns in all, and at least this many per pixel.
 IMAGE_MIN_COLUMNS = 8192
-IMAGE_MIN_COLUMNS_PER_PIXEL = 32
+IMAGE_MIN_COLUMNS_PER_PIXEL = 64
 
 
 def _check_image_shape(image_shape):
@@ -132,7 +132,7 @@ def image_preset(image_shape):
     topology, where most columns would otherwise never win), where
 
     - ``radius = max(1, floor(min(height, width) / 14 + 0.5))`` (halves round up);
-    - ``depth = max(32, ceil(8192 / (height * width)))``.
+    - ``depth = max(64, ceil(8192 / (height * width)))``.
 
     The classifier is :class:`~sklearn.linear_model.LogisticRegression` with
     ``C=0.1``. The rules were chosen on sklearn's digits (8 x 8) by
@@ -169,7 +169,7 @@ def image_preset(image_shape):
     --------
     >>> from sklearn_htm.presets import image_preset
     >>> image_preset((28, 28))["pooler"]["n_columns"]
-    (28, 28, 32)
+    (28, 28, 64)
     >>> image_preset((8, 8))["pooler"]["n_columns"]
     (8, 8, 128)
     """

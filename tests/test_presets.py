@@ -61,7 +61,7 @@ def test_unknown_preset_names_the_choices():
 
 def test_image_recipe_follows_the_image_shape():
     mnist = get_preset("image", image_shape=(28, 28))["pooler"]
-    assert mnist["n_columns"] == (28, 28, 32)
+    assert mnist["n_columns"] == (28, 28, 64)
     assert mnist["input_shape"] == (28, 28, 6)  # 3 thresholds, 2 bits each
     assert mnist["potential_radius"] == (2, 2, 5)
     assert mnist["potential_pct"] == pytest.approx(1 / 6)
@@ -69,7 +69,7 @@ def test_image_recipe_follows_the_image_shape():
     assert digits["n_columns"] == (8, 8, 128)  # at least 8192 columns in all
     assert digits["potential_radius"][:2] == (1, 1)
     wide = image_preset((14, 100))["pooler"]
-    assert wide["n_columns"] == (14, 100, 32) and wide["potential_radius"][:2] == (1, 1)
+    assert wide["n_columns"] == (14, 100, 64) and wide["potential_radius"][:2] == (1, 1)
     big = image_preset((64, 48))["pooler"]
     assert big["potential_radius"][:2] == (3, 3)
     # Halves round up (35 / 14 = 2.5), as every rounding of the pooler.
