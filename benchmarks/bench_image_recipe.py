@@ -224,12 +224,17 @@ def mnist_test(mnist, log):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--mnist", default=os.environ.get("MNIST_DIR"),
                         help="folder of the MNIST idx files (default: $MNIST_DIR); "
                              "without it the MNIST sections are skipped")
-    parser.add_argument("--heldout", help="folder of another idx-format image dataset "
-                        "(MNIST's file names); without it heldout_test is skipped")
+    parser.add_argument("--heldout",
+                        help="folder of another image dataset in MNIST's idx format and file "
+                             "names (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                             "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each may end in "
+                             ".gz), images of any size: heldout_test runs the recipe's ablation "
+                             "on it (use with --only heldout_test); without it heldout_test is "
+                             "skipped")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections among {', '.join(SECTIONS)}")
     parser.add_argument("--output", help="also write the JSON here")
@@ -258,12 +263,16 @@ def main(argv=None):
                "mnist_test": lambda log: mnist_test(args.mnist, log),
                "mnist_learning": lambda log: mnist_learning(args.mnist, log),
                "heldout_test": lambda log: mnist_test(args.heldout, log)}
+    missing = {section: "--mnist" for section in sections
+               if section.startswith("mnist") and not args.mnist}
+    if "heldout_test" in sections and not args.heldout:
+        missing["heldout_test"] = "--heldout"
+    if missing and len(missing) == len(sections):
+        parser.error("nothing to run: " + ", ".join(
+            f"{section} needs {option} DIR" for section, option in missing.items()))
     for section in sections:
-        if section.startswith("mnist") and not args.mnist:
-            log(f"skipping {section}: no --mnist folder")
-            continue
-        if section == "heldout_test" and not args.heldout:
-            log(f"skipping {section}: no --heldout folder")
+        if section in missing:
+            log(f"skipping {section}: no {missing[section]} folder")
             continue
         report[section] = runners[section](log)
     emit(report, args.output, default=str)

@@ -435,7 +435,8 @@ def image_recipe_table(path=RESULTS / "image_recipe.json"):
         ".. Written by docs/_results_tables.py from benchmarks/results/image_recipe.json;",
         "   do not edit: re-run benchmarks/bench_image_recipe.py.",
         "",
-        f"``benchmarks/results/image_recipe.json``, written by ``{report['command']}``. "
+        "``benchmarks/results/image_recipe.json`` (its sections come from the runs it "
+        f"lists under ``runs``; ``{report['command']}`` runs them all). "
         "MNIST, 60,000 training and 10,000 test images, "
         "``make_preset_pipeline(\"image\", image_shape=(28, 28))`` beside its ablations "
         "(each ends in the recipe's ``LogisticRegression(C=0.1)``):",

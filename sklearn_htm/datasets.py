@@ -120,11 +120,14 @@ def load_mnist(path, *, subset="train", return_X_y=False):
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        ``data``: ndarray of uint8, shape (n_samples, 784), pixel intensities
-        0..255 row by row; ``target``: ndarray of int64, shape (n_samples,);
-        ``images``: ndarray of uint8, shape (n_samples, 28, 28), a view of
-        ``data``; ``feature_names``: list of ``"pixel_{row}_{col}"``;
-        ``target_names``: ndarray ``[0, ..., 9]``; ``DESCR``: str.
+        ``data``: ndarray of uint8, shape (n_samples, height * width), pixel
+        intensities 0..255 row by row (784 per image for MNIST's 28 x 28);
+        ``target``: ndarray of int64, shape (n_samples,); ``images``: ndarray
+        of uint8, shape (n_samples, height, width), a view of ``data``;
+        ``feature_names``: list of ``"pixel_{row}_{col}"``; ``target_names``:
+        the labels present, sorted (``[0, ..., 9]`` for MNIST); ``DESCR``:
+        str. Any image set in MNIST's idx format and file names loads the
+        same way, whatever its image size.
     (data, target) : tuple
         When ``return_X_y`` is True.
 
@@ -175,7 +178,7 @@ def load_mnist(path, *, subset="train", return_X_y=False):
         target=target,
         images=data.reshape(n_samples, height, width),
         feature_names=[f"pixel_{r}_{c}" for r in range(height) for c in range(width)],
-        target_names=np.arange(10),
+        target_names=np.unique(target),
         DESCR=_MNIST_DESCR,
     )
 

@@ -14,6 +14,7 @@ from .encoders import (
     ScalarEncoder,
 )
 from .pipeline import IncrementalPipeline
+from .presets import check_intensities
 from .spatial_pooler import SpatialPoolerTransformer
 from .spatial_pooler._parameters import ConfigCache
 from .spatial_pooler._state import PoolerState
@@ -29,11 +30,13 @@ def _type_name(cls):
 #: Names of the sklearn-htm types a skops file of a sklearn-htm model can
 #: hold, for ``skops.io.load(..., trusted=...)``: the estimators and the
 #: classes that keep the Spatial Pooler's and the Temporal Memory's fitted
-#: state and structure (numpy arrays, dicts, tuples and numbers only) and the
-#: pooler's empty configuration cache.
+#: state and structure (numpy arrays, dicts, tuples and numbers only), the
+#: pooler's empty configuration cache, and the image recipe's check of its
+#: input (a function).
 SKOPS_TRUSTED_TYPES = tuple(
     _type_name(cls)
     for cls in (
+        check_intensities,
         DateEncoder,
         GreyscaleEncoder,
         IncrementalPipeline,

@@ -45,17 +45,18 @@ import math
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer
+from sklearn.preprocessing import FunctionTransformer, Normalizer
 
 from .encoders import GreyscaleEncoder
 from .encoders._greyscale import bits_per_feature
 from .spatial_pooler import SpatialPoolerTransformer
 from .spatial_pooler._topology import round_half_up
 
-__all__ = ["PRESETS", "PRESET_NAMES", "get_preset", "image_preset", "make_preset_pipeline",
-           "preset_encoder"]
+__all__ = ["PRESETS", "PRESET_NAMES", "check_intensities", "get_preset", "image_preset",
+           "make_preset_pipeline", "preset_encoder"]
 
 PRESETS = {
     "digits": {
@@ -188,8 +189,9 @@ def _image_parameters(height, width, *, n_bits=IMAGE_GREY_BUCKETS, encoding="com
     code_width = bits_per_feature(n_bits, encoding)
     return {
         "normalizer": {"norm": "max"},
-        # After the Normalizer every value is in [0, 1] unless X had negative
-        # values, which the encoder then refuses instead of clipping.
+        # After the Normalizer every value is in [0, 1]: negative values were
+        # refused before it (check_intensities), and the encoder refuses
+        # anything else out of range instead of clipping it.
         "encoder": {"n_bits": n_bits, "value_range": (0.0, 1.0), "encoding": encoding,
                     "handle_out_of_range": "error"},
         "pooler": {
@@ -207,6 +209,43 @@ def _image_parameters(height, width, *, n_bits=IMAGE_GREY_BUCKETS, encoding="com
     }
 
 
+def check_intensities(X):
+    """The image recipe's first step: refuse negative pixel intensities.
+
+    The recipe divides each image by its brightest pixel; a negative value
+    would come out of that scaled, and the encoder would then report the
+    scaled value. Used through a
+    :class:`~sklearn.preprocessing.FunctionTransformer` in the pipeline of
+    :func:`make_preset_pipeline` ``("image", ...)``.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_images, height * width)
+        Pixel intensities, any non-negative range.
+
+    Returns
+    -------
+    X : the same object, unchanged
+
+    Raises
+    ------
+    ValueError
+        If X holds a negative value (the message counts them and gives the
+        lowest).
+    """
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    if values.size and values.dtype.kind in "iuf":
+        n_negative = int(np.count_nonzero(values < 0))
+        if n_negative:
+            raise ValueError(
+                f"The image recipe needs non-negative pixel intensities (0 is black, the "
+                f"brightest pixel of each image is white); X has {n_negative} negative "
+                f"value(s), down to {values.min()}. Shift or rescale X first (for example "
+                "X - X.min()) if its values are offsets."
+            )
+    return X
+
+
 def preset_encoder(preset):
     """The encoder step of a preset, as :func:`make_preset_pipeline` builds it.
 
@@ -220,11 +259,15 @@ def preset_encoder(preset):
     encoder : GreyscaleEncoder or sklearn.pipeline.Pipeline
         Unfitted: the :class:`~sklearn_htm.GreyscaleEncoder`, after a
         :class:`~sklearn.preprocessing.Normalizer` when the preset has one
-        (the ``"image"`` recipe).
+        (the ``"image"`` recipe, which first refuses negative intensities
+        with :func:`check_intensities`).
     """
     encoder = GreyscaleEncoder(**preset["encoder"])
     if "normalizer" in preset:
-        encoder = make_pipeline(Normalizer(**preset["normalizer"]), encoder)
+        encoder = make_pipeline(
+            FunctionTransformer(check_intensities, accept_sparse=True,
+                                feature_names_out="one-to-one"),
+            Normalizer(**preset["normalizer"]), encoder)
     return encoder
 
 

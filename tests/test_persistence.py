@@ -11,6 +11,7 @@ from sklearn.linear_model import SGDClassifier
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 from sklearn_htm.pipeline import make_incremental_pipeline
+from sklearn_htm.presets import make_preset_pipeline
 
 CLASSES = np.arange(10)
 POOLERS = {
@@ -152,14 +153,13 @@ def test_unfitted_models_round_trip(digits, round_trip):
 
 def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
     skops_io = pytest.importorskip("skops.io")
-    from sklearn_htm.persistence import SKOPS_TRUSTED_TYPES
-
     from sklearn_htm import (
         DateEncoder,
         RandomDistributedScalarEncoder,
         ScalarEncoder,
         TemporalMemoryTransformer,
     )
+    from sklearn_htm.persistence import SKOPS_TRUSTED_TYPES
 
     X, y = digits
     models = [
@@ -169,6 +169,8 @@ def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
         DateEncoder().fit(np.array(["2024-01-01T10:00"], dtype="datetime64[m]")[:, None]),
         TemporalMemoryTransformer(n_cells_per_column=2, activation_threshold=2,
                                   min_threshold=2).fit(X[:5]),
+        make_preset_pipeline("image", image_shape=(8, 8), n_columns=(8, 8, 2)).fit(
+            X[:40], y[:40]),
     ]
     untrusted = set()
     for model in models:
@@ -206,3 +208,18 @@ def test_load_skops_refuses_other_types_unless_trusted(digits):
     assert (loaded.transform(X[:10]) != model.transform(X[:10])).nnz == 0
     with pytest.raises(TypeError, match="sequence of type names"):
         load_skops(io.BytesIO(data), trusted=f"{__name__}.Custom")
+
+
+def test_image_recipe_round_trips_through_skops(digits):
+    """The image recipe's pipeline (with its check of the intensities, a
+    function) loads with the package's trusted types alone."""
+    skops_io = pytest.importorskip("skops.io")
+    from sklearn_htm.persistence import load_skops
+
+    X, y = digits
+    model = make_preset_pipeline("image", image_shape=(8, 8), n_columns=(8, 8, 2)).fit(
+        X[:40], y[:40])
+    loaded = load_skops(io.BytesIO(skops_io.dumps(model)))
+    assert np.array_equal(loaded.predict(X[:80]), model.predict(X[:80]))
+    with pytest.raises(ValueError, match="non-negative pixel intensities"):
+        loaded.predict(X[:5] - 20)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
@@ -19,7 +20,8 @@ def test_every_preset_builds_a_valid_pipeline(name):
     pipe = make_preset_pipeline(name, image_shape=image_shape, random_state=1)
     encoder, pooler, classifier = (step for _, step in pipe.steps)
     if name == "image":
-        normalizer, encoder = (step for _, step in encoder.steps)
+        check, normalizer, encoder = (step for _, step in encoder.steps)
+        check._validate_params()
         normalizer._validate_params()
     assert isinstance(encoder, GreyscaleEncoder)
     assert isinstance(pooler, SpatialPoolerTransformer)
@@ -111,9 +113,18 @@ def test_image_recipe_refuses_what_it_cannot_code():
     X, y = rng.randint(0, 255, size=(20, 12)).astype(float), np.arange(20) % 2
     with pytest.raises(ValueError, match="X holds 12 pixels, not 4 x 4.*image_shape"):
         make_preset_pipeline("image", image_shape=(4, 4), n_columns=(4, 4, 2)).fit(X, y)
-    # Negative intensities are refused, not clipped to the darkest level.
-    with pytest.raises(ValueError, match=r"outside the range \[0.0, 1.0\] \(X goes from -1.0"):
-        make_preset_pipeline("image", image_shape=(3, 4), n_columns=(3, 4, 2)).fit(X - 254, y)
+    # Negative intensities are refused, in the user's units, not clipped to
+    # the darkest level; dense and sparse alike.
+    pipe = make_preset_pipeline("image", image_shape=(3, 4), n_columns=(3, 4, 2))
+    shifted = X - 254
+    with pytest.raises(ValueError, match=r"non-negative pixel intensities.*X has \d+ negative "
+                       r"value\(s\), down to -254\.0"):
+        pipe.fit(shifted, y)
+    with pytest.raises(ValueError, match="non-negative pixel intensities"):
+        pipe.fit(sparse.csr_matrix(shifted), y)
+    fitted = make_preset_pipeline("image", image_shape=(3, 4), n_columns=(3, 4, 2)).fit(X, y)
+    with pytest.raises(ValueError, match="non-negative pixel intensities"):
+        fitted.predict(shifted)
     # A numpy pair is a pair.
     pipe = make_preset_pipeline("image", image_shape=np.array([3, 4]), n_columns=(3, 4, 2))
     assert pipe[1].input_shape == (3, 4, 6)
