@@ -9,6 +9,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer, metrics
 from sklearn_htm._demo import run_demo, run_digits_demo
+from sklearn_htm.presets import check_intensities
 
 SDR = np.array(
     [
@@ -188,7 +189,8 @@ def test_digits_demo_trained_pooler_beats_untrained(capsys):
 def test_digits_demo_with_the_image_recipe_normalises_then_codes(capsys):
     rows = run_demo("image", verbose=True, n_columns=(8, 8, 8), backend="numpy")
     assert "preset 'image': pooler (8, 8, 8) columns" in capsys.readouterr().out
-    normalizer, encoder = (step for _, step in rows[1]["pipeline"][0].steps)
+    check, normalizer, encoder = (step for _, step in rows[1]["pipeline"][0].steps)
+    assert check.func is check_intensities
     assert normalizer.norm == "max" and encoder.encoding == "complement"
     pooler = rows[3]["pipeline"][1]
     assert pooler.input_shape == (8, 8, 6) and pooler.n_features_in_ == 8 * 8 * 6
