@@ -162,9 +162,9 @@ def image_preset(image_shape):
     ------
     ValueError
         If ``image_shape`` is not a pair of positive integers. The pipeline's
-        ``fit`` and ``transform`` raise ValueError for negative values (the
-        encoder's ``handle_out_of_range="error"``) and when X's width is not
-        ``height * width`` (the pooler's ``input_shape``).
+        ``fit`` and ``transform`` raise ValueError for negative values
+        (:func:`check_intensities`, the pipeline's first step) and when X's
+        width is not ``height * width`` (the pooler's ``input_shape``).
 
     Examples
     --------
