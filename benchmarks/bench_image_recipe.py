@@ -157,11 +157,15 @@ def digits_splits(log):
 
 
 def ablation(image_shape, X_train, y_train, X_test, y_test, log):
+    """The four rows of :func:`~sklearn_htm.metrics.ablation_study`, each
+    logged as it starts and as it ends (one pipeline can take minutes)."""
     encoder, pooler, classifier = (step for _, step in recipe(image_shape).steps)
-    rows = ablation_study(X_train, y_train, X_test, y_test, encoder=encoder,
-                          pooler=pooler, classifier=classifier, verbose=False)
     out = {}
-    for row in rows:
+    for part in ("raw", "encoder", "untrained", "trained"):
+        log(f"{image_shape}: fitting and scoring the {part} row ({X_train.shape[0]:,} "
+            "training images)")
+        (row,) = ablation_study(X_train, y_train, X_test, y_test, encoder=encoder,
+                                pooler=pooler, classifier=classifier, include=(part,))
         out[row["model"]] = {key: round(float(row[key]), 4 if key == "accuracy" else 1)
                              for key in ("accuracy", "fit_time", "score_time")}
         log(f"{image_shape}: {row['model']}: {out[row['model']]}")
