@@ -26,10 +26,16 @@ def add_mnist_argument(parser):
                         help="folder of the MNIST idx files (default: $MNIST_DIR)")
 
 
+def description(doc):
+    """A script's ``--help`` description: the first paragraph of its
+    docstring ``doc``, on one line."""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
 def mnist_parser(doc):
-    """The command line of a script that reads MNIST: its description (the
-    first line of ``doc``), ``--mnist DIR`` and ``--output FILE``."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    """The command line of a script that reads MNIST: its description (see
+    :func:`description`), ``--mnist DIR`` and ``--output FILE``."""
+    parser = argparse.ArgumentParser(description=description(doc))
     add_mnist_argument(parser)
     parser.add_argument("--output", help="also write the JSON here")
     return parser

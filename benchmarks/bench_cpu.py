@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from _report import description
 from bench_gpu import (
     N_INPUTS,
     POOLER,
@@ -83,7 +84,7 @@ STREAM_CALLS = 3000
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--mnist", help="folder with the MNIST idx files (else random rows)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rows", type=int, default=10_000,

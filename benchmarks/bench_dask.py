@@ -35,7 +35,7 @@ from itertools import product
 import joblib
 import numpy as np
 import scipy.sparse as sp
-from _report import command, emit
+from _report import command, description, emit
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import GridSearchCV
@@ -330,7 +330,7 @@ def environment():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--candidates", type=int, default=8)
     parser.add_argument(
         "--workers",

@@ -30,7 +30,7 @@ import platform
 import sys
 import time
 
-from _report import command, emit
+from _report import command, description, emit
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
@@ -88,7 +88,7 @@ def score(model, X_train, y_train, X_test, y_test, cv):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--seeds", type=int, default=5,
                         help="splits (and pooler seeds) of the robustness check")
     parser.add_argument("--output", help="also write the JSON here")

@@ -40,7 +40,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from _report import emit
+from _report import description, emit
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 from sklearn_htm.spatial_pooler._input import binary_rows
@@ -54,7 +54,7 @@ POOLER = dict(n_columns=2048, sparsity=0.02, potential_pct=0.5, boost_strength=2
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--mnist", help="folder with the MNIST idx files (else random rows)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--transform-rows", type=int, default=200_000)

@@ -45,7 +45,7 @@ import sys
 import time
 
 import numpy as np
-from _report import command, emit, fit_and_score
+from _report import command, description, emit, fit_and_score
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
@@ -228,7 +228,7 @@ def mnist_test(mnist, log):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--mnist", default=os.environ.get("MNIST_DIR"),
                         help="folder of the MNIST idx files (default: $MNIST_DIR); "
                              "without it the MNIST sections are skipped")

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _report import command, emit
+from _report import command, description, emit
 
 from sklearn_htm import __version__
 from sklearn_htm.nab._runner import run_corpus
@@ -59,7 +59,7 @@ def _rounded(scores):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--data", default=os.environ.get("NAB_DIR"),
                         required="NAB_DIR" not in os.environ,
                         help="the NAB folder, holding data/ and labels/ (default: $NAB_DIR)")

@@ -45,7 +45,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import scipy.sparse as sp
-from _report import emit
+from _report import description, emit
 from numba import njit
 
 from sklearn_htm import TemporalMemoryTransformer
@@ -70,7 +70,7 @@ HTM_CORE = {
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--warmup", type=int, default=5000)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--calls", type=int, default=1000, help="one-row partial_fit calls")
@@ -193,23 +193,19 @@ def _count_synapses(conn, ctx, counts):
 
 
 @njit
-def _dendrites_per_step(conn, cfg, ctx, den, indptr, indices, floor):
+def _dendrites_per_step(conn, cfg, ctx, den, indptr, indices, counts):
     """Each step's context (its active cells) set, then its dendrites counted
-    by the kernel (or by the floor); returns the synapses read."""
-    counts = np.zeros(den.counts.shape[0], dtype=np.int32)
-    visits = 0
+    by the kernel, or by the floor into ``counts`` when it is not empty."""
+    floor = counts.shape[0] > 0
     for r in range(indptr.shape[0] - 1):
         n = indptr[r + 1] - indptr[r]
         for k in range(n):
             ctx.new_active[k] = indices[indptr[r] + k]
         _set_context(ctx, n, 0)
-        for k in range(n):
-            visits += conn.cell_synapse_length[ctx.active[k]]
         if floor:
             _count_synapses(conn, ctx, counts)
         else:
             activate_dendrites(conn, cfg, ctx, den)
-    return visits
 
 
 def dendrite_costs(base, rows, repeat):
@@ -221,19 +217,21 @@ def dendrite_costs(base, rows, repeat):
     conn = model._state.connections
     conn.retag(config.connected_threshold)
     empty = np.zeros(0, dtype=np.int32)
+    segments = conn.segment_cell.shape[0]
     out = {}
-    for name, floor in (("activate_dendrites_us_per_step", False),
-                        ("floor_count_only_us_per_step", True)):
+    for name, counts in (("activate_dendrites_us_per_step", empty),
+                         ("floor_count_only_us_per_step", np.zeros(segments, np.int32))):
         ctx = new_context(config.n_cells, N_COLUMNS, 1, empty, empty)
-        den = new_dendrites(conn.segment_cell.shape[0], N_COLUMNS)
+        den = new_dendrites(segments, N_COLUMNS)
 
-        def run(ctx=ctx, den=den, floor=floor):
-            return _dendrites_per_step(conn, config, ctx, den, cells.indptr, cells.indices,
-                                       floor)
+        def run(ctx=ctx, den=den, counts=counts):
+            _dendrites_per_step(conn, config, ctx, den, cells.indptr, cells.indices, counts)
 
-        visits = run()  # compiles
+        run()  # compiles
         out[name] = best_seconds(run, repeat) / rows.shape[0] * 1e6
-    out["synapses_read_per_step"] = visits / rows.shape[0]
+    # Step r counts the synapses of the cells active at step r (its context).
+    out["synapses_read_per_step"] = float(
+        conn.cell_synapse_length[cells.indices].sum() / rows.shape[0])
     return out
 
 
