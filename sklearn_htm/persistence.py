@@ -72,8 +72,9 @@ def load_skops(file, trusted=()):
 
     Parameters
     ----------
-    file : str, path-like or file-like
-        The file written by ``skops.io.dump``.
+    file : str, path-like, file-like or bytes
+        The file written by ``skops.io.dump``, or the bytes of
+        ``skops.io.dumps``.
     trusted : sequence of str, default=()
         Further type names to trust, such as a custom final estimator's.
 
@@ -91,8 +92,7 @@ def load_skops(file, trusted=()):
     --------
     >>> import io, skops.io  # doctest: +SKIP
     >>> from sklearn_htm.persistence import load_skops  # doctest: +SKIP
-    >>> buffer = io.BytesIO(skops.io.dumps(fitted_pipeline))  # doctest: +SKIP
-    >>> model = load_skops(buffer)  # doctest: +SKIP
+    >>> model = load_skops(skops.io.dumps(fitted_pipeline))  # doctest: +SKIP
     """
     import skops.io
 
@@ -101,6 +101,7 @@ def load_skops(file, trusted=()):
             f"trusted must be a sequence of type names, not the string {trusted!r}; "
             f"write trusted=[{trusted!r}]."
         )
-    return skops.io.load(
-        file, trusted=[*SKOPS_TRUSTED_TYPES, *LEGACY_SKOPS_TYPES, *trusted]
-    )
+    trusted = [*SKOPS_TRUSTED_TYPES, *LEGACY_SKOPS_TYPES, *trusted]
+    if isinstance(file, (bytes, bytearray)):
+        return skops.io.loads(bytes(file), trusted=trusted)
+    return skops.io.load(file, trusted=trusted)

@@ -221,5 +221,8 @@ def test_image_recipe_round_trips_through_skops(digits):
         X[:40], y[:40])
     loaded = load_skops(io.BytesIO(skops_io.dumps(model)))
     assert np.array_equal(loaded.predict(X[:80]), model.predict(X[:80]))
+    # The bytes of skops.io.dumps load as they are.
+    from_bytes = load_skops(skops_io.dumps(model))
+    assert np.array_equal(from_bytes.predict(X[:80]), model.predict(X[:80]))
     with pytest.raises(ValueError, match="non-negative pixel intensities"):
         loaded.predict(X[:5] - 20)
