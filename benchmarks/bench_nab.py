@@ -4,11 +4,12 @@ configuration for every series, each series given only its minimum, maximum
 and probation length; thresholds optimised per profile as NAB does for a new
 detector).
 
-Runs ``python -m sklearn_htm.nab run`` / ``score`` seven times: the defaults
-(timed), ``use_likelihood=False``, ``random_state`` 1 and 2, and NAB's own
-Temporal Memory thresholds (``activation_threshold=13, min_threshold=10``)
-with ``random_state`` 0 to 2, beside the defaults' 10 and 8. Prints JSON (and
-writes it with ``--output``); about 8 minutes on 2 cores::
+Runs ``python -m sklearn_htm.nab run`` / ``score`` the way its functions do:
+the defaults (timed; NuPIC's backtracking Temporal Memory),
+``use_likelihood=False``, ``random_state`` 1 and 2, and each alternative of
+:data:`ALTERNATIVES` with ``random_state`` 0 to 2 (htm.core's Temporal
+Memory; the pooler learning in blocks of 16 rows). Prints JSON (and writes
+it with ``--output``); about 40 minutes on 2 cores::
 
     python benchmarks/bench_nab.py --data ../shared/data/nab --output benchmarks/results/nab.json
 """
@@ -32,8 +33,9 @@ from sklearn_htm.nab._scoring import (
 
 #: Alternatives to the defaults, each run with random_state 0 to 2.
 ALTERNATIVES = {
-    "activation_threshold=13, min_threshold=10 (NAB's HTM detector)": {
-        "activation_threshold": 13, "min_threshold": 10},
+    "temporal_memory='htm.core' (htm.core's Temporal Memory, thresholds 10 / 8)": {
+        "temporal_memory": "htm.core", "block_size": 16},
+    "block_size=16 (the pooler learns blocks of 16 rows)": {"block_size": 16},
 }
 
 #: NAB's scoreboard (standard, reward_low_FP_rate, reward_low_FN_rate where listed).
@@ -89,7 +91,7 @@ def main(argv=None):
         "command": command(argv),
         "sklearn_htm": __version__,
         "detector": "HTMAnomalyDetector defaults (RDSE value + time of day -> SP 2048/40 -> "
-                    "TM -> likelihood, NAB's spatial rule)",
+                    "NuPIC's backtracking TM -> likelihood, NAB's spatial rule)",
         "scores": _rounded(scores),
         "thresholds": summary["thresholds"],
         "groups": summary["groups"],

@@ -1,6 +1,7 @@
 """sklearn-htm: Hierarchical Temporal Memory as scikit-learn estimators."""
 
 from .anomaly import AnomalyLikelihood, HTMAnomalyDetector
+from .backtracking_tm import BacktrackingTM
 from .encoders import (
     DateEncoder,
     GreyscaleEncoder,
@@ -14,6 +15,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyLikelihood",
+    "BacktrackingTM",
     "DateEncoder",
     "GreyscaleEncoder",
     "HTMAnomalyDetector",

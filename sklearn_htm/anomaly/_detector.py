@@ -14,11 +14,13 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..backtracking_tm import BacktrackingTM
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from ..spatial_pooler import SpatialPoolerTransformer
+from ..spatial_pooler._structure import n_winners_of
 from ..temporal_memory import TemporalMemoryTransformer
 from ..utils._atomic import restore_on_failure
 from ._likelihood import AnomalyLikelihood
@@ -29,6 +31,16 @@ SPATIAL_TOLERANCE = 0.05
 #: Buckets of the value's range for the RDSE resolution (nupic's numBuckets).
 N_BUCKETS = 130
 MIN_RESOLUTION = 0.001
+#: Active columns of the pooler: 40 of 2048 (NAB's HTM detector).
+SPARSITY = 40 / 2048
+#: (activation_threshold, min_threshold) of each Temporal Memory when not
+#: given: NAB's HTM detector's 13 / 10 for the backtracking TM; 10 / 8 for
+#: htm.core's, which scored higher than 13 / 10 with it on NAB.
+TM_THRESHOLDS = {"backtracking": (13, 10), "htm.core": (10, 8)}
+#: The backtracking TM's learning never starts over for length alone
+#: (NuPIC's default ``maxSeqLength`` is 32; 0 scored higher on NAB: standard
+#: 71.6 against 70.3, one value for every series, chosen on the corpus).
+MAX_SEQ_LENGTH = 0
 
 
 def _frame(X):
@@ -81,12 +93,14 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     :class:`~sklearn_htm.RandomDistributedScalarEncoder` whose resolution is
     the range / 130, the time of day by a :class:`~sklearn_htm.DateEncoder`),
     pooled into an SDR of 40 columns out of 2048 by a slowly learning
-    :class:`~sklearn_htm.SpatialPoolerTransformer`, and fed to a
-    :class:`~sklearn_htm.TemporalMemoryTransformer`, whose raw anomaly an
-    :class:`~sklearn_htm.AnomalyLikelihood` turns into NAB's anomaly score:
-    the log likelihood, or 1 when the value leaves the range seen so far by
-    more than 5% of it. This is the chain of NAB's HTM detector (Ahmad et
-    al. 2017), one configuration for every series.
+    :class:`~sklearn_htm.SpatialPoolerTransformer`, and fed to a Temporal
+    Memory (NuPIC's :class:`~sklearn_htm.BacktrackingTM` by default),
+    whose raw anomaly an :class:`~sklearn_htm.AnomalyLikelihood` turns into
+    NAB's anomaly score: the log likelihood, or 1 when the value leaves the
+    range seen so far by more than 5% of it. This is the chain of NAB's HTM
+    detector (``nab/detectors/numenta``; Ahmad et al. 2017, "Unsupervised
+    real-time anomaly detection for streaming data"), one configuration for
+    every series.
 
     The detector learns online: ``partial_fit`` (and ``fit``, which starts
     afresh) scores each row against what was learned from the rows before
@@ -118,18 +132,26 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         The range is widened by this fraction of it on each side before the
         value encoder's resolution (the range / 130) is set. NAB's HTM
         detector widens it by 0.2; here that scored lower on NAB (standard
-        64.5 against 66.4, with NAB's activation_threshold=13).
-    activation_threshold : int, default=10
-        Connected synapses to active cells that make a Temporal Memory
-        segment active (predictive) [htm.core's ``activationThreshold``].
-        NAB's HTM detector uses 13; 10 scored 1.6 points higher on NAB
-        (standard score, mean of 3 seeds; chosen on the corpus, one value for
-        every series).
-    min_threshold : int, default=8
-        Potential synapses to active cells that make a segment matching
-        [``minThreshold``]. NAB's HTM detector uses 10 (with 13).
+        69.49 against 70.30 with the backtracking TM and ``block_size=16``;
+        64.5 against 66.4 with htm.core's).
+    temporal_memory : {"backtracking", "htm.core"}, default="backtracking"
+        The Temporal Memory: NuPIC's :class:`~sklearn_htm.BacktrackingTM`
+        (the one behind NAB's published HTM results, NAB's HTM detector's
+        configuration), or htm.core's
+        :class:`~sklearn_htm.TemporalMemoryTransformer` (128 segments per
+        cell, 32 synapses per segment, htm.core's defaults otherwise).
+    activation_threshold : int or None, default=None
+        Synapses to active cells that make a Temporal Memory segment
+        predict [``activationThreshold``]. None: 13 for the backtracking TM
+        (NAB's HTM detector), 10 for htm.core's (it scored 1.6 points higher
+        on NAB than 13 there: standard score, mean of 3 seeds; chosen on the
+        corpus, one value for every series).
+    min_threshold : int or None, default=None
+        Synapses that make a segment the best match of an unpredicted column
+        [``minThreshold``]. None: 10 for the backtracking TM, 8 for htm.core's.
     predicted_segment_decrement : float, default=0.0
-        The Temporal Memory's punishment of wrong predictions.
+        htm.core's punishment of wrong predictions (``temporal_memory=
+        "htm.core"`` only; the backtracking TM has none).
     use_likelihood : bool, default=True
         False scores rows by the raw anomaly itself (NAB's ablation of the
         likelihood step; the spatial rule still applies).
@@ -176,8 +198,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     >>> value = 10 + 5 * np.sin(2 * np.pi * np.arange(600) / 48)
     >>> value[550] = 60.0                       # far outside the range seen
     >>> frame = pd.DataFrame({"timestamp": t, "value": value})
-    >>> detector = HTMAnomalyDetector(minimum=0, maximum=20, probation=100,
-    ...                               n_columns=256).fit(frame)
+    >>> detector = HTMAnomalyDetector(minimum=0, maximum=20, probation=100, n_columns=256,
+    ...                               activation_threshold=4, min_threshold=3).fit(frame)
     >>> float(detector.anomaly_score_[550]), bool(detector.spatial_anomaly_[550])
     (1.0, True)
     >>> int((detector.anomaly_score_[100:] >= 0.5).sum())   # after the probation
@@ -188,8 +210,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         "minimum": [None, Real],
         "maximum": [None, Real],
         "range_padding": [Interval(Real, 0, None, closed="left")],
-        "activation_threshold": [Interval(Integral, 1, None, closed="left")],
-        "min_threshold": [Interval(Integral, 1, None, closed="left")],
+        "temporal_memory": [StrOptions({"backtracking", "htm.core"})],
+        "activation_threshold": [None, Interval(Integral, 1, None, closed="left")],
+        "min_threshold": [None, Interval(Integral, 1, None, closed="left")],
         "predicted_segment_decrement": [Interval(Real, 0, 1, closed="both")],
         "use_likelihood": ["boolean"],
         "probation": [Interval(Integral, 2, None, closed="left")],
@@ -201,12 +224,14 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     }
 
     def __init__(self, *, minimum=None, maximum=None, range_padding=0.0,
-                 activation_threshold=10, min_threshold=8, predicted_segment_decrement=0.0,
+                 temporal_memory="backtracking", activation_threshold=None,
+                 min_threshold=None, predicted_segment_decrement=0.0,
                  use_likelihood=True, probation=750, threshold=0.5, block_size=16,
                  n_columns=2048, random_state=0, verbose=0):
         self.minimum = minimum
         self.maximum = maximum
         self.range_padding = range_padding
+        self.temporal_memory = temporal_memory
         self.activation_threshold = activation_threshold
         self.min_threshold = min_threshold
         self.predicted_segment_decrement = predicted_segment_decrement
@@ -324,19 +349,22 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
             DateEncoder(time_of_day=(21, 9.49)),
         )
         self.pooler_ = SpatialPoolerTransformer(
-            n_columns=self.n_columns, sparsity=40 / 2048, potential_pct=0.8,
+            n_columns=self.n_columns, sparsity=SPARSITY, potential_pct=0.8,
             connected_threshold=0.2, permanence_increment=0.003,
             permanence_decrement=0.0005, boost_strength=0.0, shuffle=False,
             random_state=self.random_state, verbose=self.verbose,
         )
-        self.temporal_memory_ = TemporalMemoryTransformer(
-            n_cells_per_column=32, activation_threshold=self.activation_threshold,
-            min_threshold=self.min_threshold,
-            max_new_synapse_count=20, max_segments_per_cell=128,
-            max_synapses_per_segment=32,
-            predicted_segment_decrement=self.predicted_segment_decrement,
-            random_state=self.random_state, verbose=self.verbose,
-        )
+        self.temporal_memory_ = self._temporal_memory()
+        n_active = n_winners_of(SPARSITY, self.n_columns)
+        if n_active < self.temporal_memory_.activation_threshold:
+            warnings.warn(
+                f"n_columns={self.n_columns} makes {n_active} active columns per row, fewer "
+                f"than activation_threshold={self.temporal_memory_.activation_threshold}: "
+                "no Temporal Memory segment can ever predict, so every row's raw anomaly "
+                "is 1. Use more columns (2048 gives 40) or a lower activation_threshold.",
+                UserWarning,
+                stacklevel=4,
+            )
         learning = math.floor(self.probation / 2)
         self.likelihood_estimator_ = AnomalyLikelihood(
             learning_period=learning, estimation_samples=self.probation - learning,
@@ -344,6 +372,28 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         )
         self._seen_range = None
         self._pending_bits = None  # rows of the pooler's unfinished block
+
+    def _temporal_memory(self):
+        """The unfitted Temporal Memory of ``temporal_memory``, with NAB's
+        HTM detector's configuration."""
+        backtracking = self.temporal_memory == "backtracking"
+        default_activation, default_min = TM_THRESHOLDS[self.temporal_memory]
+        activation = (default_activation if self.activation_threshold is None
+                      else self.activation_threshold)
+        minimum = default_min if self.min_threshold is None else self.min_threshold
+        if backtracking:
+            return BacktrackingTM(
+                n_cells_per_column=32, activation_threshold=activation, min_threshold=minimum,
+                max_new_synapse_count=20, max_segments_per_cell=128,
+                max_synapses_per_segment=32, max_seq_length=MAX_SEQ_LENGTH,
+                random_state=self.random_state, verbose=self.verbose,
+            )
+        return TemporalMemoryTransformer(
+            n_cells_per_column=32, activation_threshold=activation, min_threshold=minimum,
+            max_new_synapse_count=20, max_segments_per_cell=128, max_synapses_per_segment=32,
+            predicted_segment_decrement=self.predicted_segment_decrement,
+            random_state=self.random_state, verbose=self.verbose,
+        )
 
     def _encode(self, timestamps, values):
         value_encoder, date_encoder = self._encoders

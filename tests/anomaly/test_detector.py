@@ -21,7 +21,9 @@ def series(n=600, spike=None, seed=0):
 
 
 def detector(**params):
-    defaults = dict(minimum=0, maximum=20, probation=100, n_columns=256)
+    # 256 columns make 5 active ones: thresholds the Temporal Memory can reach.
+    defaults = dict(minimum=0, maximum=20, probation=100, n_columns=256,
+                    activation_threshold=4, min_threshold=3)
     defaults.update(params)
     return HTMAnomalyDetector(**defaults)
 
@@ -136,10 +138,12 @@ def test_a_score_at_the_threshold_is_an_outlier_in_every_convention():
 def test_a_range_from_a_few_rows_is_warned_about():
     X = series(300)
     with pytest.warns(UserWarning, match="value range is taken from the first call's 1 row"):
-        HTMAnomalyDetector(probation=100, n_columns=256).partial_fit(X.iloc[:1])
+        HTMAnomalyDetector(probation=100, n_columns=256, activation_threshold=4,
+                           min_threshold=3).partial_fit(X.iloc[:1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        HTMAnomalyDetector(probation=100, n_columns=256).partial_fit(X)
+        HTMAnomalyDetector(probation=100, n_columns=256, activation_threshold=4,
+                           min_threshold=3).partial_fit(X)
         detector().partial_fit(X.iloc[:1])  # a range given: nothing to warn about
 
 
@@ -156,3 +160,30 @@ def test_verbose_reaches_the_pooler_and_the_temporal_memory(capsys):
     model = detector(verbose=1).fit(series(100))
     assert model.pooler_.verbose == 1 and model.temporal_memory_.verbose == 1
     assert detector().fit(series(100)).pooler_.verbose == 0
+
+
+@pytest.mark.parametrize("temporal_memory, kind, thresholds", [
+    ("backtracking", "BacktrackingTM", (13, 10)),
+    ("htm.core", "TemporalMemoryTransformer", (10, 8)),
+])
+def test_each_temporal_memory_with_its_nab_thresholds(temporal_memory, kind, thresholds):
+    X = series(spike=500, seed=3)
+    model = detector(temporal_memory=temporal_memory, n_columns=2048,
+                     activation_threshold=None, min_threshold=None).fit(X)
+    tm = model.temporal_memory_
+    assert type(tm).__name__ == kind
+    assert (tm.activation_threshold, tm.min_threshold) == thresholds
+    assert tm.n_samples_seen_ == 600
+    # After a few days of the same daily shape, the raw anomaly falls
+    # below the first day's.
+    assert model.raw_anomaly_[400:480].mean() < model.raw_anomaly_[:48].mean()
+    assert model.anomaly_score_[500] == 1.0
+    explicit = detector(temporal_memory=temporal_memory, activation_threshold=3,
+                        min_threshold=2).fit(X.iloc[:50]).temporal_memory_
+    assert (explicit.activation_threshold, explicit.min_threshold) == (3, 2)
+
+
+def test_too_few_columns_for_the_thresholds_are_warned_about():
+    with pytest.warns(UserWarning, match="5 active columns per row, fewer than "
+                                          "activation_threshold=13"):
+        detector(activation_threshold=None).fit(series(n=60))

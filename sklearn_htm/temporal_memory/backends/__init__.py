@@ -6,7 +6,7 @@ GPU backend of the Temporal Memory yet, and the contract leaves room for one).
 Backends are imported on first use.
 """
 
-from ...utils._backends import backend_instance
+from ...utils._backends import named_backend
 from ._base import OUTPUTS, RunResult, TemporalMemoryBackend
 
 BACKENDS = ("auto", "numpy", "numba")
@@ -17,10 +17,6 @@ _CLASSES = {
 }
 
 
-def _instance(name):
-    return backend_instance(*_CLASSES[name])
-
-
 def get_backend(backend):
     """The backend (a :class:`TemporalMemoryBackend`) that ``backend`` names.
 
@@ -29,12 +25,7 @@ def get_backend(backend):
     ValueError
         If ``backend`` is not one of :data:`BACKENDS`.
     """
-    name = "numba" if backend == "auto" else backend
-    if name not in _CLASSES:
-        raise ValueError(
-            f"Unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}."
-        )
-    return _instance(name)
+    return named_backend(backend, _CLASSES, BACKENDS)
 
 
 __all__ = ["BACKENDS", "OUTPUTS", "RunResult", "TemporalMemoryBackend", "get_backend"]

@@ -1,0 +1,370 @@
+"""NuPIC's backtracking Temporal Memory as a scikit-learn estimator.
+
+How data flows:
+
+``fit(X)`` / ``partial_fit(X)``
+    :func:`~sklearn_htm.spatial_pooler._input.validate_rows` ->
+    :func:`~sklearn_htm.spatial_pooler._input.binary_rows` (the active
+    columns of each row) -> :meth:`~._config.BTMConfig.from_params` -> a new
+    state (``fit``, or the first ``partial_fit``) -> ``backend.run`` over
+    chunks of rows, learning each -> the state and ``anomaly_``.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..spatial_pooler._input import binary_rows, validate_rows
+from ..temporal_memory._random import seed_state
+from ..utils._array_api import is_device_array, to_host
+from ..utils._atomic import restore_on_failure
+from ..utils._progress import ProgressReporter
+from ._config import BTMConfig
+from ._state import CONFIDENT, INF_ACTIVE, INF_PREDICTED, BTMState
+from .backends import BACKENDS, get_backend
+
+#: Cells are numbered below this (int32 cell indices in the kernels).
+MAX_CELLS = 2**31 - 1
+
+#: Parameters that fix the layer's layout (parameter: configuration field);
+#: a stream cannot change them.
+STRUCTURAL_PARAMS = {
+    "n_cells_per_column": "cells_per_column",
+    "max_synapses_per_segment": "max_synapses_per_segment",
+    "max_new_synapse_count": "new_synapse_count",
+    "max_inf_backtrack": "max_inf_backtrack",
+    "max_lrn_backtrack": "max_lrn_backtrack",
+}
+
+
+class BacktrackingTM(BaseEstimator):
+    """NuPIC's backtracking Temporal Memory: online sequence learning whose
+    raw anomaly is the anomaly detector of NAB's published HTM results.
+
+    Each input column (a mini-column) has ``n_cells_per_column`` cells; cell
+    0 is the column's *start cell*, used when a sequence starts. Unlike
+    :class:`~sklearn_htm.TemporalMemoryTransformer` (htm.core's algorithm),
+    this Temporal Memory
+
+    - *backtracks*: when an input was not predicted (fewer than half its
+      columns), it replays the last ``max_inf_backtrack`` inputs from the
+      start cells of the oldest one that leads, in sequence, to the current
+      input, and continues from there instead of bursting;
+    - learns on one cell per column at a time (the *learning cells*), and
+      starts learning over from start cells (again backtracking up to
+      ``max_lrn_backtrack`` inputs) after ``pam_length`` steps out of
+      sequence or ``max_seq_length`` steps in it;
+    - applies a segment's learning one step late, when its column turns
+      active after it predicted.
+
+    The raw anomaly of a row is the fraction of its columns that the
+    previous step was not *confident* of: columns with a segment of at least
+    ``activation_threshold`` synapses from active cells, whatever their
+    permanence (NuPIC's nonzero column confidence, which its anomaly
+    region used). Each row is scored, then learned.
+
+    Algorithm: NuPIC's ``Cells4.cpp`` (``BacktrackingTMCPP``; the Python
+    twin is ``nupic/algorithms/backtracking_tm.py``), with the ties and
+    random draws fixed as :mod:`~sklearn_htm.backtracking_tm.backends._numpy`
+    states. Not implemented: resets (``sequence_starts``), pooling, global
+    decay, inference without learning.
+
+    Parameters
+    ----------
+    n_cells_per_column : int, default=32
+        [cellsPerColumn]
+    activation_threshold : int, default=13
+        Synapses from active cells that make a segment predict (connected
+        ones, permanence at least ``connected_threshold``) or make its
+        column confident (any permanence) [activationThreshold].
+    min_threshold : int, default=10
+        Synapses from the previous learning cells that make a segment the
+        best match of an unpredicted column [minThreshold].
+    max_new_synapse_count : int, default=20
+        A learning segment grows synapses to the learning cells up to this
+        many [newSynapseCount].
+    initial_permanence : float, default=0.21
+        [initialPerm]
+    connected_threshold : float, default=0.5
+        [connectedPerm]
+    permanence_increment, permanence_decrement : float, default=0.1
+        [permanenceInc, permanenceDec]. A synapse decremented to 0 or below
+        is destroyed, and a segment left without synapses.
+    max_segments_per_cell : int, default=128
+        [maxSegmentsPerCell]; a full cell loses its oldest segment.
+    max_synapses_per_segment : int, default=32
+        [maxSynapsesPerSegment]; a full segment loses its weakest synapses.
+    pam_length : int, default=3
+        Steps out of sequence before learning starts over [pamLength].
+    max_inf_backtrack : int, default=10
+        Past inputs inference may backtrack over [maxInfBacktrack].
+    max_lrn_backtrack : int, default=5
+        Past inputs learning may backtrack over [maxLrnBacktrack].
+    max_seq_length : int, default=32
+        Learning starts over after this many steps (0: never) [maxSeqLength].
+    binarize : float or None, default=0.0
+        Values above it are active; None requires binary input.
+    backend : {"auto", "numpy", "numba"}, default="auto"
+        "numba" (and "auto"): compiled kernels; "numpy": the readable
+        reference (slow). Both give the same bits. A stream must continue
+        on the backend it started with.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the generator of the choices of cells (carried across
+        ``partial_fit`` calls).
+    verbose : int, default=0
+        1 reports the first compile of the kernels (up to a minute, once per
+        environment) and long calls.
+
+    Attributes
+    ----------
+    anomaly_ : ndarray of float64, shape (n_rows,)
+        Raw anomaly of each row of the last ``fit`` or ``partial_fit``.
+    n_features_in_ : int
+        Number of columns.
+    n_samples_seen_ : int
+        Rows learned since ``fit`` (or the first ``partial_fit``).
+    n_segments_, n_synapses_ : int
+    active_cells_, predicted_cells_ : ndarray of int64
+        Cells active, and predicted for the next row, after the last row
+        (``column * n_cells_per_column + cell``), sorted.
+    confident_columns_ : ndarray of int64
+        Columns the next row's raw anomaly will count as predicted, sorted.
+
+    See Also
+    --------
+    sklearn_htm.TemporalMemoryTransformer : htm.core's Temporal Memory.
+    sklearn_htm.HTMAnomalyDetector : uses this Temporal Memory by default.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_htm import BacktrackingTM
+    >>> rng = np.random.default_rng(0)
+    >>> steps = np.zeros((8, 64), dtype=np.uint8)
+    >>> for row in steps:
+    ...     row[rng.choice(64, 8, replace=False)] = 1
+    >>> X = np.tile(steps, (4, 1))              # a sequence of 8 repeated 4 times
+    >>> tm = BacktrackingTM(n_cells_per_column=4, activation_threshold=4, min_threshold=3,
+    ...                     max_new_synapse_count=6, random_state=0).fit(X)
+    >>> tm.anomaly_.reshape(4, 8).mean(axis=1).round(2).tolist()
+    [1.0, 0.12, 0.0, 0.0]
+    """
+
+    _parameter_constraints: dict = {
+        "n_cells_per_column": [Interval(Integral, 1, None, closed="left")],
+        "activation_threshold": [Interval(Integral, 1, None, closed="left")],
+        "min_threshold": [Interval(Integral, 1, None, closed="left")],
+        "max_new_synapse_count": [Interval(Integral, 1, None, closed="left")],
+        "initial_permanence": [Interval(Real, 0, 1, closed="both")],
+        "connected_threshold": [Interval(Real, 0, 1, closed="both")],
+        "permanence_increment": [Interval(Real, 0, 1, closed="both")],
+        "permanence_decrement": [Interval(Real, 0, 1, closed="both")],
+        "max_segments_per_cell": [Interval(Integral, 1, None, closed="left")],
+        "max_synapses_per_segment": [Interval(Integral, 1, None, closed="left")],
+        "pam_length": [Interval(Integral, 1, None, closed="left")],
+        "max_inf_backtrack": [Interval(Integral, 0, None, closed="left")],
+        "max_lrn_backtrack": [Interval(Integral, 0, None, closed="left")],
+        "max_seq_length": [Interval(Integral, 0, None, closed="left")],
+        "binarize": [None, Interval(Real, None, None, closed="neither")],
+        "backend": [StrOptions(set(BACKENDS))],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, *, n_cells_per_column=32, activation_threshold=13, min_threshold=10,
+                 max_new_synapse_count=20, initial_permanence=0.21, connected_threshold=0.5,
+                 permanence_increment=0.1, permanence_decrement=0.1, max_segments_per_cell=128,
+                 max_synapses_per_segment=32, pam_length=3, max_inf_backtrack=10,
+                 max_lrn_backtrack=5, max_seq_length=32, binarize=0.0, backend="auto",
+                 random_state=None, verbose=0):
+        self.n_cells_per_column = n_cells_per_column
+        self.activation_threshold = activation_threshold
+        self.min_threshold = min_threshold
+        self.max_new_synapse_count = max_new_synapse_count
+        self.initial_permanence = initial_permanence
+        self.connected_threshold = connected_threshold
+        self.permanence_increment = permanence_increment
+        self.permanence_decrement = permanence_decrement
+        self.max_segments_per_cell = max_segments_per_cell
+        self.max_synapses_per_segment = max_synapses_per_segment
+        self.pam_length = pam_length
+        self.max_inf_backtrack = max_inf_backtrack
+        self.max_lrn_backtrack = max_lrn_backtrack
+        self.max_seq_length = max_seq_length
+        self.binarize = binarize
+        self.backend = backend
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the rows of X as a new stream, in order.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_columns)
+            Active columns of each step (an SDR per row, such as a Spatial
+            Pooler's output); binarized with ``binarize``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        ValueError
+            For no rows, NaN or infinite input, non-binary input with
+            ``binarize=None``, thresholds no segment can reach, or
+            ``max_new_synapse_count > max_synapses_per_segment``.
+        """
+        with restore_on_failure(self):
+            for name in ("_state", "_backend_name", "_structure"):
+                self.__dict__.pop(name, None)
+            self._learn(X, reset=True)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Learn the rows of X as the continuation of the stream (the first
+        call starts it). Calls over consecutive chunks of a stream give the
+        bits of one call over all of it. A call refused for its input leaves
+        the state as it was.
+
+        Parameters, return value and errors as :meth:`fit`; also raises
+        ValueError when X has another number of columns than the stream, or
+        ``backend`` names another backend than the one the stream started on.
+        """
+        with restore_on_failure(self):
+            self._learn(X, reset=not hasattr(self, "_state"))
+        return self
+
+    # ------------------------------------------------------- fitted attributes
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "_state")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.requires_fit = True
+        tags.non_deterministic = False
+        return tags
+
+    @property
+    def n_samples_seen_(self):
+        check_is_fitted(self)
+        return int(self._state.n_samples_seen)
+
+    @property
+    def n_segments_(self):
+        check_is_fitted(self)
+        return len(self._canonical()["segments"]) if self._backend_name == "numpy" \
+            else self._state.n_segments
+
+    @property
+    def n_synapses_(self):
+        check_is_fitted(self)
+        if self._backend_name == "numpy":
+            return sum(len(s[2]) for s in self._canonical()["segments"])
+        return self._state.n_synapses
+
+    @property
+    def active_cells_(self):
+        return np.array(self._canonical()["sets"]["inf_active"], dtype=np.int64)
+
+    @property
+    def predicted_cells_(self):
+        return np.array(self._canonical()["sets"]["inf_predicted"], dtype=np.int64)
+
+    @property
+    def confident_columns_(self):
+        return np.array(self._canonical()["sets"]["confident"], dtype=np.int64)
+
+    # ------------------------------------------------------------- internals
+
+    def _canonical(self):
+        check_is_fitted(self)
+        if self._backend_name == "numpy":
+            return self._state.canonical()
+        layer = self._state.layer
+        sets = {"inf_active": layer.cells[INF_ACTIVE, : layer.n_cells_in[INF_ACTIVE]],
+                "inf_predicted": layer.cells[INF_PREDICTED, : layer.n_cells_in[INF_PREDICTED]],
+                "confident": layer.columns[CONFIDENT, : layer.n_columns_in[CONFIDENT]]}
+        return {"sets": {k: np.sort(v) for k, v in sets.items()},
+                "segments": None}
+
+    def _config(self, n_columns):
+        config = BTMConfig.from_params(vars(self), n_columns)
+        if config.n_cells > MAX_CELLS:
+            raise ValueError(
+                f"{n_columns} columns x n_cells_per_column={self.n_cells_per_column} "
+                f"= {config.n_cells} cells; at most {MAX_CELLS} are supported."
+            )
+        if config.new_synapse_count > config.max_synapses_per_segment:
+            raise ValueError(
+                f"max_new_synapse_count={self.max_new_synapse_count} exceeds "
+                f"max_synapses_per_segment={self.max_synapses_per_segment}: a new segment "
+                "could not hold its synapses (NuPIC requires the same)."
+            )
+        for name in ("activation_threshold", "min_threshold"):
+            if getattr(config, name) > config.new_synapse_count:
+                raise ValueError(
+                    f"{name}={getattr(config, name)} can never be reached: a segment has "
+                    f"at most max_new_synapse_count={config.new_synapse_count} synapses to "
+                    f"one set of learning cells; lower {name} or raise max_new_synapse_count."
+                )
+        return config
+
+    def _learn(self, X, reset):
+        X = validate_rows(self, X, reset=reset)
+        if is_device_array(X):
+            X = to_host(X)
+        rows = binary_rows(X, self.binarize)
+        config = self._config(rows.shape[1])
+        backend = get_backend(self.backend)
+        if reset:
+            rng = seed_state(check_random_state(self.random_state))
+            if backend.name == "numpy":
+                from .backends._numpy import ReferenceBacktrackingTM
+
+                state = ReferenceBacktrackingTM(config, rng)
+            else:
+                state = BTMState.empty(config, rng)
+        else:
+            self._check_continuation(config, backend)
+            # Learned in place, after every check of the input has passed (a
+            # copy of a large layer per call would cost more than learning);
+            # an interrupted call leaves the rows learned so far.
+            state = self._state
+        anomaly = np.empty(rows.shape[0], dtype=np.float64)
+        reporter = ProgressReporter(self.verbose, rows.shape[0], "BacktrackingTM")
+        self._state, self._backend_name, self._structure = state, backend.name, config
+        for start in range(0, rows.shape[0], backend.chunk_rows):
+            stop = min(start + backend.chunk_rows, rows.shape[0])
+            part = rows[start:stop]
+            with reporter.preparing(backend.name, backend.is_ready()):
+                anomaly[start:stop] = backend.run(config, state, part.indptr, part.indices)
+            reporter.update(stop - start)
+        self.anomaly_ = anomaly
+
+    def _check_continuation(self, config, backend):
+        """Refuse a call that cannot continue the stream."""
+        if backend.name != self._backend_name:
+            raise ValueError(
+                f"backend={self.backend!r} differs from the {self._backend_name!r} backend "
+                "this stream started on; call fit to start again on it."
+            )
+        for name in STRUCTURAL_PARAMS:
+            field = STRUCTURAL_PARAMS[name]
+            if getattr(config, field) != getattr(self._structure, field):
+                raise ValueError(
+                    f"{name}={getattr(self, name)} differs from the value this stream "
+                    f"started with ({getattr(self._structure, field)}); it fixes the "
+                    "layer's layout: call fit to start again."
+                )

@@ -1,0 +1,286 @@
+"""The fitted state of a backtracking Temporal Memory, as the numba kernels
+hold it, and its canonical form (what both backends must agree on).
+
+Layout (:class:`Layer`):
+
+- *cell sets*: the twelve sets of cells NuPIC's ``Cells4`` keeps (inference
+  and learning, active and predicted, at t and t-1, and the backtracking
+  backups and candidates), each a flag per cell plus the list of its cells;
+- *segments*: a pool of fixed-width rows (presynaptic cells and float32
+  permanences in slot order), each cell's segments a linked list in
+  creation order, freed rows on a stack;
+- *forward index*: for each presynaptic cell, the segments it synapses on,
+  in blocks of :data:`BLOCK` (the kernels count a segment's synapses to a
+  set of cells by walking the cells' lists);
+- *history*: the last inputs (active columns) kept for backtracking;
+- *updates*: the learning updates queued for the next step.
+
+Nothing in the behaviour depends on pool positions: ties are broken by a
+segment's serial (its creation count), as in the numpy reference.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._config import PERMANENCE_DTYPE
+
+#: Entries per block of the forward index.
+BLOCK = 16
+
+# The cell sets (rows of Layer.flags / Layer.cells).
+INF_ACTIVE, INF_ACTIVE_PREV, INF_PREDICTED, INF_PREDICTED_PREV = 0, 1, 2, 3
+INF_ACTIVE_BACKUP, INF_PREDICTED_BACKUP, INF_ACTIVE_CANDIDATE, INF_PREDICTED_CANDIDATE = (
+    4, 5, 6, 7)
+LRN_ACTIVE, LRN_ACTIVE_PREV, LRN_PREDICTED, LRN_PREDICTED_PREV = 8, 9, 10, 11
+N_CELL_SETS = 12
+CELL_SET_NAMES = (
+    "inf_active", "inf_active_prev", "inf_predicted", "inf_predicted_prev",
+    "inf_active_backup", "inf_predicted_backup", "inf_active_candidate",
+    "inf_predicted_candidate", "lrn_active", "lrn_active_prev", "lrn_predicted",
+    "lrn_predicted_prev",
+)
+#: The sets that carry from one step to the next (the others are work sets).
+STEP_SETS = (INF_ACTIVE, INF_ACTIVE_PREV, INF_PREDICTED, INF_PREDICTED_PREV, LRN_ACTIVE,
+             LRN_ACTIVE_PREV, LRN_PREDICTED, LRN_PREDICTED_PREV)
+
+# The column sets (rows of Layer.column_flags): columns with a confident
+# prediction (NuPIC's nonzero column confidence), now, before, candidate.
+CONFIDENT, CONFIDENT_PREV, CONFIDENT_CANDIDATE = 0, 1, 2
+N_COLUMN_SETS = 3
+
+# Indices into Layer.counters.
+ITERATION = 0          # learning steps so far
+PAM_COUNTER = 1
+LEARNED_LENGTH = 2     # steps learned since learning last started over
+N_FREE_SEGMENTS = 3
+N_FREE_BLOCKS = 4
+NEXT_SERIAL = 5
+N_UPDATES = 6
+N_INF_HISTORY = 7
+N_LRN_HISTORY = 8
+N_COUNTERS = 9
+
+
+class Layer(NamedTuple):
+    """The arrays of one backtracking Temporal Memory (see the module)."""
+
+    counters: np.ndarray          # int64 (N_COUNTERS,)
+    avg_input_density: np.ndarray  # float64 (1,)
+    rng: np.ndarray               # uint64 (1,)
+    flags: np.ndarray             # uint8 (N_CELL_SETS, n_cells)
+    cells: np.ndarray             # int32 (N_CELL_SETS, n_cells)
+    n_cells_in: np.ndarray        # int64 (N_CELL_SETS,)
+    column_flags: np.ndarray      # uint8 (N_COLUMN_SETS, n_columns)
+    columns: np.ndarray           # int32 (N_COLUMN_SETS, n_columns)
+    n_columns_in: np.ndarray      # int64 (N_COLUMN_SETS,)
+    segment_cell: np.ndarray      # int32 (capacity,), -1 when free
+    segment_length: np.ndarray    # int32 (capacity,)
+    segment_presynaptic: np.ndarray  # int32 (capacity, max_synapses_per_segment)
+    segment_permanence: np.ndarray   # float32 (capacity, max_synapses_per_segment)
+    segment_next: np.ndarray      # int32 (capacity,): next segment of its cell
+    segment_serial: np.ndarray    # int64 (capacity,)
+    free_segments: np.ndarray     # int32 stack (capacity,)
+    cell_head: np.ndarray         # int32 (n_cells,)
+    cell_tail: np.ndarray         # int32 (n_cells,)
+    cell_n_segments: np.ndarray   # int32 (n_cells,)
+    out_head: np.ndarray          # int32 (n_cells,): a cell's newest block
+    out_length: np.ndarray        # int32 (n_cells,)
+    block_items: np.ndarray       # int32 (n_blocks, BLOCK)
+    block_next: np.ndarray        # int32 (n_blocks,)
+    free_blocks: np.ndarray       # int32 stack (n_blocks,)
+    inf_history: np.ndarray       # int32 (max_inf_backtrack + 2, n_columns)
+    inf_history_length: np.ndarray  # int32 (max_inf_backtrack + 2,)
+    lrn_history: np.ndarray       # int32 (max_lrn_backtrack + 2, n_columns)
+    lrn_history_length: np.ndarray  # int32 (max_lrn_backtrack + 2,)
+    update_cell: np.ndarray       # int32 (n_columns + 1,)
+    update_segment: np.ndarray    # int32: -1 for a new segment
+    update_serial: np.ndarray     # int64: that segment's serial
+    update_step: np.ndarray       # int64
+    update_length: np.ndarray     # int32
+    update_presynaptic: np.ndarray  # int32 (n_columns + 1, width)
+
+
+def _grown(array, capacity, fill):
+    out = np.full((capacity,) + array.shape[1:], fill, dtype=array.dtype)
+    out[: array.shape[0]] = array
+    return out
+
+
+def _grown_stack(stack, n_free, old, new):
+    """A free stack over ``new`` slots: the new ones below the old free ones
+    (so that the lowest free slot is used next either way)."""
+    out = np.empty(new, dtype=stack.dtype)
+    out[: new - old] = np.arange(new - 1, old - 1, -1, dtype=stack.dtype)
+    out[new - old: new - old + n_free] = stack[:n_free]
+    return out
+
+
+class BTMState:
+    """The fitted state: a :class:`Layer` and the number of rows learned.
+
+    Attributes
+    ----------
+    layer : Layer
+    n_samples_seen : int
+    scratch : dict
+        Kernel work arrays kept between calls (not saved).
+    """
+
+    def __init__(self, layer, n_samples_seen=0):
+        self.layer = layer
+        self.n_samples_seen = n_samples_seen
+        self.scratch = {}
+
+    @classmethod
+    def empty(cls, config, rng, segments=1024, blocks=4096):
+        n_cells, n_columns = config.n_cells, config.n_columns
+        history = max(config.max_inf_backtrack, config.max_lrn_backtrack) + 2
+        width = config.max_synapses_per_segment + config.new_synapse_count
+        counters = np.zeros(N_COUNTERS, dtype=np.int64)
+        # NuPIC's Cells4 starts its counter at pamLength + 1.
+        counters[PAM_COUNTER] = config.pam_length + 1
+        counters[N_FREE_SEGMENTS] = segments
+        counters[N_FREE_BLOCKS] = blocks
+        n_updates = n_columns + 1
+        layer = Layer(
+            counters=counters,
+            avg_input_density=np.zeros(1),
+            rng=np.asarray(rng, dtype=np.uint64).copy(),
+            flags=np.zeros((N_CELL_SETS, n_cells), dtype=np.uint8),
+            cells=np.zeros((N_CELL_SETS, n_cells), dtype=np.int32),
+            n_cells_in=np.zeros(N_CELL_SETS, dtype=np.int64),
+            column_flags=np.zeros((N_COLUMN_SETS, n_columns), dtype=np.uint8),
+            columns=np.zeros((N_COLUMN_SETS, n_columns), dtype=np.int32),
+            n_columns_in=np.zeros(N_COLUMN_SETS, dtype=np.int64),
+            segment_cell=np.full(segments, -1, dtype=np.int32),
+            segment_length=np.zeros(segments, dtype=np.int32),
+            segment_presynaptic=np.zeros((segments, config.max_synapses_per_segment),
+                                         dtype=np.int32),
+            segment_permanence=np.zeros((segments, config.max_synapses_per_segment),
+                                        dtype=PERMANENCE_DTYPE),
+            segment_next=np.full(segments, -1, dtype=np.int32),
+            segment_serial=np.zeros(segments, dtype=np.int64),
+            free_segments=np.arange(segments - 1, -1, -1, dtype=np.int32),
+            cell_head=np.full(n_cells, -1, dtype=np.int32),
+            cell_tail=np.full(n_cells, -1, dtype=np.int32),
+            cell_n_segments=np.zeros(n_cells, dtype=np.int32),
+            out_head=np.full(n_cells, -1, dtype=np.int32),
+            out_length=np.zeros(n_cells, dtype=np.int32),
+            block_items=np.zeros((blocks, BLOCK), dtype=np.int32),
+            block_next=np.full(blocks, -1, dtype=np.int32),
+            free_blocks=np.arange(blocks - 1, -1, -1, dtype=np.int32),
+            inf_history=np.zeros((history, n_columns), dtype=np.int32),
+            inf_history_length=np.zeros(history, dtype=np.int32),
+            lrn_history=np.zeros((history, n_columns), dtype=np.int32),
+            lrn_history_length=np.zeros(history, dtype=np.int32),
+            update_cell=np.zeros(n_updates, dtype=np.int32),
+            update_segment=np.zeros(n_updates, dtype=np.int32),
+            update_serial=np.zeros(n_updates, dtype=np.int64),
+            update_step=np.zeros(n_updates, dtype=np.int64),
+            update_length=np.zeros(n_updates, dtype=np.int32),
+            update_presynaptic=np.zeros((n_updates, width), dtype=np.int32),
+        )
+        return cls(layer)
+
+    # ---------------------------------------------------------------- room
+
+    def with_room(self, segments, blocks):
+        """Grow the pools (doubling) until ``segments`` segment rows and
+        ``blocks`` index blocks are free; returns whether anything grew."""
+        layer = self.layer
+        counters = layer.counters
+        grown = {}
+        capacity = layer.segment_cell.shape[0]
+        if counters[N_FREE_SEGMENTS] < segments:
+            new = capacity
+            while new - capacity + counters[N_FREE_SEGMENTS] < segments:
+                new *= 2
+            grown.update(
+                segment_cell=_grown(layer.segment_cell, new, -1),
+                segment_length=_grown(layer.segment_length, new, 0),
+                segment_presynaptic=_grown(layer.segment_presynaptic, new, 0),
+                segment_permanence=_grown(layer.segment_permanence, new, 0),
+                segment_next=_grown(layer.segment_next, new, -1),
+                segment_serial=_grown(layer.segment_serial, new, 0),
+                free_segments=_grown_stack(layer.free_segments, counters[N_FREE_SEGMENTS],
+                                           capacity, new),
+            )
+            counters[N_FREE_SEGMENTS] += new - capacity
+        n_blocks = layer.block_items.shape[0]
+        if counters[N_FREE_BLOCKS] < blocks:
+            new = n_blocks
+            while new - n_blocks + counters[N_FREE_BLOCKS] < blocks:
+                new *= 2
+            grown.update(
+                block_items=_grown(layer.block_items, new, 0),
+                block_next=_grown(layer.block_next, new, -1),
+                free_blocks=_grown_stack(layer.free_blocks, counters[N_FREE_BLOCKS],
+                                         n_blocks, new),
+            )
+            counters[N_FREE_BLOCKS] += new - n_blocks
+        if grown:
+            self.layer = layer._replace(**grown)
+        return bool(grown)
+
+    # ------------------------------------------------------------ summaries
+
+    @property
+    def n_segments(self):
+        layer = self.layer
+        return int(layer.segment_cell.shape[0] - layer.counters[N_FREE_SEGMENTS])
+
+    @property
+    def n_synapses(self):
+        layer = self.layer
+        return int(layer.segment_length[layer.segment_cell >= 0].sum())
+
+    def copy(self):
+        return BTMState(Layer(*(a.copy() for a in self.layer)), self.n_samples_seen)
+
+    def __getstate__(self):
+        return {"layer": self.layer, "n_samples_seen": self.n_samples_seen}
+
+    def __setstate__(self, saved):
+        self.layer = saved["layer"]
+        self.n_samples_seen = saved["n_samples_seen"]
+        self.scratch = {}
+
+    def canonical(self):
+        """What the numpy reference must reproduce exactly: a dict of the
+        segments (by cell, then serial: their synapses in slot order), the
+        cell and column sets (sorted), the history, the queued updates, the
+        counters, the average input density and the generator."""
+        layer = self.layer
+        counters = layer.counters
+        segments = []
+        for cell in np.flatnonzero(layer.cell_n_segments):
+            s = layer.cell_head[cell]
+            while s >= 0:
+                n = layer.segment_length[s]
+                segments.append((int(cell), int(layer.segment_serial[s]),
+                                 layer.segment_presynaptic[s, :n].tolist(),
+                                 layer.segment_permanence[s, :n].tolist()))
+                s = layer.segment_next[s]
+        sets = {CELL_SET_NAMES[k]: sorted(layer.cells[k, : layer.n_cells_in[k]].tolist())
+                for k in STEP_SETS}
+        sets["confident"] = sorted(
+            layer.columns[CONFIDENT, : layer.n_columns_in[CONFIDENT]].tolist())
+        updates = [(int(layer.update_cell[u]),
+                    int(layer.update_serial[u]) if layer.update_segment[u] >= 0 else -1,
+                    int(layer.update_step[u]),
+                    layer.update_presynaptic[u, : layer.update_length[u]].tolist())
+                   for u in range(counters[N_UPDATES])]
+        return {
+            "segments": segments,
+            "sets": sets,
+            "inf_history": [layer.inf_history[i, : layer.inf_history_length[i]].tolist()
+                            for i in range(counters[N_INF_HISTORY])],
+            "lrn_history": [layer.lrn_history[i, : layer.lrn_history_length[i]].tolist()
+                            for i in range(counters[N_LRN_HISTORY])],
+            "updates": updates,
+            "counters": (int(counters[ITERATION]), int(counters[PAM_COUNTER]),
+                         int(counters[LEARNED_LENGTH]), int(counters[NEXT_SERIAL])),
+            "avg_input_density": float(layer.avg_input_density[0]),
+            "rng": int(layer.rng[0]),
+        }

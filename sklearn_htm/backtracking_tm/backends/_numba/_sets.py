@@ -1,0 +1,82 @@
+"""Sets of cells and of columns: a flag per member plus the list of members
+(clearing and copying cost the members, not the layer). A family of sets is
+``flags[k, member]``, ``members[k, :sizes[k]]``; the layer has two families,
+its cell sets and its column sets."""
+
+from ....utils._numba_cache import internal_kernel
+
+
+@internal_kernel
+def set_clear(flags, members, sizes, k):
+    for i in range(sizes[k]):
+        flags[k, members[k, i]] = 0
+    sizes[k] = 0
+
+
+@internal_kernel
+def set_add(flags, members, sizes, k, member):
+    if flags[k, member] == 0:
+        flags[k, member] = 1
+        members[k, sizes[k]] = member
+        sizes[k] += 1
+
+
+@internal_kernel
+def set_copy(flags, members, sizes, dst, src):
+    set_clear(flags, members, sizes, dst)
+    for i in range(sizes[src]):
+        member = members[src, i]
+        flags[dst, member] = 1
+        members[dst, i] = member
+    sizes[dst] = sizes[src]
+
+
+@internal_kernel
+def clear_cells(layer, k):
+    set_clear(layer.flags, layer.cells, layer.n_cells_in, k)
+
+
+@internal_kernel
+def add_cell(layer, k, cell):
+    set_add(layer.flags, layer.cells, layer.n_cells_in, k, cell)
+
+
+@internal_kernel
+def copy_cells(layer, dst, src):
+    set_copy(layer.flags, layer.cells, layer.n_cells_in, dst, src)
+
+
+@internal_kernel
+def clear_columns(layer, k):
+    set_clear(layer.column_flags, layer.columns, layer.n_columns_in, k)
+
+
+@internal_kernel
+def add_column(layer, k, column):
+    set_add(layer.column_flags, layer.columns, layer.n_columns_in, k, column)
+
+
+@internal_kernel
+def copy_columns(layer, dst, src):
+    set_copy(layer.column_flags, layer.columns, layer.n_columns_in, dst, src)
+
+
+@internal_kernel
+def history_push(history, lengths, n, limit, columns):
+    """Append ``columns`` to a history of ``n`` inputs, first dropping the
+    oldest when more than ``limit`` are kept; returns the new length."""
+    if n > limit:
+        n = history_drop(history, lengths, n, 1)
+    history[n, : columns.shape[0]] = columns
+    lengths[n] = columns.shape[0]
+    return n + 1
+
+
+@internal_kernel
+def history_drop(history, lengths, n, k):
+    """Drop the ``k`` oldest of ``n`` inputs; returns the new length."""
+    for i in range(k, n):
+        m = lengths[i]
+        history[i - k, :m] = history[i, :m]
+        lengths[i - k] = m
+    return n - k

@@ -1,0 +1,458 @@
+"""The numpy backend: the backtracking Temporal Memory's specification in code.
+
+Written to be read, not to be fast: segments are Python objects holding a
+list of ``[presynaptic cell, float32 permanence]`` in slot order, every
+count is recomputed from them, and each rule of NuPIC's ``Cells4.cpp``
+(the C++ ``BacktrackingTMCPP`` that NAB's HTM detector ran; its Python
+twin is ``backtracking_tm.py``) is one short method. The numba backend
+reproduces these exact bits. Where ``Cells4`` leaves an order or a draw
+open (its own generator, its segment slots), this module fixes it:
+
+- segments of a cell are in creation order; a segment is identified by its
+  serial (creation count);
+- a new segment goes on a random cell of the column other than its start
+  cell (cell 0), ``below(number of cells under max_segments_per_cell)``
+  among them in index order; when all are full, cell
+  ``1 + below(cells_per_column - 1)`` first loses its oldest segment;
+- new synapses go to cells of the learning set that the segment does not
+  yet have: the candidates sorted, then the first ``n`` of a Fisher-Yates
+  shuffle (``i + below(m - i)`` at step ``i``); a segment's new synapses
+  are appended in increasing cell order;
+- a segment over ``max_synapses_per_segment`` first loses its weakest
+  synapses (lowest permanence, the first slot on ties) not in the update,
+  then its weakest ones in it;
+- the predicted learning cell of a column is that of the segment with the
+  most synapses from the learning cells, ties going to the higher cell and
+  then the older segment (Cells4 scans cells downwards); queued updates are
+  applied in column order.
+
+Not implemented (NAB's detector uses none of them): resets, pooling
+(``doPooling``), global decay and ``maxAge``, inference without learning.
+
+``below`` is the generator of :mod:`sklearn_htm.temporal_memory._random`.
+"""
+
+import numpy as np
+
+from ...temporal_memory._random import IntegerGenerator
+from .._config import IN_SEQUENCE_FRACTION, PERMANENCE_DTYPE, UPDATE_VALID_STEPS
+from .._state import CELL_SET_NAMES, STEP_SETS
+
+_ONE = PERMANENCE_DTYPE(1.0)
+_ZERO = PERMANENCE_DTYPE(0.0)
+
+
+class _Segment:
+    __slots__ = ("cell", "serial", "synapses", "alive")
+
+    def __init__(self, cell, serial):
+        self.cell = cell
+        self.serial = serial
+        self.synapses = []  # [presynaptic cell, float32 permanence], slot order
+        self.alive = True
+
+    def count(self, cells):
+        return sum(1 for presynaptic, _ in self.synapses if presynaptic in cells)
+
+
+class ReferenceBacktrackingTM:
+    """One backtracking Temporal Memory, step by step."""
+
+    def __init__(self, config, rng_state):
+        self.config = config
+        self.cells = {}            # cell -> its segments, in creation order
+        self.next_serial = 0
+        self.iteration = 0
+        self.pam_counter = config.pam_length + 1
+        self.learned_length = 0
+        self.avg_input_density = 0.0
+        self.rng = IntegerGenerator(rng_state)
+        self.sets = {CELL_SET_NAMES[k]: set() for k in STEP_SETS}
+        self.confident = set()
+        self.inf_history = []
+        self.lrn_history = []
+        self.updates = []          # (cell, segment or None, step, cells)
+        self.n_samples_seen = 0
+
+    # ----------------------------------------------------------- structure
+
+    def segments(self):
+        return [s for cell in sorted(self.cells) for s in self.cells[cell]]
+
+    def column_cells(self, column):
+        first = column * self.config.cells_per_column
+        return range(first, first + self.config.cells_per_column)
+
+    def canonical(self):
+        """The form :meth:`..._state.BTMState.canonical` gives."""
+        return {
+            "segments": [(s.cell, s.serial, [p for p, _ in s.synapses],
+                          [float(v) for _, v in s.synapses]) for s in self.segments()],
+            "sets": {**{name: sorted(cells) for name, cells in self.sets.items()},
+                     "confident": sorted(self.confident)},
+            "inf_history": [list(h) for h in self.inf_history],
+            "lrn_history": [list(h) for h in self.lrn_history],
+            "updates": [(cell, -1 if segment is None else segment.serial, step, list(cells))
+                        for cell, segment, step, cells in self.updates],
+            "counters": (self.iteration, self.pam_counter, self.learned_length,
+                         self.next_serial),
+            "avg_input_density": float(self.avg_input_density),
+            "rng": int(self.rng.state[0]),
+        }
+
+    # ---------------------------------------------------------------- step
+
+    def step(self, columns):
+        """Learn one input (its active columns, sorted); returns its raw
+        anomaly: the fraction of its columns not confidently predicted."""
+        columns = [int(c) for c in columns]
+        anomaly = 0.0
+        if columns:
+            anomaly = sum(1 for c in columns if c not in self.confident) / len(columns)
+        self.iteration += 1
+        if self.avg_input_density == 0.0:
+            self.avg_input_density = float(len(columns))
+        else:
+            self.avg_input_density = 0.99 * self.avg_input_density + 0.01 * len(columns)
+        self.infer(columns)
+        self.learn(columns)
+        return anomaly
+
+    # ------------------------------------------------------------ inference
+
+    def infer(self, columns):
+        sets = self.sets
+        sets["inf_active_prev"] = set(sets["inf_active"])
+        sets["inf_predicted_prev"] = set(sets["inf_predicted"])
+        if self.config.max_inf_backtrack > 0:
+            self._push(self.inf_history, self.config.max_inf_backtrack, columns)
+        if not self.activate(columns, from_start_cells=False) or not self.predict():
+            self.backtrack()
+
+    def activate(self, columns, from_start_cells):
+        """Active cells: start cells, or each column's predicted cells, or
+        the whole column. Returns whether half the columns were predicted."""
+        active = set()
+        if from_start_cells:
+            active = {c * self.config.cells_per_column for c in columns}
+            self.sets["inf_active"] = active
+            return True
+        n_predicted = 0
+        for column in columns:
+            predicted = [c for c in self.column_cells(column)
+                         if c in self.sets["inf_predicted_prev"]]
+            if predicted:
+                n_predicted += 1
+                active.update(predicted)
+            else:
+                active.update(self.column_cells(column))
+        self.sets["inf_active"] = active
+        return n_predicted >= IN_SEQUENCE_FRACTION * len(columns)
+
+    def predict(self):
+        """Predicted cells (enough connected synapses from active cells) and
+        confident columns (enough synapses of any permanence). Returns
+        whether enough columns are predicted to go forward."""
+        cfg = self.config
+        active = self.sets["inf_active"]
+        predicted, confident = set(), set()
+        for segment in self.segments():
+            if segment.count(active) < cfg.activation_threshold:
+                continue
+            confident.add(segment.cell // cfg.cells_per_column)
+            connected = sum(1 for p, v in segment.synapses
+                            if v >= cfg.connected_threshold and p in active)
+            if connected >= cfg.activation_threshold:
+                predicted.add(segment.cell)
+        self.sets["inf_predicted"] = predicted
+        self.confident = confident
+        n_columns = len({c // cfg.cells_per_column for c in predicted})
+        return n_columns >= IN_SEQUENCE_FRACTION * self.avg_input_density
+
+    def backtrack(self):
+        sets = self.sets
+        history = self.inf_history
+        if not history:
+            return
+        current = len(history) - 1
+        backup_active = set(sets["inf_active"])
+        backup_predicted_prev = set(sets["inf_predicted_prev"])
+        bad = [False] * len(history)
+        candidate, saved = None, None
+        for start in range(len(history)):
+            if start == current and candidate is not None:
+                break
+            in_sequence = False
+            for offset in range(start, len(history)):
+                sets["inf_predicted_prev"] = set(sets["inf_predicted"])
+                in_sequence = self.activate(history[offset], offset == start)
+                if not in_sequence:
+                    break
+                in_sequence = self.predict()
+                if not in_sequence:
+                    break
+            if not in_sequence:
+                bad[start] = True
+                continue
+            candidate = start
+            saved = (set(sets["inf_active"]), set(sets["inf_predicted"]), set(self.confident))
+            break
+        if candidate is None:
+            sets["inf_active"] = backup_active
+            self.predict()
+        else:
+            sets["inf_active"], sets["inf_predicted"], self.confident = saved
+        k = 0
+        while k < len(history) and (bad[k] or (candidate is not None and k <= candidate)):
+            k += 1
+        del history[:k]
+        sets["inf_predicted_prev"] = backup_predicted_prev
+
+    # ------------------------------------------------------------- learning
+
+    def learn(self, columns):
+        cfg = self.config
+        sets = self.sets
+        sets["lrn_active_prev"] = set(sets["lrn_active"])
+        sets["lrn_predicted_prev"] = set(sets["lrn_predicted"])
+        if cfg.max_lrn_backtrack > 0:
+            self._push(self.lrn_history, cfg.max_lrn_backtrack, columns)
+        self.apply_updates(set(columns))
+        if self.pam_counter > 0:
+            self.pam_counter -= 1
+        self.learned_length += 1
+        if self.choose_learning_cells(columns, read_only=False):
+            self.pam_counter = cfg.pam_length
+        if self.pam_counter == 0 or (cfg.max_seq_length != 0
+                                     and self.learned_length >= cfg.max_seq_length):
+            back = self.learning_backtrack()
+            if back == 0:
+                sets["lrn_active"] = {c * cfg.cells_per_column for c in columns}
+                self.lrn_history = []
+            self.pam_counter = cfg.pam_length
+            self.learned_length = back
+            self.updates = []
+        self.predict_learning_cells(read_only=False)
+
+    def choose_learning_cells(self, columns, read_only):
+        """One learning cell per column (see the numba kernel of the same
+        name). Returns whether fewer than half the columns were unpredicted."""
+        previous = self.sets["lrn_active_prev"]
+        active = set()
+        self.sets["lrn_active"] = active
+        n_unpredicted = 0
+        for column in columns:
+            predicted = [c for c in self.column_cells(column)
+                         if c in self.sets["lrn_predicted_prev"]]
+            if predicted:
+                active.add(predicted[-1])
+                continue
+            n_unpredicted += 1
+            if read_only:
+                continue
+            cell, segment = self.best_matching_cell(column, previous)
+            if segment is None:
+                cell = self.cell_for_new_segment(column)
+            active.add(cell)
+            update = self.make_update(cell, segment, previous)
+            if update is not None:
+                self.apply_update(update)
+        return n_unpredicted < len(columns) // 2
+
+    def best_matching_cell(self, column, cells):
+        best, best_cell, best_segment = self.config.min_threshold, -1, None
+        for cell in self.column_cells(column):
+            cell_best, cell_segment = 0, None
+            for segment in self.cells.get(cell, []):
+                count = segment.count(cells)
+                if count > cell_best:
+                    cell_best, cell_segment = count, segment
+            if cell_segment is not None and cell_best >= best:
+                best, best_cell, best_segment = cell_best, cell, cell_segment
+        return best_cell, best_segment
+
+    def predict_learning_cells(self, read_only):
+        cfg = self.config
+        active = self.sets["lrn_active"]
+        best = {}
+        for segment in self.segments():
+            count = segment.count(active)
+            if count < cfg.activation_threshold:
+                continue
+            column = segment.cell // cfg.cells_per_column
+            key = (count, segment.cell, -segment.serial)
+            if column not in best or key > best[column][0]:
+                best[column] = (key, segment)
+        self.sets["lrn_predicted"] = {segment.cell for _, segment in best.values()}
+        if not read_only:
+            for column in sorted(best):
+                segment = best[column][1]
+                update = self.make_update(segment.cell, segment, active)
+                if update is not None:
+                    self.updates.append(update)
+
+    def learning_backtrack(self):
+        n_back = len(self.lrn_history) - 1
+        if n_back <= 0:
+            return 0
+        bad = [False] * n_back
+        found = None
+        for start in range(n_back):
+            if self.replay_from(start, read_only=True):
+                found = start
+                break
+            bad[start] = True
+        if found is None:
+            self.lrn_history = []
+            return 0
+        self.replay_from(found, read_only=False)
+        k = 0
+        while k < n_back and (bad[k] or k <= found):
+            k += 1
+        del self.lrn_history[:k]
+        return n_back - found
+
+    def replay_from(self, start, read_only):
+        sets = self.sets
+        history = self.lrn_history
+        if not read_only:
+            self.updates = []
+        in_sequence = True
+        for offset in range(start, len(history)):
+            sets["lrn_active_prev"] = set(sets["lrn_active"])
+            sets["lrn_predicted_prev"] = set(sets["lrn_predicted"])
+            columns = history[offset]
+            if not read_only:
+                self.apply_updates(set(columns))
+            if offset == start:
+                sets["lrn_active"] = {c * self.config.cells_per_column for c in columns}
+                in_sequence = True
+            else:
+                in_sequence = self.choose_learning_cells(columns, read_only)
+            if not in_sequence or offset == len(history) - 1:
+                break
+            self.predict_learning_cells(read_only)
+        return in_sequence
+
+    # -------------------------------------------------------------- updates
+
+    def make_update(self, cell, segment, cells):
+        """``segment``'s synapses from ``cells`` plus new ones to random
+        cells of ``cells`` (up to ``new_synapse_count``); None if empty."""
+        chosen = [] if segment is None else [p for p, _ in segment.synapses if p in cells]
+        n_add = self.config.new_synapse_count - len(chosen)
+        if n_add > 0:
+            have = set() if segment is None else {p for p, _ in segment.synapses}
+            candidates = sorted(c for c in cells if c not in have)
+            if len(candidates) <= n_add:
+                chosen += candidates
+            else:
+                for i in range(n_add):
+                    r = i + self.rng.below(len(candidates) - i)
+                    candidates[i], candidates[r] = candidates[r], candidates[i]
+                    chosen.append(candidates[i])
+        if not chosen:
+            return None
+        return (cell, segment, self.iteration, chosen)
+
+    def apply_updates(self, columns):
+        cpc = self.config.cells_per_column
+        for update in self.updates:
+            cell, segment, step, _ = update
+            if self.iteration - step > UPDATE_VALID_STEPS:
+                continue
+            if segment is not None and not segment.alive:
+                continue
+            if cell // cpc in columns:
+                self.apply_update(update)
+        self.updates = []
+
+    def apply_update(self, update):
+        cfg = self.config
+        cell, segment, _, cells = update
+        if segment is None:
+            segment = self._create_segment(cell)
+            segment.synapses = [[c, cfg.initial_permanence] for c in sorted(cells)]
+            return
+        wanted = set(cells)
+        kept = []
+        for presynaptic, permanence in segment.synapses:
+            if presynaptic in wanted:
+                permanence = min(permanence + cfg.permanence_increment, _ONE)
+            else:
+                permanence = permanence - cfg.permanence_decrement
+                if permanence <= _ZERO:
+                    continue
+            kept.append([presynaptic, permanence])
+        on_segment = {p for p, _ in kept}
+        new = [c for c in cells if c not in on_segment]
+        excess = len(kept) + len(new) - cfg.max_synapses_per_segment
+        for in_update in (False, True):
+            while excess > 0:
+                slots = [j for j, (p, _) in enumerate(kept) if (p in wanted) == in_update]
+                if not slots:
+                    break
+                weakest = min(slots, key=lambda j: (kept[j][1], j))
+                del kept[weakest]
+                excess -= 1
+        kept += [[c, cfg.initial_permanence] for c in sorted(new)]
+        segment.synapses = kept
+        if not kept:
+            self._destroy_segment(segment)
+
+    # ------------------------------------------------------------- segments
+
+    def cell_for_new_segment(self, column):
+        cfg = self.config
+        cells = list(self.column_cells(column))
+        if cfg.cells_per_column > 1:
+            cells = cells[1:]
+        open_ = [c for c in cells if len(self.cells.get(c, [])) < cfg.max_segments_per_cell]
+        if cfg.cells_per_column == 1:
+            if not open_:
+                self._destroy_segment(self.cells[cells[0]][0])
+            return cells[0]
+        if open_:
+            return open_[self.rng.below(len(open_))]
+        cell = cells[self.rng.below(len(cells))]
+        self._destroy_segment(self.cells[cell][0])
+        return cell
+
+    def _create_segment(self, cell):
+        segment = _Segment(cell, self.next_serial)
+        self.next_serial += 1
+        self.cells.setdefault(cell, []).append(segment)
+        return segment
+
+    def _destroy_segment(self, segment):
+        segment.alive = False
+        self.cells[segment.cell].remove(segment)
+        if not self.cells[segment.cell]:
+            del self.cells[segment.cell]
+
+    @staticmethod
+    def _push(history, limit, columns):
+        if len(history) > limit:
+            del history[0]
+        history.append(list(columns))
+
+
+class NumpyBackend:
+    """The reference backend (slow: for tests and as the specification). Its
+    state is a :class:`ReferenceBacktrackingTM`."""
+
+    name = "numpy"
+    chunk_rows = 200
+
+    def is_ready(self):
+        return True
+
+    def run(self, config, state, indptr, indices):
+        """Learn the rows (CSR parts of their active columns, sorted) with
+        ``config``'s constants; returns their raw anomalies."""
+        state.config = config
+        anomaly = np.zeros(indptr.shape[0] - 1, dtype=np.float64)
+        for r in range(anomaly.shape[0]):
+            anomaly[r] = state.step(indices[indptr[r]:indptr[r + 1]])
+            state.n_samples_seen += 1
+        return anomaly

@@ -1,0 +1,110 @@
+"""The numba backend gives the numpy reference's bits (segments, synapses,
+permanences, cell and column sets, history, queued updates, counters,
+generator and anomalies), under hypothesis."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sklearn_htm import BacktrackingTM
+
+
+@st.composite
+def configurations(draw):
+    max_new = draw(st.integers(1, 6))
+    max_synapses = draw(st.integers(max_new, 8))
+    reachable = max_new
+    return dict(
+        n_cells_per_column=draw(st.integers(1, 5)),
+        activation_threshold=draw(st.integers(1, reachable)),
+        min_threshold=draw(st.integers(1, reachable)),
+        max_new_synapse_count=max_new,
+        max_segments_per_cell=draw(st.integers(1, 3)),
+        max_synapses_per_segment=max_synapses,
+        initial_permanence=draw(st.sampled_from([0.21, 0.3, 0.5, 0.7])),
+        connected_threshold=draw(st.sampled_from([0.3, 0.5, 0.55])),
+        permanence_increment=draw(st.sampled_from([0.0, 0.05, 0.1, 0.2])),
+        permanence_decrement=draw(st.sampled_from([0.0, 0.05, 0.1, 0.3])),
+        pam_length=draw(st.integers(1, 4)),
+        max_inf_backtrack=draw(st.integers(0, 5)),
+        max_lrn_backtrack=draw(st.integers(0, 4)),
+        max_seq_length=draw(st.sampled_from([0, 3, 8, 32])),
+        random_state=draw(st.integers(0, 2**31 - 1)),
+    )
+
+
+@st.composite
+def streams(draw):
+    """Rows drawn from a small alphabet of patterns, in order or at random,
+    with noise rows (so that there is a sequence to learn and to lose)."""
+    n_columns = draw(st.integers(2, 24))
+    n_patterns = draw(st.integers(1, 5))
+    rng = np.random.RandomState(draw(st.integers(0, 2**31 - 1)))
+    density = draw(st.sampled_from([0.1, 0.25, 0.5]))
+    patterns = rng.rand(n_patterns, n_columns) < density
+    n_rows = draw(st.integers(1, 60))
+    rows = patterns[rng.randint(0, n_patterns, n_rows) if draw(st.booleans())
+                    else np.arange(n_rows) % n_patterns]
+    noise = rng.rand(n_rows) < draw(st.sampled_from([0.0, 0.1, 0.3]))
+    rows[noise] = rng.rand(int(noise.sum()), n_columns) < density
+    cuts = sorted(set(draw(st.lists(st.integers(1, max(1, n_rows - 1)), max_size=3))))
+    return rows.astype(np.uint8), [c for c in cuts if c < n_rows]
+
+
+def run(backend, params, rows, cuts):
+    """Chunked partial_fit calls; the anomalies and the state after each."""
+    tm = BacktrackingTM(backend=backend, **params)
+    anomalies, states = [], []
+    bounds = [0, *cuts, len(rows)]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        tm.partial_fit(rows[lo:hi])
+        anomalies.append(tm.anomaly_)
+        states.append(tm._state.canonical())
+    return np.concatenate(anomalies), states
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(params=configurations(), stream=streams())
+def test_numba_equals_reference(params, stream):
+    rows, cuts = stream
+    numba_anomaly, numba_states = run("numba", params, rows, cuts)
+    numpy_anomaly, numpy_states = run("numpy", params, rows, cuts)
+    np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
+    for numba_state, numpy_state in zip(numba_states, numpy_states):
+        assert numba_state == numpy_state
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(params=configurations(), stream=streams(), backend=st.sampled_from(["numpy", "numba"]))
+def test_chunks_equal_one_call(params, stream, backend):
+    rows, cuts = stream
+    chunked_anomaly, chunked_states = run(backend, params, rows, cuts)
+    whole_anomaly, whole_states = run(backend, params, rows, [])
+    np.testing.assert_array_equal(chunked_anomaly, whole_anomaly)
+    assert chunked_states[-1] == whole_states[-1]
+
+
+def test_pools_grow_without_changing_the_bits():
+    """A layer that starts with room for 2 segments and 1 index block grows
+    many times over; the result is the reference's."""
+    from sklearn_htm.backtracking_tm._config import BTMConfig
+    from sklearn_htm.backtracking_tm._state import BTMState
+    from sklearn_htm.backtracking_tm.backends._numba import NumbaBackend
+    from sklearn_htm.backtracking_tm.backends._numpy import NumpyBackend, ReferenceBacktrackingTM
+
+    params = BacktrackingTM(n_cells_per_column=3, activation_threshold=2, min_threshold=1,
+                            max_new_synapse_count=3, max_synapses_per_segment=4).get_params()
+    config = BTMConfig.from_params(params, 12)
+    rng = np.random.RandomState(0)
+    rows = [np.flatnonzero(rng.rand(12) < 0.3) for _ in range(150)]
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    indices = np.concatenate(rows).astype(np.int32)
+    seed = np.array([7], dtype=np.uint64)
+    small = BTMState.empty(config, seed, segments=2, blocks=1)
+    reference = ReferenceBacktrackingTM(config, seed.copy())
+    np.testing.assert_array_equal(NumbaBackend().run(config, small, indptr, indices),
+                                  NumpyBackend().run(config, reference, indptr, indices))
+    assert small.canonical() == reference.canonical()
+    assert small.layer.segment_cell.shape[0] > 2 and small.layer.block_items.shape[0] > 1
