@@ -8,8 +8,8 @@ Runs ``python -m sklearn_htm.nab run`` / ``score`` the way its functions do:
 the defaults (timed; NuPIC's backtracking Temporal Memory),
 ``use_likelihood=False``, ``random_state`` 1 and 2, and each alternative of
 :data:`ALTERNATIVES` with ``random_state`` 0 to 2 (htm.core's Temporal
-Memory; the pooler learning in blocks of 16 rows). Prints JSON (and writes
-it with ``--output``); about 40 minutes on 2 cores::
+Memory; NuPIC's ``maxSeqLength`` of 32). Prints JSON (and writes it with
+``--output``); about 50 minutes on 2 cores::
 
     python benchmarks/bench_nab.py --data ../shared/data/nab --output benchmarks/results/nab.json
 """
@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 from _report import command, description, emit
+from sklearn.base import clone
 
-from sklearn_htm import __version__
+from sklearn_htm import BacktrackingTM, __version__
 from sklearn_htm.nab._runner import run_corpus
 from sklearn_htm.nab._scoring import (
     read_results,
@@ -31,11 +32,13 @@ from sklearn_htm.nab._scoring import (
     scores_report,
 )
 
-#: Alternatives to the defaults, each run with random_state 0 to 2.
+#: Alternatives to the defaults, each run with random_state 0 to 2 (a
+#: Temporal Memory given as an estimator gets that random_state itself).
 ALTERNATIVES = {
     "temporal_memory='htm.core' (htm.core's Temporal Memory, thresholds 10 / 8)": {
-        "temporal_memory": "htm.core", "block_size": 16},
-    "block_size=16 (the pooler learns blocks of 16 rows)": {"block_size": 16},
+        "temporal_memory": "htm.core"},
+    "BacktrackingTM() (NuPIC's max_seq_length=32)": {
+        "temporal_memory": BacktrackingTM()},
 }
 
 #: NAB's scoreboard (standard, reward_low_FP_rate, reward_low_FN_rate where listed).
@@ -73,16 +76,21 @@ def main(argv=None):
         ablation, _ = run_and_score(args.data, Path(tmp) / "raw", args.n_jobs,
                                     use_likelihood=False)
         seeds = {"random_state=0": round(scores["standard"].score, 2)}
+        seed_scores = {"random_state=0": _rounded(scores)}
         for seed in (1, 2):
             other, _ = run_and_score(args.data, Path(tmp) / f"seed{seed}", args.n_jobs,
                                      random_state=seed)
             seeds[f"random_state={seed}"] = round(other["standard"].score, 2)
+            seed_scores[f"random_state={seed}"] = _rounded(other)
         alternatives = {}
         for label, params in ALTERNATIVES.items():
             standard = {}
             for seed in (0, 1, 2):
+                seeded = {name: (clone(value).set_params(random_state=seed)
+                                 if hasattr(value, "set_params") else value)
+                          for name, value in params.items()}
                 other, _ = run_and_score(args.data, Path(tmp) / f"alt{seed}", args.n_jobs,
-                                         random_state=seed, **params)
+                                         random_state=seed, **seeded)
                 standard[f"random_state={seed}"] = round(other["standard"].score, 2)
             alternatives[label] = {"standard": standard,
                                    "mean": round(sum(standard.values()) / 3, 2)}
@@ -105,6 +113,10 @@ def main(argv=None):
         },
         "seeds": seeds,
         "seeds_mean": round(sum(seeds.values()) / len(seeds), 2),
+        "seed_scores": seed_scores,
+        "seed_scores_mean": {
+            profile: round(sum(s[profile] for s in seed_scores.values()) / len(seed_scores), 2)
+            for profile in scores},
         "alternatives": alternatives,
         "load_average": list(os.getloadavg()),
     }

@@ -112,6 +112,9 @@ def nab_table(path=RESULTS / "nab.json"):
             if value is not None) + ".",
         "Standard score by seed (" + ", ".join(f"``{k}``" for k in report["seeds"])
         + "): " + ", ".join(f"{value:.1f}" for value in report["seeds"].values()) + ".",
+        *([f"Mean of the {len(report['seed_scores'])} seeds, by profile: " + ", ".join(
+            f"{profile} {value:.2f}" for profile, value in report["seed_scores_mean"].items())
+           + "."] if "seed_scores_mean" in report else []),
         *[f"With {label}: " + ", ".join(f"{v:.1f}" for v in alt["standard"].values())
           + f" (mean {alt['mean']:.1f}, against {report['seeds_mean']:.1f})."
           for label, alt in report.get("alternatives", {}).items()],

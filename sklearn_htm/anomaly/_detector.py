@@ -13,8 +13,8 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..backtracking_tm import BacktrackingTM
@@ -134,12 +134,15 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         detector widens it by 0.2; here that scored lower on NAB (standard
         69.49 against 70.30 with the backtracking TM and ``block_size=16``;
         64.5 against 66.4 with htm.core's).
-    temporal_memory : {"backtracking", "htm.core"}, default="backtracking"
+    temporal_memory : {"backtracking", "htm.core"} or estimator, default="backtracking"
         The Temporal Memory: NuPIC's :class:`~sklearn_htm.BacktrackingTM`
-        (the one behind NAB's published HTM results, NAB's HTM detector's
-        configuration), or htm.core's
+        (the one behind NAB's published HTM results) with NAB's HTM
+        detector's configuration and ``max_seq_length=0``; or htm.core's
         :class:`~sklearn_htm.TemporalMemoryTransformer` (128 segments per
-        cell, 32 synapses per segment, htm.core's defaults otherwise).
+        cell, 32 synapses per segment, htm.core's defaults otherwise); or an
+        unfitted Temporal Memory of either class, cloned and used as given
+        (its own ``random_state``; the thresholds below override its own
+        when given).
     activation_threshold : int or None, default=None
         Synapses to active cells that make a Temporal Memory segment
         predict [``activationThreshold``]. None: 13 for the backtracking TM
@@ -210,7 +213,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         "minimum": [None, Real],
         "maximum": [None, Real],
         "range_padding": [Interval(Real, 0, None, closed="left")],
-        "temporal_memory": [StrOptions({"backtracking", "htm.core"})],
+        "temporal_memory": [StrOptions({"backtracking", "htm.core"}),
+                            HasMethods(["partial_fit"])],
         "activation_threshold": [None, Interval(Integral, 1, None, closed="left")],
         "min_threshold": [None, Interval(Integral, 1, None, closed="left")],
         "predicted_segment_decrement": [Interval(Real, 0, 1, closed="both")],
@@ -356,7 +360,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         )
         self.temporal_memory_ = self._temporal_memory()
         n_active = n_winners_of(SPARSITY, self.n_columns)
-        if n_active < self.temporal_memory_.activation_threshold:
+        if n_active < getattr(self.temporal_memory_, "activation_threshold", 0):
             warnings.warn(
                 f"n_columns={self.n_columns} makes {n_active} active columns per row, fewer "
                 f"than activation_threshold={self.temporal_memory_.activation_threshold}: "
@@ -376,6 +380,11 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     def _temporal_memory(self):
         """The unfitted Temporal Memory of ``temporal_memory``, with NAB's
         HTM detector's configuration."""
+        if not isinstance(self.temporal_memory, str):
+            given = {name: value for name, value in (
+                ("activation_threshold", self.activation_threshold),
+                ("min_threshold", self.min_threshold)) if value is not None}
+            return clone(self.temporal_memory).set_params(**given)
         backtracking = self.temporal_memory == "backtracking"
         default_activation, default_min = TM_THRESHOLDS[self.temporal_memory]
         activation = (default_activation if self.activation_threshold is None

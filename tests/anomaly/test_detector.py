@@ -187,3 +187,15 @@ def test_too_few_columns_for_the_thresholds_are_warned_about():
     with pytest.warns(UserWarning, match="5 active columns per row, fewer than "
                                           "activation_threshold=13"):
         detector(activation_threshold=None).fit(series(n=60))
+
+
+def test_a_temporal_memory_instance_is_cloned_and_used_as_given():
+    from sklearn_htm import BacktrackingTM
+
+    given = BacktrackingTM(max_seq_length=5, n_cells_per_column=8, random_state=3)
+    model = detector(temporal_memory=given, activation_threshold=None,
+                     min_threshold=3, n_columns=2048).fit(series(n=100))
+    tm = model.temporal_memory_
+    assert tm is not given and not hasattr(given, "anomaly_")
+    assert (tm.max_seq_length, tm.n_cells_per_column, tm.random_state) == (5, 8, 3)
+    assert (tm.activation_threshold, tm.min_threshold) == (13, 3)
