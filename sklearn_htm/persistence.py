@@ -7,6 +7,9 @@ types the caller trusts. scikit-learn's and numpy's types are trusted by
 skops by default; :data:`SKOPS_TRUSTED_TYPES` lists sklearn-htm's own.
 """
 
+from .backtracking_tm import BacktrackingTM
+from .backtracking_tm._config import BTMConfig
+from .backtracking_tm._state import BTMState, Layer
 from .encoders import (
     DateEncoder,
     GreyscaleEncoder,
@@ -29,7 +32,7 @@ def _type_name(cls):
 
 #: Names of the sklearn-htm types a skops file of a sklearn-htm model can
 #: hold, for ``skops.io.load(..., trusted=...)``: the estimators and the
-#: classes that keep the Spatial Pooler's and the Temporal Memory's fitted
+#: classes that keep the Spatial Pooler's and the Temporal Memories' fitted
 #: state and structure (numpy arrays, dicts, tuples and numbers only), the
 #: pooler's empty configuration cache, and the image recipe's check of its
 #: input (a function).
@@ -37,6 +40,10 @@ SKOPS_TRUSTED_TYPES = tuple(
     _type_name(cls)
     for cls in (
         check_intensities,
+        BacktrackingTM,
+        BTMConfig,
+        BTMState,
+        Layer,
         DateEncoder,
         GreyscaleEncoder,
         IncrementalPipeline,

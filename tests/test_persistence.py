@@ -154,6 +154,7 @@ def test_unfitted_models_round_trip(digits, round_trip):
 def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
     skops_io = pytest.importorskip("skops.io")
     from sklearn_htm import (
+        BacktrackingTM,
         DateEncoder,
         RandomDistributedScalarEncoder,
         ScalarEncoder,
@@ -169,6 +170,8 @@ def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
         DateEncoder().fit(np.array(["2024-01-01T10:00"], dtype="datetime64[m]")[:, None]),
         TemporalMemoryTransformer(n_cells_per_column=2, activation_threshold=2,
                                   min_threshold=2).fit(X[:5]),
+        BacktrackingTM(n_cells_per_column=2, activation_threshold=2, min_threshold=1,
+                       max_new_synapse_count=3).fit(X[:20] > 8),
         make_preset_pipeline("image", image_shape=(8, 8), n_columns=(8, 8, 2)).fit(
             X[:40], y[:40]),
     ]

@@ -69,8 +69,8 @@ class BacktrackingTM(BaseEstimator):
 
     Algorithm: NuPIC's ``Cells4.cpp`` (``BacktrackingTMCPP``; the Python
     twin is ``nupic/algorithms/backtracking_tm.py``), with the ties and
-    random draws fixed as :mod:`~sklearn_htm.backtracking_tm.backends._numpy`
-    states. Not implemented: resets (``sequence_starts``), pooling, global
+    random draws fixed as the numpy reference
+    (``sklearn_htm/backtracking_tm/backends/_numpy.py``) states them. Not implemented: resets (``sequence_starts``), pooling, global
     decay, inference without learning.
 
     Parameters
