@@ -16,6 +16,7 @@ Memory; NuPIC's ``maxSeqLength`` of 32). Prints JSON (and writes it with
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -51,11 +52,17 @@ PUBLISHED = {
 
 
 def run_and_score(data, folder, n_jobs, **params):
+    """One corpus run, with a progress bar and a line when it ends (on
+    stderr; a run takes minutes)."""
+    label = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "defaults"
     start = time.perf_counter()
-    results = run_corpus(data, folder, n_jobs=n_jobs, progress=False, **params)
+    results = run_corpus(data, folder, n_jobs=n_jobs, progress=True, **params)
     seconds = time.perf_counter() - start
     windows = read_windows(Path(data) / "labels" / "combined_windows.json")
     scores = score_all_profiles(read_results(results), windows)
+    print(f"[bench_nab] {label}: " + ", ".join(
+        f"{profile} {result.score:.2f}" for profile, result in scores.items())
+        + f" ({seconds:.0f} s)", file=sys.stderr, flush=True)
     return scores, seconds
 
 

@@ -70,8 +70,9 @@ class BacktrackingTM(BaseEstimator):
     Algorithm: NuPIC's ``Cells4.cpp`` (``BacktrackingTMCPP``; the Python
     twin is ``nupic/algorithms/backtracking_tm.py``), with the ties and
     random draws fixed as the numpy reference
-    (``sklearn_htm/backtracking_tm/backends/_numpy.py``) states them. Not implemented: resets (``sequence_starts``), pooling, global
-    decay, inference without learning.
+    (``sklearn_htm/backtracking_tm/backends/_numpy.py``) states them. Not
+    implemented: resets (``sequence_starts``), pooling, global decay,
+    inference without learning.
 
     Parameters
     ----------
@@ -226,7 +227,7 @@ class BacktrackingTM(BaseEstimator):
         with restore_on_failure(self):
             for name in ("_state", "_backend_name", "_structure"):
                 self.__dict__.pop(name, None)
-            self._learn(X, reset=True)
+            self._learn(X, reset=True, stream=False)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -241,7 +242,7 @@ class BacktrackingTM(BaseEstimator):
         ``backend`` names another backend than the one the stream started on.
         """
         with restore_on_failure(self):
-            self._learn(X, reset=not hasattr(self, "_state"))
+            self._learn(X, reset=not hasattr(self, "_state"), stream=True)
         return self
 
     # ------------------------------------------------------- fitted attributes
@@ -321,7 +322,7 @@ class BacktrackingTM(BaseEstimator):
                 )
         return config
 
-    def _learn(self, X, reset):
+    def _learn(self, X, reset, stream):
         X = validate_rows(self, X, reset=reset)
         if is_device_array(X):
             X = to_host(X)
@@ -343,7 +344,9 @@ class BacktrackingTM(BaseEstimator):
             # an interrupted call leaves the rows learned so far.
             state = self._state
         anomaly = np.empty(rows.shape[0], dtype=np.float64)
-        reporter = ProgressReporter(self.verbose, rows.shape[0], "BacktrackingTM")
+        # A stream of short partial_fit calls does not print a line per call.
+        reporter = ProgressReporter(self.verbose, rows.shape[0], "BacktrackingTM",
+                                    quiet_when_quick=stream)
         self._state, self._backend_name, self._structure = state, backend.name, config
         for start in range(0, rows.shape[0], backend.chunk_rows):
             stop = min(start + backend.chunk_rows, rows.shape[0])

@@ -87,3 +87,13 @@ def test_a_refused_call_says_why_and_leaves_the_state_as_it_was(case):
     tm.set_params(**{k: v for k, v in pickle.loads(before).get_params().items()
                      if k in params})
     assert pickle.dumps(tm) == before
+
+
+def test_verbose_reports_fit_but_not_every_short_call_of_a_stream(capsys):
+    X = np.tile(sequence(), (2, 1))
+    BacktrackingTM(verbose=1, **SMALL).fit(X)
+    assert "[BacktrackingTM] 16/16 samples (100%)" in capsys.readouterr().out
+    tm = BacktrackingTM(verbose=1, **SMALL)
+    for row in range(16):
+        tm.partial_fit(X[row:row + 1])
+    assert "100%" not in capsys.readouterr().out
