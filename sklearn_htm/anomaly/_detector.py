@@ -31,6 +31,9 @@ SPATIAL_TOLERANCE = 0.05
 #: Buckets of the value's range for the RDSE resolution (nupic's numBuckets).
 N_BUCKETS = 130
 MIN_RESOLUTION = 0.001
+#: Warnings raised while fit / partial_fit run (through scikit-learn's
+#: _fit_context wrapper) point at the caller's line.
+WARNING_STACKLEVEL = 5
 #: Active columns of the pooler: 40 of 2048 (NAB's HTM detector).
 SPARSITY = 40 / 2048
 #: (activation_threshold, min_threshold) of each Temporal Memory when not
@@ -140,9 +143,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         detector's configuration and ``max_seq_length=0``; or htm.core's
         :class:`~sklearn_htm.TemporalMemoryTransformer` (128 segments per
         cell, 32 synapses per segment, htm.core's defaults otherwise); or an
-        unfitted Temporal Memory of either class, cloned and used as given
-        (its own ``random_state``; the thresholds below override its own
-        when given).
+        instance of either class, cloned (a fitted one starts afresh) and used
+        as given (its own ``random_state``; the thresholds below override its
+        own when given); any other object raises a TypeError at ``fit``.
     activation_threshold : int or None, default=None
         Synapses to active cells that make a Temporal Memory segment
         predict [``activationThreshold``]. None: 13 for the backtracking TM
@@ -339,7 +342,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                 "rest of the stream. Give minimum and maximum (the range you expect), or "
                 f"a first call of at least probation={self.probation} rows.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=WARNING_STACKLEVEL,
             )
         minimum = float(np.min(values)) if self.minimum is None else float(self.minimum)
         maximum = float(np.max(values)) if self.maximum is None else float(self.maximum)
@@ -364,10 +367,11 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
             warnings.warn(
                 f"n_columns={self.n_columns} makes {n_active} active columns per row, fewer "
                 f"than activation_threshold={self.temporal_memory_.activation_threshold}: "
-                "no Temporal Memory segment can ever predict, so every row's raw anomaly "
-                "is 1. Use more columns (2048 gives 40) or a lower activation_threshold.",
+                "Temporal Memory segments grow one synapse per active column of a row, so "
+                "they hardly ever predict and raw anomalies stay near 1. Use more columns "
+                "(2048 gives 40) or a lower activation_threshold.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=WARNING_STACKLEVEL,
             )
         learning = math.floor(self.probation / 2)
         self.likelihood_estimator_ = AnomalyLikelihood(
@@ -381,6 +385,11 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         """The unfitted Temporal Memory of ``temporal_memory``, with NAB's
         HTM detector's configuration."""
         if not isinstance(self.temporal_memory, str):
+            if not isinstance(self.temporal_memory, (BacktrackingTM, TemporalMemoryTransformer)):
+                raise TypeError(
+                    "temporal_memory must be 'backtracking', 'htm.core', or a BacktrackingTM "
+                    f"or TemporalMemoryTransformer; got {type(self.temporal_memory).__name__}."
+                )
             given = {name: value for name, value in (
                 ("activation_threshold", self.activation_threshold),
                 ("min_threshold", self.min_threshold)) if value is not None}
@@ -442,7 +451,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                 f"{backwards} row(s) go back in time: the detector learns rows in the order "
                 "given, as a stream; sort the rows by timestamp unless that order is meant.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=WARNING_STACKLEVEL,
             )
         self._last_timestamp = stamps[-1]
 

@@ -10,6 +10,7 @@ How data flows:
     chunks of rows, learning each -> the state and ``anomaly_``.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -129,6 +130,7 @@ class BacktrackingTM(BaseEstimator):
     n_samples_seen_ : int
         Rows learned since ``fit`` (or the first ``partial_fit``).
     n_segments_, n_synapses_ : int
+        Segments in the layer, and synapses on them.
     active_cells_, predicted_cells_ : ndarray of int64
         Cells active, and predicted for the next row, after the last row
         (``column * n_cells_per_column + cell``), sorted.
@@ -221,8 +223,14 @@ class BacktrackingTM(BaseEstimator):
         ------
         ValueError
             For no rows, NaN or infinite input, non-binary input with
-            ``binarize=None``, thresholds no segment can reach, or
+            ``binarize=None``, thresholds above ``max_new_synapse_count``, or
             ``max_new_synapse_count > max_synapses_per_segment``.
+
+        Warns
+        -----
+        UserWarning
+            When every row has fewer active columns than
+            ``activation_threshold`` (raw anomalies would stay near 1).
         """
         with restore_on_failure(self):
             for name in ("_state", "_backend_name", "_structure"):
@@ -328,6 +336,17 @@ class BacktrackingTM(BaseEstimator):
             X = to_host(X)
         rows = binary_rows(X, self.binarize)
         config = self._config(rows.shape[1])
+        widest = int(np.diff(rows.indptr).max(initial=0))
+        if widest < config.activation_threshold:
+            warnings.warn(
+                f"The rows of X have at most {widest} active columns, fewer than "
+                f"activation_threshold={config.activation_threshold}: a segment grows one "
+                "synapse per active column of a row, so it hardly ever predicts and raw "
+                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
+                "such sparse rows.",
+                UserWarning,
+                stacklevel=4,  # the caller of fit / partial_fit, through _fit_context
+            )
         backend = get_backend(self.backend)
         if reset:
             rng = seed_state(check_random_state(self.random_state))

@@ -103,7 +103,7 @@ class ProgressReporter:
         # fraction of a second, compiling several seconds.
         return self.waiting(
             f"preparing the {backend} kernels: compiled the first time in an environment "
-            "(seconds) and cached, loaded from the cache after that",
+            "(seconds to a minute) and cached, loaded from the cache after that",
             after=PREPARING_SILENT_S,
         )
 

@@ -183,10 +183,18 @@ def test_each_temporal_memory_with_its_nab_thresholds(temporal_memory, kind, thr
     assert (explicit.activation_threshold, explicit.min_threshold) == (3, 2)
 
 
-def test_too_few_columns_for_the_thresholds_are_warned_about():
+def test_too_few_columns_for_the_thresholds_are_warned_about_at_the_callers_line():
     with pytest.warns(UserWarning, match="5 active columns per row, fewer than "
-                                          "activation_threshold=13"):
+                                          "activation_threshold=13") as record:
         detector(activation_threshold=None).fit(series(n=60))
+    assert __file__ in {w.filename for w in record}
+
+
+def test_a_temporal_memory_of_another_kind_is_refused():
+    from sklearn.linear_model import SGDClassifier
+
+    with pytest.raises(TypeError, match="temporal_memory must be .* got SGDClassifier"):
+        detector(temporal_memory=SGDClassifier()).fit(series(n=60))
 
 
 def test_a_temporal_memory_instance_is_cloned_and_used_as_given():

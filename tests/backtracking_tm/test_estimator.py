@@ -97,3 +97,11 @@ def test_verbose_reports_fit_but_not_every_short_call_of_a_stream(capsys):
     for row in range(16):
         tm.partial_fit(X[row:row + 1])
     assert "100%" not in capsys.readouterr().out
+
+
+def test_rows_sparser_than_the_threshold_are_warned_about_at_the_callers_line():
+    X = np.tile(sequence(), (2, 1))  # about 8 active columns per row
+    with pytest.warns(UserWarning, match="at most .* active columns, fewer than "
+                                          "activation_threshold=13") as record:
+        BacktrackingTM(random_state=0).fit(X)
+    assert record[0].filename == __file__
