@@ -9,7 +9,7 @@ the defaults (timed; NuPIC's backtracking Temporal Memory),
 ``use_likelihood=False``, ``random_state`` 1 and 2, and each alternative of
 :data:`ALTERNATIVES` with ``random_state`` 0 to 2 (htm.core's Temporal
 Memory; NuPIC's ``maxSeqLength`` of 32). Prints JSON (and writes it with
-``--output``); about 50 minutes on 2 cores::
+``--output``); about 30 minutes on 2 cores::
 
     python benchmarks/bench_nab.py --data ../shared/data/nab --output benchmarks/results/nab.json
 """
