@@ -193,7 +193,7 @@ class BTMState:
         grown = {}
         capacity = layer.segment_cell.shape[0]
         if counters[N_FREE_SEGMENTS] < segments:
-            new = capacity
+            new = max(capacity, 1)
             while new - capacity + counters[N_FREE_SEGMENTS] < segments:
                 new *= 2
             grown.update(
@@ -209,7 +209,7 @@ class BTMState:
             counters[N_FREE_SEGMENTS] += new - capacity
         n_blocks = layer.block_items.shape[0]
         if counters[N_FREE_BLOCKS] < blocks:
-            new = n_blocks
+            new = max(n_blocks, 1)
             while new - n_blocks + counters[N_FREE_BLOCKS] < blocks:
                 new *= 2
             grown.update(
@@ -239,10 +239,38 @@ class BTMState:
         return BTMState(Layer(*(a.copy() for a in self.layer)), self.n_samples_seen)
 
     def __getstate__(self):
-        return {"layer": self.layer, "n_samples_seen": self.n_samples_seen}
+        """Saved without the forward index (rebuilt from the segments on
+        load) and without the free rows at the end of the segment pool: the
+        pools keep room for a row's worst case, most of a layer's memory."""
+        layer = self.layer
+        counters = layer.counters.copy()
+        live = np.flatnonzero(layer.segment_cell >= 0)
+        capacity = int(live[-1]) + 1 if live.size else 0
+        stack = layer.free_segments[: counters[N_FREE_SEGMENTS]]
+        stack = stack[stack < capacity]
+        free = np.zeros(capacity, dtype=layer.free_segments.dtype)
+        free[: stack.size] = stack  # the stack keeps room for every row
+        counters[N_FREE_SEGMENTS] = stack.size
+        counters[N_FREE_BLOCKS] = 0
+        trimmed = layer._replace(
+            counters=counters,
+            segment_cell=layer.segment_cell[:capacity],
+            segment_length=layer.segment_length[:capacity],
+            segment_presynaptic=layer.segment_presynaptic[:capacity],
+            segment_permanence=layer.segment_permanence[:capacity],
+            segment_next=layer.segment_next[:capacity],
+            segment_serial=layer.segment_serial[:capacity],
+            free_segments=free,
+            out_head=layer.out_head[:0],
+            out_length=layer.out_length[:0],
+            block_items=layer.block_items[:0],
+            block_next=layer.block_next[:0],
+            free_blocks=layer.free_blocks[:0],
+        )
+        return {"layer": trimmed, "n_samples_seen": self.n_samples_seen}
 
     def __setstate__(self, saved):
-        self.layer = saved["layer"]
+        self.layer = _with_index(saved["layer"])
         self.n_samples_seen = saved["n_samples_seen"]
         self.scratch = {}
 
@@ -284,3 +312,49 @@ class BTMState:
             "avg_input_density": float(layer.avg_input_density[0]),
             "rng": int(layer.rng[0]),
         }
+
+
+def _with_index(layer, spare_blocks=1024):
+    """``layer`` with its forward index built from its segments: each
+    presynaptic cell's segments in blocks of :data:`BLOCK`, the first
+    (newest) block holding the remainder, as the kernels keep it. The order
+    inside a cell's list does not matter (the kernels only count)."""
+    n_cells = layer.cell_head.shape[0]
+    lengths = layer.segment_length * (layer.segment_cell >= 0)
+    slots = np.arange(layer.segment_presynaptic.shape[1])
+    mask = slots[None, :] < lengths[:, None]
+    presynaptic = layer.segment_presynaptic[mask]
+    segment = np.nonzero(mask)[0].astype(np.int32)
+    order = np.argsort(presynaptic, kind="stable")
+    presynaptic, segment = presynaptic[order], segment[order]
+    out_length = np.bincount(presynaptic, minlength=n_cells).astype(np.int32)
+    n_blocks = (out_length + BLOCK - 1) // BLOCK
+    first_block = np.cumsum(n_blocks) - n_blocks
+    used = int(n_blocks.sum())
+    capacity = used + spare_blocks
+    first_entry = np.cumsum(out_length) - out_length
+    rank = np.arange(presynaptic.size) - first_entry[presynaptic]
+    head_length = out_length - BLOCK * (n_blocks - 1)
+    head = rank < head_length[presynaptic]
+    after = rank - head_length[presynaptic]
+    block = np.where(head, first_block[presynaptic],
+                     first_block[presynaptic] + 1 + after // BLOCK)
+    slot = np.where(head, rank, after % BLOCK)
+    block_items = np.zeros((capacity, BLOCK), dtype=np.int32)
+    block_items[block, slot] = segment
+    block_next = np.full(capacity, -1, dtype=np.int32)
+    owner = np.repeat(np.arange(n_cells), n_blocks)
+    index = np.arange(used)
+    last = index == (first_block[owner] + n_blocks[owner] - 1)
+    block_next[:used] = np.where(last, -1, index + 1)
+    out_head = np.where(out_length > 0, first_block, -1).astype(np.int32)
+    counters = layer.counters.copy()
+    counters[N_FREE_BLOCKS] = spare_blocks
+    return layer._replace(
+        counters=counters,
+        out_head=out_head,
+        out_length=out_length,
+        block_items=block_items,
+        block_next=block_next,
+        free_blocks=_grown_stack(np.zeros(0, dtype=np.int32), 0, used, capacity),
+    )

@@ -1,12 +1,19 @@
 """The numba backend gives the numpy reference's bits (segments, synapses,
 permanences, cell and column sets, history, queued updates, counters,
-generator and anomalies), under hypothesis."""
+generator and anomalies), under hypothesis, also when its state is saved
+and loaded between calls (the forward index is rebuilt on load)."""
+
+import pickle
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sklearn_htm import BacktrackingTM
+
+# Random configurations often have thresholds above the rows' width.
+pytestmark = pytest.mark.filterwarnings("ignore:The rows of X have at most")
 
 
 @st.composite
@@ -51,12 +58,15 @@ def streams(draw):
     return rows.astype(np.uint8), [c for c in cuts if c < n_rows]
 
 
-def run(backend, params, rows, cuts):
-    """Chunked partial_fit calls; the anomalies and the state after each."""
+def run(backend, params, rows, cuts, pickled=False):
+    """Chunked partial_fit calls (``pickled``: the estimator saved and
+    loaded between them); the anomalies and the state after each."""
     tm = BacktrackingTM(backend=backend, **params)
     anomalies, states = [], []
     bounds = [0, *cuts, len(rows)]
     for lo, hi in zip(bounds[:-1], bounds[1:]):
+        if pickled and hasattr(tm, "_state"):
+            tm = pickle.loads(pickle.dumps(tm))
         tm.partial_fit(rows[lo:hi])
         anomalies.append(tm.anomaly_)
         states.append(tm._state.canonical())
@@ -65,10 +75,10 @@ def run(backend, params, rows, cuts):
 
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(params=configurations(), stream=streams())
-def test_numba_equals_reference(params, stream):
+@given(params=configurations(), stream=streams(), pickled=st.booleans())
+def test_numba_equals_reference(params, stream, pickled):
     rows, cuts = stream
-    numba_anomaly, numba_states = run("numba", params, rows, cuts)
+    numba_anomaly, numba_states = run("numba", params, rows, cuts, pickled)
     numpy_anomaly, numpy_states = run("numpy", params, rows, cuts)
     np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
     for numba_state, numpy_state in zip(numba_states, numpy_states):

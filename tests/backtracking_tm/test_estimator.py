@@ -18,6 +18,7 @@ def sequence(n_steps=8, n_columns=64, seed=0):
     return (rng.rand(n_steps, n_columns) < 0.12).astype(np.uint8)
 
 
+@pytest.mark.filterwarnings("ignore:The rows of X have at most")
 @parametrize_with_checks([BacktrackingTM(n_cells_per_column=2, activation_threshold=2,
                                          min_threshold=1, max_new_synapse_count=3,
                                          max_synapses_per_segment=4)])
