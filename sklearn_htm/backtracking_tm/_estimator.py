@@ -25,7 +25,7 @@ from ..utils._array_api import is_device_array, to_host
 from ..utils._atomic import restore_on_failure
 from ..utils._progress import ProgressReporter
 from ._config import BTMConfig
-from ._state import CONFIDENT, INF_ACTIVE, INF_PREDICTED, BTMState
+from ._state import BTMState
 from .backends import BACKENDS, get_backend
 
 #: Cells are numbered below this (int32 cell indices in the kernels).
@@ -262,7 +262,6 @@ class BacktrackingTM(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.requires_fit = True
-        tags.non_deterministic = False
         return tags
 
     @property
@@ -273,40 +272,29 @@ class BacktrackingTM(BaseEstimator):
     @property
     def n_segments_(self):
         check_is_fitted(self)
-        return len(self._canonical()["segments"]) if self._backend_name == "numpy" \
-            else self._state.n_segments
+        return self._state.n_segments
 
     @property
     def n_synapses_(self):
         check_is_fitted(self)
-        if self._backend_name == "numpy":
-            return sum(len(s[2]) for s in self._canonical()["segments"])
         return self._state.n_synapses
 
     @property
     def active_cells_(self):
-        return np.array(self._canonical()["sets"]["inf_active"], dtype=np.int64)
+        check_is_fitted(self)
+        return self._state.members("inf_active")
 
     @property
     def predicted_cells_(self):
-        return np.array(self._canonical()["sets"]["inf_predicted"], dtype=np.int64)
+        check_is_fitted(self)
+        return self._state.members("inf_predicted")
 
     @property
     def confident_columns_(self):
-        return np.array(self._canonical()["sets"]["confident"], dtype=np.int64)
+        check_is_fitted(self)
+        return self._state.members("confident")
 
     # ------------------------------------------------------------- internals
-
-    def _canonical(self):
-        check_is_fitted(self)
-        if self._backend_name == "numpy":
-            return self._state.canonical()
-        layer = self._state.layer
-        sets = {"inf_active": layer.cells[INF_ACTIVE, : layer.n_cells_in[INF_ACTIVE]],
-                "inf_predicted": layer.cells[INF_PREDICTED, : layer.n_cells_in[INF_PREDICTED]],
-                "confident": layer.columns[CONFIDENT, : layer.n_columns_in[CONFIDENT]]}
-        return {"sets": {k: np.sort(v) for k, v in sets.items()},
-                "segments": None}
 
     def _config(self, n_columns):
         config = BTMConfig.from_params(vars(self), n_columns)

@@ -235,6 +235,17 @@ class BTMState:
         layer = self.layer
         return int(layer.segment_length[layer.segment_cell >= 0].sum())
 
+    def members(self, name):
+        """The cells of set ``name`` (one of :data:`CELL_SET_NAMES`), or the
+        columns of ``"confident"``, sorted, as int64."""
+        layer = self.layer
+        if name == "confident":
+            members = layer.columns[CONFIDENT, : layer.n_columns_in[CONFIDENT]]
+        else:
+            k = CELL_SET_NAMES.index(name)
+            members = layer.cells[k, : layer.n_cells_in[k]]
+        return np.sort(members).astype(np.int64)
+
     def copy(self):
         return BTMState(Layer(*(a.copy() for a in self.layer)), self.n_samples_seen)
 

@@ -1,7 +1,6 @@
 """Running a detector over NAB's corpus and writing NAB's results layout."""
 
 import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -71,15 +70,17 @@ def run_file(data, name, output, windows, detector=DETECTOR, **params):
     return path
 
 
-def warm_up(**params):
+def warm_up(verbose=0, **params):
     """Compile (or load) the detector's kernels once in this process, so that
-    parallel workers find them in the cache instead of each compiling them."""
+    parallel workers find them in the cache instead of each compiling them
+    (``verbose=1``: said, with a heartbeat, while they compile)."""
     import pandas as pd
 
     from ..anomaly import HTMAnomalyDetector
 
     t = pd.date_range("2024-01-01", periods=40, freq="5min")
     frame = pd.DataFrame({"timestamp": t, "value": np.sin(np.arange(40) / 3.0)})
+    params = {**params, "verbose": max(verbose, params.get("verbose", 0))}
     HTMAnomalyDetector(minimum=-1, maximum=1, probation=20, **params).fit(frame)
 
 
@@ -92,10 +93,7 @@ def run_corpus(data, output, n_jobs=1, progress=True, detector=DETECTOR, **param
 
     windows = read_windows(Path(data) / "labels" / "combined_windows.json")
     names = corpus_files(data)
-    if progress:
-        print("preparing the numba kernels (compiled once per environment, up to a "
-              "minute; loaded from the cache after that)", file=sys.stderr, flush=True)
-    warm_up(**params)
+    warm_up(verbose=int(progress), **params)
     jobs = (delayed(run_file)(data, name, output, windows, detector, **params)
             for name in names)
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)

@@ -83,6 +83,19 @@ class ReferenceBacktrackingTM:
         first = column * self.config.cells_per_column
         return range(first, first + self.config.cells_per_column)
 
+    @property
+    def n_segments(self):
+        return sum(len(segments) for segments in self.cells.values())
+
+    @property
+    def n_synapses(self):
+        return sum(len(s.synapses) for s in self.segments())
+
+    def members(self, name):
+        """As :meth:`..._state.BTMState.members`."""
+        members = self.confident if name == "confident" else self.sets[name]
+        return np.array(sorted(members), dtype=np.int64)
+
     def canonical(self):
         """The form :meth:`..._state.BTMState.canonical` gives."""
         return {
