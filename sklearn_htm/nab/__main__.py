@@ -33,11 +33,17 @@ def _parser():
                     "OUTPUT/sklearnhtm/<group>/sklearnhtm_<name>.csv; score that folder "
                     "with the score command.",
     )
-    run.add_argument("--data", required=True, help="the NAB folder (holding data/ and labels/)")
+    run.add_argument("--data", required=True,
+                     help="the NAB folder (holding data/ and labels/): a checkout of "
+                          "https://github.com/numenta/NAB")
     run.add_argument("--output", required=True,
                      help="where to write the results (in OUTPUT/sklearnhtm)")
     run.add_argument("--n-jobs", type=_positive, default=1,
-                     help="series run in parallel (default: 1)")
+                     help="series run in parallel (default: 1; the published figures "
+                          "use 2 on 2 cores)")
+    run.add_argument("--random-state", type=int, default=0,
+                     help="the detector's seed (default: 0, the published figures' "
+                          "first seed)")
     score = commands.add_parser(
         "score", help="score a detector's results folder",
         description="Score RESULTS (<group>/<detector>_<name>.csv files, such as "
@@ -70,7 +76,8 @@ def _main(args):
         from ._runner import run_corpus
 
         start = time.perf_counter()
-        folder = run_corpus(args.data, args.output, n_jobs=args.n_jobs)
+        folder = run_corpus(args.data, args.output, n_jobs=args.n_jobs,
+                            random_state=args.random_state)
         print(json.dumps({"results": folder,
                           "seconds": round(time.perf_counter() - start, 1)}))
         return 0

@@ -100,12 +100,17 @@ class ProgressReporter:
         if ready:
             return contextlib.nullcontext()
         # Said only when it takes a while: loading from the cache takes a
-        # fraction of a second, compiling several seconds.
-        return self.waiting(
-            f"preparing the {backend} kernels: compiled the first time in an environment "
-            "(seconds to a minute) and cached, loaded from the cache after that",
-            after=PREPARING_SILENT_S,
-        )
+        # fraction of a second, compiling several seconds to a minute. A
+        # first compile is said even at verbosity 0 (on stderr, a line every
+        # 10 s): nothing else would explain a minute of silence.
+        text = (f"preparing the {backend} kernels: compiled the first time in an "
+                "environment (seconds to a minute) and cached, loaded from the cache "
+                "after that")
+        if self.verbose <= 0:
+            quiet = ProgressReporter(1, self.total, self.label, stream=sys.stderr,
+                                     clock=self.clock)
+            return quiet.waiting(text, every=10.0, after=PREPARING_SILENT_S)
+        return self.waiting(text, after=PREPARING_SILENT_S)
 
     def message(self, now):
         elapsed = max(now - self.start, 1e-9)

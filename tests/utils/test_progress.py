@@ -2,6 +2,7 @@
 
 import io
 import threading
+import time
 
 from sklearn_htm.utils._progress import ProgressReporter
 
@@ -43,3 +44,20 @@ def test_verbosity_zero_says_nothing():
     with progress.waiting("preparing things"):
         pass
     assert stream.getvalue() == ""
+
+
+def test_a_first_compile_is_said_on_stderr_even_at_verbosity_zero(monkeypatch, capsys):
+    from sklearn_htm.utils import _progress
+
+    monkeypatch.setattr(_progress, "PREPARING_SILENT_S", 0.01)
+    progress = ProgressReporter(0, 10, "test")
+    with progress.preparing("numba", ready=False):
+        for _ in range(200):
+            time.sleep(0.01)
+            if "preparing the numba kernels" in capsys.readouterr().err:
+                break
+        else:
+            raise AssertionError("nothing said on stderr")
+    with progress.preparing("numba", ready=True):
+        time.sleep(0.05)
+    assert capsys.readouterr() == ("", "")
