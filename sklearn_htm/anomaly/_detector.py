@@ -6,24 +6,24 @@ numenta/numenta_detector.py`` in numenta/NAB, with nupic's
 estimators; written from their description.
 """
 
-import copy
 import math
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..backtracking_tm import BacktrackingTM
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
+from ..encoders._base import merge_codes
 from ..spatial_pooler import SpatialPoolerTransformer
+from ..spatial_pooler._input import BinaryRows
 from ..spatial_pooler._structure import n_winners_of
 from ..temporal_memory import TemporalMemoryTransformer
 from ..utils._atomic import restore_on_failure
-from ._likelihood import AnomalyLikelihood
+from ._likelihood import AnomalyLikelihood, log_likelihood
 
 #: A value beyond the range seen so far by more than this fraction of it is
 #: a "spatial" anomaly (NAB's HTM detector's SPATIAL_TOLERANCE).
@@ -46,9 +46,35 @@ TM_THRESHOLDS = {"backtracking": (13, 10), "htm.core": (10, 8)}
 MAX_SEQ_LENGTH = 0
 
 
+def _stamps(timestamps):
+    """Timestamps (a 1-D array or Series) as naive datetime64[ns], parsed
+    once by pandas (wall-clock time for those with a time zone)."""
+    import pandas as pd
+
+    if isinstance(timestamps, pd.Series) and isinstance(timestamps.dtype,
+                                                        pd.DatetimeTZDtype):
+        timestamps = timestamps.dt.tz_localize(None)
+    array = np.asarray(timestamps)
+    if array.dtype.kind == "M":
+        parsed = array.astype("datetime64[ns]")
+    elif array.shape[0] == 1:  # one row: a Timestamp, not a Series (a stream's call)
+        stamp = pd.Timestamp(array[0])
+        if stamp is not pd.NaT and stamp.tzinfo is not None:
+            stamp = stamp.tz_localize(None)
+        parsed = np.array([stamp.to_datetime64()], dtype="datetime64[ns]")
+    else:
+        parsed = pd.to_datetime(pd.Series(array), errors="raise")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_localize(None)
+        parsed = parsed.to_numpy("datetime64[ns]")
+    return parsed
+
+
 def _frame(X):
-    """``X`` as (timestamps, values): a DataFrame with ``timestamp`` and
-    ``value`` columns, or an array of shape (n, 2) holding them.
+    """``X`` as (timestamps, values): naive datetime64[ns] and float64 arrays.
+
+    ``X`` is a DataFrame with ``timestamp`` and ``value`` columns, an array
+    of shape (n, 2) holding them, or one ``(timestamp, value)`` pair.
 
     Raises
     ------
@@ -63,15 +89,19 @@ def _frame(X):
         if missing:
             raise ValueError(f"X lacks the column(s) {sorted(missing)}; it needs "
                              "'timestamp' and 'value'.")
-        timestamps, values = X["timestamp"], X["value"]
+        timestamps, values = X["timestamp"], X["value"].to_numpy()
     else:
+        if (isinstance(X, tuple) and len(X) == 2
+                and not isinstance(X[0], (tuple, list, np.ndarray))):
+            X = [X]  # one (timestamp, value) pair
         X = np.asarray(X, dtype=object)
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError(
-                f"X must be a DataFrame with 'timestamp' and 'value' columns or an array "
-                f"of shape (n_samples, 2); got shape {X.shape}."
+                f"X must be a DataFrame with 'timestamp' and 'value' columns, an array "
+                f"of shape (n_samples, 2) or one (timestamp, value) pair; got shape "
+                f"{X.shape}."
             )
-        timestamps, values = pd.Series(X[:, 0]), pd.Series(X[:, 1])
+        timestamps, values = X[:, 0], X[:, 1]
     if len(values) == 0:
         raise ValueError("X has no rows.")
     try:
@@ -81,12 +111,12 @@ def _frame(X):
     if not np.isfinite(values).all():
         raise ValueError("X's values hold NaN or infinite entries.")
     try:
-        parsed = pd.to_datetime(pd.Series(timestamps).reset_index(drop=True), errors="raise")
+        stamps = _stamps(timestamps)
     except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"X's timestamps cannot be parsed: {exc}") from exc
-    if parsed.isna().any():
+    if np.isnat(stamps).any():
         raise ValueError("X has missing timestamps (NaT).")
-    return parsed, values
+    return stamps, values
 
 
 class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
@@ -273,7 +303,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
             For no rows, NaN or infinite values, unparseable timestamps, or
             ``minimum > maximum``.
         """
-        with restore_on_failure(self):
+        with restore_on_failure(self):  # new parts: the old ones come back whole
             for name in ("pooler_", "_encoders", "_last_timestamp"):
                 self.__dict__.pop(name, None)
             self._learn(*_frame(X))
@@ -283,25 +313,45 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     def partial_fit(self, X, y=None):
         """Continue the stream with the rows of X (the first call starts it).
 
+        One row per call is the way of a live stream: a one-row DataFrame, a
+        ``(timestamp, value)`` pair or an array of shape (1, 2), parsed and
+        validated once, then handed to the parts' kernels directly.
+
         Parameters and errors as :meth:`fit`. A call refused for its input
-        leaves the detector as it was.
+        leaves the detector and its parts as they were. A call interrupted
+        while learning (KeyboardInterrupt, MemoryError) keeps the rows its
+        parts had learned, a prefix of X, in every part alike (the encoders'
+        range, the pooler, the Temporal Memory, the likelihood and
+        ``anomaly_score_``), as if it had been given only those rows.
         """
-        with restore_on_failure(self):
-            self._learn(*_frame(X))
+        self._learn(*_frame(X))
         return self
 
     def score_samples(self, X):
         """``-anomaly_score`` of the rows of X as the stream's continuation,
         without learning them (higher is more normal).
 
+        Nothing of the detector changes and nothing of it is copied but the
+        activity of its Temporal Memory and the likelihood's windows. The
+        rows are scored by what was learned before X: the first row's score
+        is the one ``partial_fit`` would give it; later rows' may differ from
+        it, as learning the earlier rows of X would have changed the parts.
+
         Returns
         -------
         scores : ndarray of float64, shape (n_samples,)
         """
         check_is_fitted(self)
-        copy_ = copy.deepcopy(self)
-        copy_._learn(*_frame(X))
-        return -copy_.anomaly_score_
+        stamps, values = _frame(X)
+        bits = self._encode(stamps, values)
+        sdrs = BinaryRows(*self.pooler_._transform_rows(bits), self.pooler_.n_columns)
+        raw = self.temporal_memory_._score_rows(sdrs)
+        spatial, _ = self._spatial_anomalies(values)
+        likelihood = self.likelihood_estimator_
+        streams = [stream.copy() for stream in likelihood._streams]
+        return -self._scores(raw, spatial,
+                             likelihood._all_likelihoods(streams, raw[:, None],
+                                                         values[:, None]))
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative exactly for the rows whose
@@ -413,18 +463,31 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
             random_state=self.random_state, verbose=self.verbose,
         )
 
-    def _encode(self, timestamps, values):
+    def _encode(self, stamps, values):
+        """The encoders' bits of the rows (value code, then time of day), as
+        :class:`~sklearn_htm.spatial_pooler._input.BinaryRows`; changes
+        nothing but fits the encoders on a stream's first call.
+
+        Raises
+        ------
+        ValueError
+            For values too large for the value encoder's resolution.
+        """
         value_encoder, date_encoder = self._encoders
         if not hasattr(value_encoder, "n_features_in_"):
             value_encoder.fit(values[:1, None])
-            date_encoder.fit(timestamps.to_numpy()[:1, None])
-        return sp.hstack([value_encoder.transform(values[:, None]),
-                          date_encoder.transform(timestamps.to_numpy()[:, None])],
-                         format="csr")
+            date_encoder.fit(stamps[:1, None])
+        indptr, indices = merge_codes([
+            value_encoder._active_bits(0, values),
+            date_encoder._active_bits(0, stamps) + value_encoder.offsets_[-1],
+        ])
+        width = int(value_encoder.offsets_[-1] + date_encoder.offsets_[-1])
+        return BinaryRows(indptr, indices.astype(np.int32), width)
 
     def _spatial_anomalies(self, values):
         """NAB's rule: a value beyond the range seen before it by more than
-        5% of that range (the range then grows to include it)."""
+        5% of that range (the range then grows to include it). Returns the
+        flags and the range seen after the rows; changes nothing."""
         flags = np.zeros(values.shape[0], dtype=bool)
         seen = self._seen_range
         for r, value in enumerate(values.tolist()):
@@ -436,14 +499,14 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                 seen = (min(low, value), max(high, value))
             else:
                 seen = (value, value)
-        self._seen_range = seen
-        return flags
+        return flags, seen
 
-    def _check_order(self, timestamps):
+    def _check_order(self, stamps):
         """Warn when time goes backwards: a stream is learned in its order."""
-        stamps = timestamps.to_numpy("datetime64[ns]")
         last = getattr(self, "_last_timestamp", None)
-        backwards = int(np.count_nonzero(np.diff(stamps) < np.timedelta64(0, "ns")))
+        backwards = 0
+        if stamps.shape[0] > 1:
+            backwards = int(np.count_nonzero(np.diff(stamps) < np.timedelta64(0, "ns")))
         if last is not None and stamps[0] < last:
             backwards += 1
         if backwards:
@@ -453,42 +516,97 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=WARNING_STACKLEVEL,
             )
-        self._last_timestamp = stamps[-1]
 
-    def _learn(self, timestamps, values):
-        if not hasattr(self, "pooler_"):
-            self._start(values)
-        self._check_order(timestamps)
-        bits = self._encode(timestamps, values)
+    def _scores(self, raw, spatial, likelihood):
+        """NAB's anomaly score of rows from their raw anomalies, spatial
+        flags and likelihoods (shape (n, 1))."""
+        score = log_likelihood(likelihood[:, 0]) if self.use_likelihood else raw.copy()
+        score[spatial] = 1.0
+        return score
+
+    def _learn(self, stamps, values):
+        """Learn the rows: validated and encoded first (a refusal changes
+        nothing), then learned by the parts, the pooler a block behind."""
+        with restore_on_failure(self):
+            if not hasattr(self, "pooler_"):
+                self._start(values)
+            bits = self._encode(stamps, values)
+            self._check_order(stamps)
+            if not hasattr(self.pooler_, "n_features_in_"):
+                self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
         n_rows = values.shape[0]
         raw = np.empty(n_rows, dtype=np.float64)
-        start = 0
-        while start < n_rows:
-            # Rows join the pooler's current block; its SDRs come from the
-            # pooler as it was when the block began, and the pooler learns
-            # the block once it is complete (possibly in a later call).
-            pending = self._pending_bits
-            n_pending = 0 if pending is None else pending.shape[0]
-            stop = min(n_rows, start + self.block_size - n_pending)
-            rows = bits[start:stop]
-            if not hasattr(self.pooler_, "n_features_in_"):
-                self.pooler_.partial_fit(rows[:1])  # the pooler's initial state
-            sdrs = self.pooler_.transform(rows)
-            block = rows if pending is None else sp.vstack([pending, rows], format="csr")
-            if block.shape[0] == self.block_size:
-                self.pooler_.partial_fit(block)
-                block = None
-            self._pending_bits = block
-            raw[start:stop] = self.temporal_memory_.partial_fit(sdrs).anomaly_
-            start = stop
-        spatial = self._spatial_anomalies(values)
-        self.likelihood_estimator_.partial_fit(raw[:, None], values=values)
-        if self.use_likelihood:
-            score = self.likelihood_estimator_.log_likelihood_[:, 0].copy()
+        done = [0]  # rows learned by the pooler and the TM alike
+        try:
+            while done[0] < n_rows:
+                self._learn_block(bits, done, raw)
+        finally:
+            # The spatial rule, the likelihood and the scores follow the rows
+            # the pooler and the TM learned.
+            if done[0]:
+                self._commit(stamps[:done[0]], values[:done[0]], raw[:done[0]])
+
+    def _learn_block(self, bits, done, raw):
+        """Rows from ``done[0]`` up to the end of the pooler's current block:
+        their SDRs come from the pooler as it was when the block began, the
+        pooler learns the block once complete (possibly in a later call),
+        then the TM learns the SDRs; ``done[0]`` moves past them. When the
+        TM's call is interrupted before it learned and the pooler had learned
+        the block, the TM learns the rows before the error goes on, so that
+        the two agree."""
+        start = done[0]
+        pending = self._pending_bits
+        n_pending = 0 if pending is None else pending.shape[0]
+        stop = min(bits.shape[0], start + self.block_size - n_pending)
+        rows = bits[start:stop]
+        sdrs = BinaryRows(*self.pooler_._transform_rows(rows), self.pooler_.n_columns)
+        block = rows if pending is None else _stacked(pending, rows)
+        pooled = block.shape[0] == self.block_size
+        if pooled:
+            self.pooler_._partial_fit_rows(block)  # all or nothing (its journal)
+        seen = self._tm_rows_seen()
+        try:
+            self._tm_learn(sdrs)
+        except BaseException:
+            if pooled and self._tm_rows_seen() == seen:
+                self._tm_learn(sdrs)
+            raise
+        finally:
+            if self._tm_rows_seen() != seen:
+                raw[start:stop] = self.temporal_memory_.anomaly_
+                self._pending_bits = None if pooled else block
+                done[0] = stop
+
+    def _tm_rows_seen(self):
+        tm = self.temporal_memory_
+        return tm.n_samples_seen_ if hasattr(tm, "n_features_in_") else 0
+
+    def _tm_learn(self, sdrs):
+        """The TM learns the SDRs (its first call validates them once)."""
+        tm = self.temporal_memory_
+        if not hasattr(tm, "n_features_in_"):
+            tm.partial_fit(sdrs.to_csr())
         else:
-            score = raw.copy()
-        score[spatial] = 1.0
+            tm._partial_fit_rows(sdrs)
+
+    def _commit(self, stamps, values, raw):
+        """The spatial rule and the likelihood over rows the parts learned."""
+        spatial, seen = self._spatial_anomalies(values)
+        likelihood = self.likelihood_estimator_
+        if hasattr(likelihood, "_streams"):
+            streams = [stream.copy() for stream in likelihood._streams]
+            likelihood._run(streams, raw[:, None], values[:, None])
+            likelihood._streams = streams
+        else:
+            likelihood.partial_fit(raw[:, None], values=values)
+        self.anomaly_score_ = self._scores(raw, spatial, likelihood.likelihood_)
         self.raw_anomaly_ = raw
         self.spatial_anomaly_ = spatial
-        self.anomaly_score_ = score
+        self._seen_range = seen
+        self._last_timestamp = stamps[-1]
 
+
+def _stacked(top, bottom):
+    """Two :class:`~sklearn_htm.spatial_pooler._input.BinaryRows`, one above the other."""
+    return BinaryRows(np.concatenate([top.indptr, bottom.indptr[1:] + top.indptr[-1]]),
+                      np.concatenate([top.indices, bottom.indices]), top.n_features)

@@ -13,6 +13,12 @@ import numpy as np
 #: dtype of every permanence.
 PERMANENCE_DTYPE = np.float32
 
+
+def presynaptic_dtype(n_cells):
+    """The dtype of a segment's presynaptic cells: 16 bits when every cell
+    fits in them (2048 columns x 32 cells does), else 32 bits."""
+    return np.uint16 if n_cells <= 2**16 else np.int32
+
 #: Learned updates live one step (NuPIC's ``segUpdateValidDuration`` without
 #: pooling).
 UPDATE_VALID_STEPS = 1

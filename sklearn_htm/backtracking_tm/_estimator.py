@@ -322,7 +322,27 @@ class BacktrackingTM(BaseEstimator):
         X = validate_rows(self, X, reset=reset)
         if is_device_array(X):
             X = to_host(X)
-        rows = binary_rows(X, self.binarize)
+        self._learn_rows(binary_rows(X, self.binarize), reset, stream)
+
+    def _partial_fit_rows(self, rows):
+        """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
+        _input.BinaryRows`) continuing a started stream: the inner path of
+        callers that validated their input once (the anomaly detector).
+        Returns the rows' raw anomalies."""
+        self._learn_rows(rows, reset=False, stream=True)
+        return self.anomaly_
+
+    def _score_rows(self, rows):
+        """Raw anomalies of validated rows as the stream's continuation,
+        inferred without learning; nothing of the layer changes."""
+        backend = get_backend(self._backend_name)
+        return backend.score(self._config(rows.shape[1]), self._state, rows.indptr,
+                             rows.indices)
+
+    def _learn_rows(self, rows, reset, stream=True):
+        """Learn validated rows (:class:`~sklearn_htm.spatial_pooler._input.
+        BinaryRows`): the inner path of ``fit`` and ``partial_fit``, and of
+        callers that validated their input once (the anomaly detector)."""
         config = self._config(rows.shape[1])
         widest = int(np.diff(rows.indptr).max(initial=0))
         if widest < config.activation_threshold:
@@ -333,7 +353,7 @@ class BacktrackingTM(BaseEstimator):
                 "anomalies stay near 1. Lower activation_threshold and min_threshold for "
                 "such sparse rows.",
                 UserWarning,
-                stacklevel=4,  # the caller of fit / partial_fit, through _fit_context
+                stacklevel=5,  # the caller of fit / partial_fit, through _fit_context
             )
         backend = get_backend(self.backend)
         if reset:

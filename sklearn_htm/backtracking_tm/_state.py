@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._config import PERMANENCE_DTYPE
+from ._config import PERMANENCE_DTYPE, presynaptic_dtype
 
 #: Entries per block of the forward index.
 BLOCK = 16
@@ -76,7 +76,7 @@ class Layer(NamedTuple):
     n_columns_in: np.ndarray      # int64 (N_COLUMN_SETS,)
     segment_cell: np.ndarray      # int32 (capacity,), -1 when free
     segment_length: np.ndarray    # int32 (capacity,)
-    segment_presynaptic: np.ndarray  # int32 (capacity, max_synapses_per_segment)
+    segment_presynaptic: np.ndarray  # uint16 or int32 (capacity, max_synapses_per_segment)
     segment_permanence: np.ndarray   # float32 (capacity, max_synapses_per_segment)
     segment_next: np.ndarray      # int32 (capacity,): next segment of its cell
     segment_serial: np.ndarray    # int64 (capacity,)
@@ -156,7 +156,7 @@ class BTMState:
             segment_cell=np.full(segments, -1, dtype=np.int32),
             segment_length=np.zeros(segments, dtype=np.int32),
             segment_presynaptic=np.zeros((segments, config.max_synapses_per_segment),
-                                         dtype=np.int32),
+                                         dtype=presynaptic_dtype(n_cells)),
             segment_permanence=np.zeros((segments, config.max_synapses_per_segment),
                                         dtype=PERMANENCE_DTYPE),
             segment_next=np.full(segments, -1, dtype=np.int32),
@@ -186,8 +186,9 @@ class BTMState:
     # ---------------------------------------------------------------- room
 
     def with_room(self, segments, blocks):
-        """Grow the pools (doubling) until ``segments`` segment rows and
-        ``blocks`` index blocks are free; returns whether anything grew."""
+        """Grow the pools (by half again, as often as needed) until
+        ``segments`` segment rows and ``blocks`` index blocks are free;
+        returns whether anything grew."""
         layer = self.layer
         counters = layer.counters
         grown = {}
@@ -195,7 +196,7 @@ class BTMState:
         if counters[N_FREE_SEGMENTS] < segments:
             new = max(capacity, 1)
             while new - capacity + counters[N_FREE_SEGMENTS] < segments:
-                new *= 2
+                new += max(new // 2, 1)
             grown.update(
                 segment_cell=_grown(layer.segment_cell, new, -1),
                 segment_length=_grown(layer.segment_length, new, 0),
@@ -211,7 +212,7 @@ class BTMState:
         if counters[N_FREE_BLOCKS] < blocks:
             new = max(n_blocks, 1)
             while new - n_blocks + counters[N_FREE_BLOCKS] < blocks:
-                new *= 2
+                new += max(new // 2, 1)
             grown.update(
                 block_items=_grown(layer.block_items, new, 0),
                 block_next=_grown(layer.block_next, new, -1),
@@ -248,6 +249,37 @@ class BTMState:
 
     def copy(self):
         return BTMState(Layer(*(a.copy() for a in self.layer)), self.n_samples_seen)
+
+    def activity_copy(self):
+        """A state that shares this one's segments, index and queued updates
+        and owns copies of what inference changes (the cell and column sets,
+        the inference history, the counters): what inference without
+        learning runs on, for the cost of the sets' members rather than of
+        the layer. Its ``scratch`` is this state's."""
+        layer = self.layer
+        cells = np.empty_like(layer.cells)
+        for k in range(N_CELL_SETS):
+            n = layer.n_cells_in[k]
+            cells[k, :n] = layer.cells[k, :n]
+        columns = np.empty_like(layer.columns)
+        for k in range(N_COLUMN_SETS):
+            n = layer.n_columns_in[k]
+            columns[k, :n] = layer.columns[k, :n]
+        copied = layer._replace(
+            counters=layer.counters.copy(),
+            avg_input_density=layer.avg_input_density.copy(),
+            flags=layer.flags.copy(),
+            cells=cells,
+            n_cells_in=layer.n_cells_in.copy(),
+            column_flags=layer.column_flags.copy(),
+            columns=columns,
+            n_columns_in=layer.n_columns_in.copy(),
+            inf_history=layer.inf_history.copy(),
+            inf_history_length=layer.inf_history_length.copy(),
+        )
+        other = BTMState(copied, self.n_samples_seen)
+        other.scratch = self.scratch
+        return other
 
     def __getstate__(self):
         """Saved without the forward index (rebuilt from the segments on

@@ -15,6 +15,29 @@ from ..utils._atomic import restore_on_failure
 from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
 
 
+def merge_codes(codes):
+    """Concatenate codes row by row into canonical CSR parts.
+
+    Parameters
+    ----------
+    codes : list of ndarray of int, each of shape (n_rows, bits of that code)
+        Active bits of each code, already offset to their place in the
+        concatenation.
+
+    Returns
+    -------
+    indptr : ndarray of int64, shape (n_rows + 1,)
+    indices : ndarray of int64
+        Each row's bits sorted; a bit listed twice (a hash collision) is one bit.
+    """
+    bits = np.sort(np.concatenate(codes, axis=1).astype(np.int64), axis=1)
+    keep = np.ones(bits.shape, dtype=bool)
+    keep[:, 1:] = bits[:, 1:] != bits[:, :-1]
+    indptr = np.zeros(bits.shape[0] + 1, dtype=np.int64)
+    np.cumsum(keep.sum(axis=1), out=indptr[1:])
+    return indptr, bits[keep]
+
+
 class StreamEncoder(TransformerMixin, BaseEstimator):
     """Base class of the encoders of streams of values (see the module docstring)."""
 
@@ -90,18 +113,11 @@ class StreamEncoder(TransformerMixin, BaseEstimator):
         dtype = check_output_dtype(self.dtype, self.sparse_output)
         check_sparse_output(self)
         X = self._validate(X, reset=False)
-        per_column = [
+        indptr, indices = merge_codes([
             self._active_bits(feature, values) + self.offsets_[feature]
             for feature, values in enumerate(self._columns(X))
-        ]
-        # Sorted per row; a bit listed twice (a hash collision) is one bit.
-        bits = np.sort(np.concatenate(per_column, axis=1).astype(np.int64), axis=1)
-        keep = np.ones(bits.shape, dtype=bool)
-        keep[:, 1:] = bits[:, 1:] != bits[:, :-1]
-        indptr = np.zeros(bits.shape[0] + 1, dtype=np.int64)
-        np.cumsum(keep.sum(axis=1), out=indptr[1:])
-        return csr_output(indptr, bits[keep], int(self.offsets_[-1]), dtype,
-                          self.sparse_output)
+        ])
+        return csr_output(indptr, indices, int(self.offsets_[-1]), dtype, self.sparse_output)
 
     def get_feature_names_out(self, input_features=None):
         """Output names ``"{feature}_{bit}"``.

@@ -56,15 +56,16 @@ def holiday_values(timestamps, dates):
 
     Parameters
     ----------
-    timestamps : pandas Series of Timestamps
+    timestamps : ndarray of datetime64[ns]
     dates : list of (year or None, month, day)
         None: the same month and day every year. Dates that do not exist in a
         year (29 February) are skipped that year.
     """
     import pandas as pd
 
-    when = timestamps.to_numpy("datetime64[ns]").astype(np.int64) / _NANOSECONDS_PER_DAY
-    years = timestamps.dt.year.to_numpy()
+    timestamps = np.asarray(timestamps, dtype="datetime64[ns]")
+    when = timestamps.astype(np.int64) / _NANOSECONDS_PER_DAY
+    years = timestamps.astype("datetime64[Y]").astype(np.int64) + 1970
     value = np.zeros(when.shape[0], dtype=np.float64)
     for year, month, day in dates:
         candidates = (years - 1, years, years + 1) if year is None else (np.full_like(years,
@@ -81,6 +82,34 @@ def holiday_values(timestamps, dates):
             value[inside] = np.maximum(value[inside], np.clip(ramp[inside], 0.0, 1.0))
     return value
 _PERIODS = {name: period for name, period, _ in _ATTRIBUTES}
+
+
+def calendar_fields(stamps):
+    """The calendar of naive timestamps, computed with numpy (no pandas
+    objects: a one-row call pays microseconds).
+
+    Parameters
+    ----------
+    stamps : ndarray of datetime64[ns], shape (n,)
+
+    Returns
+    -------
+    hours : ndarray of float64
+        Hour of the day with its minutes and seconds, ``hour + minute / 60 +
+        second / 3600`` (sub-second parts ignored, as pandas' fields give).
+    day_of_week : ndarray of int64
+        0 for Monday to 6 for Sunday.
+    day_of_year : ndarray of int64
+        1 for the first of January.
+    """
+    nanoseconds = stamps.astype("datetime64[ns]").astype(np.int64)
+    days = np.floor_divide(nanoseconds, _NANOSECONDS_PER_DAY)
+    seconds = np.floor_divide(nanoseconds - days * _NANOSECONDS_PER_DAY, 10**9)
+    hour, minute, second = seconds // 3600, (seconds // 60) % 60, seconds % 60
+    hours = hour + minute / 60.0 + second / 3600.0
+    day_of_week = (days + 3) % 7  # 1970-01-01 was a Thursday
+    year_start = stamps.astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
+    return hours, day_of_week, days - year_start + 1
 
 
 def _check_attribute(name, value, period):
@@ -209,7 +238,8 @@ class DateEncoder(StreamEncoder):
         return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
 
     def _columns(self, X):
-        """Each column of X parsed into a pandas Series of Timestamps."""
+        """Each column of X parsed by pandas into naive datetime64[ns]
+        (wall-clock time for timestamps with a time zone)."""
         import pandas as pd
 
         columns = []
@@ -251,7 +281,7 @@ class DateEncoder(StreamEncoder):
                 )
             if getattr(parsed.dt, "tz", None) is not None:
                 parsed = parsed.dt.tz_localize(None)
-            columns.append(parsed)
+            columns.append(parsed.to_numpy("datetime64[ns]"))
         return columns
 
     def _learn(self, X):
@@ -293,18 +323,17 @@ class DateEncoder(StreamEncoder):
         self.offsets_ = np.arange(len(columns) + 1, dtype=np.int64) * width
 
     def _active_bits(self, feature, timestamps):
-        dt = timestamps.dt
-        hours = (dt.hour + dt.minute / 60.0 + dt.second / 3600.0).to_numpy(np.float64)
+        hours, day_of_week, day_of_year = calendar_fields(timestamps)
         values = {
             "time_of_day": hours,
-            "day_of_week": dt.day_of_week.to_numpy(np.float64) + hours / 24.0,
-            "season": (dt.day_of_year.to_numpy(np.float64) - 1.0) + hours / 24.0,
+            "day_of_week": day_of_week.astype(np.float64) + hours / 24.0,
+            "season": (day_of_year.astype(np.float64) - 1.0) + hours / 24.0,
         }
         parts, offset = [], 0
         for name in self.attributes_:
             size, positions, resolution, n_active = self._layouts[name]
             if name == "weekend":
-                weekend = (dt.day_of_week.to_numpy() >= 5).astype(np.int64)
+                weekend = (day_of_week >= 5).astype(np.int64)
                 bits = weekend[:, None] * n_active + np.arange(n_active)
             elif name == "holiday":
                 bits = run_bits(holiday_values(timestamps, self._holiday_dates), 0.0, 1.0,

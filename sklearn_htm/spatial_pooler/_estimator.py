@@ -396,7 +396,8 @@ class SpatialPoolerTransformer(
             the pooler was initialised.
         """
         first_call = not hasattr(self, "_state")
-        config = None if first_call else self._config()
+        if not first_call:
+            self._config()  # a changed structural parameter is refused first
         with restore_on_failure(self):
             check_output_dtype(self.dtype, self.sparse_output)
             if first_call:
@@ -404,33 +405,55 @@ class SpatialPoolerTransformer(
             X = validate_rows(self, X, reset=first_call)
             backend = get_backend(self.backend)
             rows = self._binary_rows(X, backend)
-            journal = None
-            if not first_call:
-                check_reachable(config, self._state)
             if first_call:
-                self._random_state = check_random_state(self.random_state)
-                config, state = self._initialise(rows.shape[1], self._random_state)
-                check_reachable(config, state)
-            elif self._learns_in_place(backend, rows.shape[0]):
-                # One kernel call on a state this pooler owns: in place, with
-                # a journal to undo it if anything raises before we return.
-                state = self._state
-                state.keep_derived(backend.name)
-                journal = backend.begin_journal(config, state)
-            else:
-                state = self._state.copy()
-            reporter = ProgressReporter(
-                self.verbose, rows.shape[0], "SpatialPooler.partial_fit", quiet_when_quick=True
-            )
-            try:
-                self._learn(backend, config, state, rows, reporter, journal)
-            except BaseException:
-                if journal is not None:
-                    journal.undo()
-                raise
-            state.owner = id(self)
-            self._state = state
+                self._begin(rows.shape[1])
+            self._partial_fit_rows(rows, backend)
         return self
+
+    def _begin(self, n_features):
+        """Draw the initial state for ``n_features`` inputs, learning nothing
+        (what a first ``partial_fit`` does before it learns its rows)."""
+        self.n_features_in_ = int(n_features)
+        self._random_state = check_random_state(self.random_state)
+        config, state = self._initialise(n_features, self._random_state)
+        check_reachable(config, state)
+        state.owner = id(self)
+        self._state = state
+        return self
+
+    def _partial_fit_rows(self, rows, backend=None):
+        """``partial_fit`` on rows already validated and binarized
+        (:class:`~._input.BinaryRows`) by a started pooler: the inner path
+        of callers that validated their input once (the anomaly detector)."""
+        backend = get_backend(self.backend) if backend is None else backend
+        config = self._config()
+        check_reachable(config, self._state)
+        journal = None
+        if self._learns_in_place(backend, rows.shape[0]):
+            # One kernel call on a state this pooler owns: in place, with
+            # a journal to undo it if anything raises before we return.
+            state = self._state
+            state.keep_derived(backend.name)
+            journal = backend.begin_journal(config, state)
+        else:
+            state = self._state.copy()
+        reporter = ProgressReporter(
+            self.verbose, rows.shape[0], "SpatialPooler.partial_fit", quiet_when_quick=True
+        )
+        try:
+            self._learn(backend, config, state, rows, reporter, journal)
+        except BaseException:
+            if journal is not None:
+                journal.undo()
+            raise
+        state.owner = id(self)
+        self._state = state
+        return self
+
+    def _transform_rows(self, rows):
+        """The winners of validated rows (:class:`~._input.BinaryRows` on the
+        host) as CSR parts ``(indptr, indices)``; changes nothing."""
+        return get_backend(self.backend).transform(self._config(), self._state, rows)
 
     def transform(self, X):
         """Return the SDR of each row: 1 for the active columns, 0 elsewhere.

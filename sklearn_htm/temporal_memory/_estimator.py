@@ -557,6 +557,28 @@ class TemporalMemoryTransformer(
             reporter.update(stop - start)
         return anomaly
 
+    def _partial_fit_rows(self, rows):
+        """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
+        _input.BinaryRows`) continuing a started stream, without sequence
+        starts: the inner path of callers that validated their input once
+        (the anomaly detector). Returns the rows' raw anomalies."""
+        config = self._config(rows.shape[1])
+        reporter = ProgressReporter(
+            self.verbose, rows.shape[0], "TemporalMemory.partial_fit", quiet_when_quick=True
+        )
+        starts = np.zeros(rows.shape[0], dtype=bool)
+        self.anomaly_ = self._learn(get_backend(self.backend), config, self._state, rows,
+                                    starts, reporter)
+        return self.anomaly_
+
+    def _score_rows(self, rows):
+        """Raw anomalies of validated rows as the stream's continuation (from
+        the current context), without learning; nothing changes."""
+        config = self._config(rows.shape[1], learning=False)
+        starts = np.zeros(rows.shape[0], dtype=bool)
+        return get_backend(self.backend).run(config, self._state.copy(), rows, starts, False,
+                                             None).anomaly
+
     def _run_without_learning(self, X, sequence_starts, output):
         check_is_fitted(self)
         if self.output not in OUTPUTS:

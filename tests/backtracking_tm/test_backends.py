@@ -118,3 +118,24 @@ def test_pools_grow_without_changing_the_bits():
                                   NumpyBackend().run(config, reference, indptr, indices))
     assert small.canonical() == reference.canonical()
     assert small.layer.segment_cell.shape[0] > 2 and small.layer.block_items.shape[0] > 1
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(params=configurations(), stream=streams())
+def test_pools_grown_from_one_row_each_equal_the_reference(params, stream):
+    """Pools that start with one segment row and one index block grow only
+    as far as the room one row can take (``room_per_row``): a bound too
+    tight would overrun them, and the bits would differ or the run fail."""
+    from sklearn_htm.backtracking_tm._state import BTMState
+
+    rows, cuts = stream
+    defaults = BTMState.empty.__func__.__defaults__
+    BTMState.empty.__func__.__defaults__ = (1, 1)
+    try:
+        numba_anomaly, numba_states = run("numba", params, rows, cuts)
+    finally:
+        BTMState.empty.__func__.__defaults__ = defaults
+    numpy_anomaly, numpy_states = run("numpy", params, rows, cuts)
+    np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
+    assert numba_states[-1] == numpy_states[-1]

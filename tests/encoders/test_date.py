@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -172,3 +172,17 @@ def test_holiday_code_separates_holidays_from_ordinary_days():
 def test_bad_holiday_dates_are_refused(dates):
     with pytest.raises(ValueError, match="holiday_dates"):
         DateEncoder(holiday=2, holiday_dates=dates).fit(np.array([["2024-01-01"]]))
+
+
+@given(st.lists(st.integers(-2 * 10**18, 4 * 10**18), min_size=1, max_size=20))
+@settings(max_examples=60, deadline=None)
+def test_calendar_fields_match_pandas(nanoseconds):
+    from sklearn_htm.encoders._date import calendar_fields
+
+    stamps = np.asarray(nanoseconds, dtype=np.int64).astype("datetime64[ns]")
+    dt = pd.Series(stamps).dt
+    hours, day_of_week, day_of_year = calendar_fields(stamps)
+    expected_hours = (dt.hour + dt.minute / 60.0 + dt.second / 3600.0).to_numpy(np.float64)
+    np.testing.assert_array_equal(hours, expected_hours)
+    np.testing.assert_array_equal(day_of_week, dt.day_of_week.to_numpy())
+    np.testing.assert_array_equal(day_of_year, dt.day_of_year.to_numpy())

@@ -27,10 +27,13 @@ open (its own generator, its segment slots), this module fixes it:
   applied in column order.
 
 Not implemented (NAB's detector uses none of them): resets, pooling
-(``doPooling``), global decay and ``maxAge``, inference without learning.
+(``doPooling``), global decay and ``maxAge``. Inference without learning
+(``step(columns, learning=False)``) runs a step's inference alone.
 
 ``below`` is the generator of :mod:`sklearn_htm.temporal_memory._random`.
 """
+
+import copy
 
 import numpy as np
 
@@ -115,9 +118,10 @@ class ReferenceBacktrackingTM:
 
     # ---------------------------------------------------------------- step
 
-    def step(self, columns):
+    def step(self, columns, learning=True):
         """Learn one input (its active columns, sorted); returns its raw
-        anomaly: the fraction of its columns not confidently predicted."""
+        anomaly: the fraction of its columns not confidently predicted.
+        Without ``learning`` the input is inferred only."""
         columns = [int(c) for c in columns]
         anomaly = 0.0
         if columns:
@@ -128,7 +132,8 @@ class ReferenceBacktrackingTM:
         else:
             self.avg_input_density = 0.99 * self.avg_input_density + 0.01 * len(columns)
         self.infer(columns)
-        self.learn(columns)
+        if learning:
+            self.learn(columns)
         return anomaly
 
     # ------------------------------------------------------------ inference
@@ -459,6 +464,13 @@ class NumpyBackend:
 
     def is_ready(self):
         return True
+
+    def score(self, config, state, indptr, indices):
+        """Raw anomalies of the rows inferred without learning, on a copy."""
+        state = copy.deepcopy(state)
+        state.config = config
+        return np.array([state.step(indices[indptr[r]:indptr[r + 1]], learning=False)
+                         for r in range(indptr.shape[0] - 1)], dtype=np.float64)
 
     def run(self, config, state, indptr, indices):
         """Learn the rows (CSR parts of their active columns, sorted) with

@@ -8,14 +8,19 @@ from ._step import run_rows
 
 
 def room_per_row(config, width):
-    """The most segments and index blocks one row of ``width`` active columns
-    can take: every learning pass of the row (the step itself and one
-    replay of each kept input) growing a segment per column, and every
-    update (queued per column, or per input column) growing
-    ``new_synapse_count`` synapses, each possibly opening a block."""
+    """The most segments and index blocks one row can take, when no input
+    kept or given has more than ``width`` active columns.
+
+    A row is learned in at most ``max_lrn_backtrack + 2`` passes (the step
+    itself and one replay of each kept input). A pass applies at most two
+    updates per column of its input (the update queued for the column's
+    predicted learning cell, and the one of its chosen learning cell), each
+    adding at most ``new_synapse_count`` synapses, each of which may open
+    an index block; and it creates at most one segment per column.
+    """
     passes = config.max_lrn_backtrack + 2
     segments = passes * width + 1
-    blocks = passes * (config.n_columns + width) * config.new_synapse_count + 1
+    blocks = passes * 2 * width * config.new_synapse_count + 1
     return segments, blocks
 
 
@@ -32,24 +37,41 @@ class NumbaBackend:
     def is_ready(self):
         return self._compiled
 
+    def score(self, config, state, indptr, indices):
+        """Raw anomalies of the rows as the stream's continuation, inferred
+        without learning; ``state`` is left as it was (the kernel runs on a
+        copy of its activity, sharing its segments)."""
+        activity = state.activity_copy()
+        anomaly = np.zeros(indptr.shape[0] - 1, dtype=np.float64)
+        scratch = self._scratch(config, state)
+        run_rows(activity.layer, config, scratch, indptr, indices, anomaly, 0, 0, 0, False)
+        self._compiled = True
+        return anomaly
+
+    @staticmethod
+    def _scratch(config, state):
+        scratch = state.scratch.get("numba")
+        if (scratch is None
+                or scratch.counts.shape[0] != state.layer.segment_cell.shape[0]
+                or scratch.cell_mark.shape[0] != config.n_cells):
+            scratch = state.scratch["numba"] = new_scratch(config, state.layer)
+        return scratch
+
     def run(self, config, state, indptr, indices):
         """Learn the rows (CSR parts of their active columns, sorted); returns
         their raw anomalies."""
         n_rows = indptr.shape[0] - 1
-        width = int(np.diff(indptr).max(initial=0))
+        kept = state.layer.lrn_history_length
+        width = max(int(np.diff(indptr).max(initial=0)), int(kept.max(initial=0)))
         need_segments, need_blocks = room_per_row(config, width)
         anomaly = np.zeros(n_rows, dtype=np.float64)
         row = 0
         try:
             while row < n_rows:
                 state.with_room(need_segments, need_blocks)
-                scratch = state.scratch.get("numba")
-                if (scratch is None
-                        or scratch.counts.shape[0] != state.layer.segment_cell.shape[0]
-                        or scratch.cell_mark.shape[0] != config.n_cells):
-                    scratch = state.scratch["numba"] = new_scratch(config, state.layer)
+                scratch = self._scratch(config, state)
                 row = run_rows(state.layer, config, scratch, indptr, indices, anomaly, row,
-                               need_segments, need_blocks)
+                               need_segments, need_blocks, True)
         finally:
             state.n_samples_seen += row
         self._compiled = True

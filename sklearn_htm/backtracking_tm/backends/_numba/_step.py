@@ -8,12 +8,14 @@ from ._learning import learn
 
 @cached_kernel
 def run_rows(layer, cfg, scratch, indptr, indices, anomaly, first_row, need_segments,
-             need_blocks):
+             need_blocks, learning):
     """Rows ``first_row...`` in order; stops before a row when fewer than
     ``need_segments`` segments or ``need_blocks`` index blocks are free (the
     most one row can take) and returns that row, else the number of rows.
     A row's raw anomaly is the fraction of its columns the previous step
-    was not confident of (NuPIC's anomaly on the backtracking TM)."""
+    was not confident of (NuPIC's anomaly on the backtracking TM). Without
+    ``learning``, each row is inferred only (nothing of the segments, the
+    learning cells or the queued updates changes)."""
     n_rows = indptr.shape[0] - 1
     counters = layer.counters
     mask = scratch.input_mask
@@ -32,6 +34,8 @@ def run_rows(layer, cfg, scratch, indptr, indices, anomaly, first_row, need_segm
         else:
             layer.avg_input_density[0] = 0.99 * layer.avg_input_density[0] + 0.01 * n
         infer(layer, cfg, scratch, columns)
+        if not learning:
+            continue
         for column in columns:
             mask[column] = 1
         learn(layer, cfg, scratch, columns)
