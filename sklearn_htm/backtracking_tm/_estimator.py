@@ -322,7 +322,19 @@ class BacktrackingTM(BaseEstimator):
         X = validate_rows(self, X, reset=reset)
         if is_device_array(X):
             X = to_host(X)
-        self._learn_rows(binary_rows(X, self.binarize), reset, stream)
+        rows = binary_rows(X, self.binarize)
+        widest = int(np.diff(rows.indptr).max(initial=0))
+        if widest < self.activation_threshold:
+            warnings.warn(
+                f"The rows of X have at most {widest} active columns, fewer than "
+                f"activation_threshold={self.activation_threshold}: a segment grows one "
+                "synapse per active column of a row, so it hardly ever predicts and raw "
+                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
+                "such sparse rows.",
+                UserWarning,
+                stacklevel=4,  # the caller of fit / partial_fit, through _fit_context
+            )
+        self._learn_rows(rows, reset, stream)
 
     def _partial_fit_rows(self, rows):
         """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
@@ -344,17 +356,6 @@ class BacktrackingTM(BaseEstimator):
         BinaryRows`): the inner path of ``fit`` and ``partial_fit``, and of
         callers that validated their input once (the anomaly detector)."""
         config = self._config(rows.shape[1])
-        widest = int(np.diff(rows.indptr).max(initial=0))
-        if widest < config.activation_threshold:
-            warnings.warn(
-                f"The rows of X have at most {widest} active columns, fewer than "
-                f"activation_threshold={config.activation_threshold}: a segment grows one "
-                "synapse per active column of a row, so it hardly ever predicts and raw "
-                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
-                "such sparse rows.",
-                UserWarning,
-                stacklevel=5,  # the caller of fit / partial_fit, through _fit_context
-            )
         backend = get_backend(self.backend)
         if reset:
             rng = seed_state(check_random_state(self.random_state))

@@ -209,3 +209,70 @@ def test_a_temporal_memory_instance_is_cloned_and_used_as_given():
     assert tm is not given and not hasattr(given, "anomaly_")
     assert (tm.max_seq_length, tm.n_cells_per_column, tm.random_state) == (5, 8, 3)
     assert (tm.activation_threshold, tm.min_threshold) == (13, 3)
+
+
+def test_the_first_row_is_learned_once():
+    model = detector(block_size=8).fit(series(16))
+    assert model.pooler_.n_samples_seen_ == 16
+    assert model.temporal_memory_.n_samples_seen_ == 16 == model.n_samples_seen_
+
+
+@pytest.mark.parametrize("one_row", [False, True])
+def test_one_row_calls_equal_one_call(one_row):
+    X = series(120, seed=6)
+    whole = detector(block_size=8).fit(X)
+    streamed = detector(block_size=8)
+    scores = []
+    for i in range(len(X)):
+        row = (X.timestamp[i], X.value[i]) if one_row else X.iloc[i:i + 1]
+        scores.append(streamed.partial_fit(row).anomaly_score_[0])
+    np.testing.assert_array_equal(scores, whole.anomaly_score_)
+    assert streamed.temporal_memory_._state.canonical() == whole.temporal_memory_._state.canonical()
+
+
+@pytest.mark.parametrize("part, method", [("temporal_memory_", "_partial_fit_rows"),
+                                          ("pooler_", "_partial_fit_rows"),
+                                          ("pooler_", "_transform_rows")])
+def test_an_interrupted_call_keeps_a_prefix_in_every_part(monkeypatch, part, method):
+    """Interrupted at the fourth block of a call, the detector keeps the
+    rows all its parts learned, and continues as if given only those."""
+    X = series(400, seed=5)
+    model = detector(block_size=8).fit(X.iloc[:100])
+    cls = type(getattr(model, part))
+    original = getattr(cls, method)
+    calls = []
+
+    def interrupted(self, *args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(cls, method, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.partial_fit(X.iloc[100:300])
+    monkeypatch.undo()
+    kept = model.n_samples_seen_
+    assert 100 < kept < 300
+    pending = 0 if model._pending_bits is None else model._pending_bits.shape[0]
+    assert model.pooler_.n_samples_seen_ + pending == kept
+    assert model.temporal_memory_.n_samples_seen_ == kept
+    assert model.anomaly_score_.shape == (kept - 100,)
+    model.partial_fit(X.iloc[kept:])
+    whole = detector(block_size=8).fit(X)
+    np.testing.assert_array_equal(model.anomaly_score_, whole.anomaly_score_[kept:])
+    assert model.temporal_memory_._state.canonical() == whole.temporal_memory_._state.canonical()
+
+
+def test_a_refused_call_changes_no_part():
+    model = detector().fit(series(200))
+    before = pickle.dumps(model)
+    bad = series(10, seed=7)
+    bad.loc[5, "value"] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.partial_fit(bad)
+    with pytest.raises(ValueError, match="parsed"):
+        model.partial_fit(("not a time", 3.0))
+    with pytest.raises(ValueError, match="too large"):
+        model.partial_fit(("2024-02-01", 1e300))
+    assert pickle.dumps(model) == before
