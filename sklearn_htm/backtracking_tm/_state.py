@@ -282,9 +282,12 @@ class BTMState:
         return other
 
     def __getstate__(self):
-        """Saved without the forward index (rebuilt from the segments on
-        load) and without the free rows at the end of the segment pool: the
-        pools keep room for a row's worst case, most of a layer's memory."""
+        """Saved as what was learned: without the forward index (rebuilt
+        from the segments on load), without the free rows at the end of the
+        segment pool, each segment's synapses without its empty slots, the
+        permanences as codes into the table of their distinct values (NuPIC's
+        increments make few: exact, and a byte each when at most 256), and
+        the cell sets as their members."""
         layer = self.layer
         counters = layer.counters.copy()
         live = np.flatnonzero(layer.segment_cell >= 0)
@@ -295,12 +298,21 @@ class BTMState:
         free[: stack.size] = stack  # the stack keeps room for every row
         counters[N_FREE_SEGMENTS] = stack.size
         counters[N_FREE_BLOCKS] = 0
+        lengths = layer.segment_length[:capacity]
+        used = np.arange(layer.segment_presynaptic.shape[1])[None, :] < lengths[:, None]
+        values, codes = np.unique(layer.segment_permanence[:capacity][used],
+                                  return_inverse=True)
+        code_dtype = np.uint8 if values.size <= 2**8 else np.uint32
+        members = np.concatenate([layer.cells[k, : layer.n_cells_in[k]]
+                                  for k in range(N_CELL_SETS)])
         trimmed = layer._replace(
             counters=counters,
+            flags=layer.flags[:, :0],
+            cells=layer.cells[:, :0],
             segment_cell=layer.segment_cell[:capacity],
-            segment_length=layer.segment_length[:capacity],
-            segment_presynaptic=layer.segment_presynaptic[:capacity],
-            segment_permanence=layer.segment_permanence[:capacity],
+            segment_length=lengths,
+            segment_presynaptic=layer.segment_presynaptic[:0],
+            segment_permanence=layer.segment_permanence[:0],
             segment_next=layer.segment_next[:capacity],
             segment_serial=layer.segment_serial[:capacity],
             free_segments=free,
@@ -310,10 +322,32 @@ class BTMState:
             block_next=layer.block_next[:0],
             free_blocks=layer.free_blocks[:0],
         )
-        return {"layer": trimmed, "n_samples_seen": self.n_samples_seen}
+        return {"layer": trimmed, "n_samples_seen": self.n_samples_seen,
+                "presynaptic": layer.segment_presynaptic[:capacity][used],
+                "permanence_values": values,
+                "permanence_codes": codes.astype(code_dtype).reshape(-1),
+                "members": members}
 
     def __setstate__(self, saved):
-        self.layer = _with_index(saved["layer"])
+        layer = saved["layer"]
+        if "members" in saved:  # saved as what was learned (see __getstate__)
+            n_cells = layer.cell_head.shape[0]
+            capacity, width = layer.segment_length.shape[0], layer.segment_presynaptic.shape[1]
+            used = np.arange(width)[None, :] < layer.segment_length[:, None]
+            presynaptic = np.zeros((capacity, width), dtype=layer.segment_presynaptic.dtype)
+            presynaptic[used] = saved["presynaptic"]
+            permanence = np.zeros((capacity, width), dtype=layer.segment_permanence.dtype)
+            permanence[used] = saved["permanence_values"][saved["permanence_codes"]]
+            flags = np.zeros((N_CELL_SETS, n_cells), dtype=layer.flags.dtype)
+            cells = np.zeros((N_CELL_SETS, n_cells), dtype=layer.cells.dtype)
+            ends = np.cumsum(layer.n_cells_in)
+            for k in range(N_CELL_SETS):
+                members = saved["members"][ends[k] - layer.n_cells_in[k]: ends[k]]
+                cells[k, : members.size] = members
+                flags[k, members] = 1
+            layer = layer._replace(flags=flags, cells=cells, segment_presynaptic=presynaptic,
+                                   segment_permanence=permanence)
+        self.layer = _with_index(layer)
         self.n_samples_seen = saved["n_samples_seen"]
         self.scratch = {}
 

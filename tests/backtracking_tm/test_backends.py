@@ -139,3 +139,29 @@ def test_pools_grown_from_one_row_each_equal_the_reference(params, stream):
     numpy_anomaly, numpy_states = run("numpy", params, rows, cuts)
     np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
     assert numba_states[-1] == numpy_states[-1]
+
+
+def test_a_saved_layer_loads_with_every_array_of_its_sets_and_segments():
+    """What the save packs (synapses without empty slots, permanences as
+    codes, cell sets as members) comes back array for array."""
+    rng = np.random.RandomState(3)
+    rows = (rng.rand(200, 16) < 0.3).astype(np.uint8)
+    tm = BacktrackingTM(n_cells_per_column=3, activation_threshold=2, min_threshold=1,
+                        max_new_synapse_count=3, max_synapses_per_segment=4,
+                        random_state=0).fit(rows)
+    saved, loaded = tm._state.layer, pickle.loads(pickle.dumps(tm))._state.layer
+    capacity = loaded.segment_cell.shape[0]
+    from sklearn_htm.backtracking_tm._state import N_FREE_BLOCKS, N_FREE_SEGMENTS
+
+    counted = np.ones(saved.counters.shape[0], dtype=bool)
+    counted[[N_FREE_SEGMENTS, N_FREE_BLOCKS]] = False  # the pools are trimmed
+    np.testing.assert_array_equal(loaded.counters[counted], saved.counters[counted])
+    for name in ("flags", "n_cells_in", "column_flags", "inf_history",
+                 "lrn_history", "update_presynaptic", "cell_head", "cell_n_segments"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(saved, name))
+    for k in range(saved.cells.shape[0]):
+        n = saved.n_cells_in[k]
+        np.testing.assert_array_equal(loaded.cells[k, :n], saved.cells[k, :n])
+    for name in ("segment_presynaptic", "segment_permanence"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(saved, name)[:capacity])
+    assert loaded.segment_presynaptic.dtype == np.uint16
