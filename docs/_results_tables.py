@@ -131,6 +131,59 @@ def nab_table(path=RESULTS / "nab.json"):
     return "\n".join(lines) + "\n"
 
 
+def streams_table(path=RESULTS / "streams.json"):
+    """The detector on a live stream (``benchmarks/bench_streams.py``)."""
+    report = json.loads(Path(path).read_text())
+    long_call, one_row = report["long_call"], report["one_row_calls"]
+    state, many = report["state"], report["many_detectors"]
+    after, whole = state["after_rows"], state.get("after_whole_file")
+    reference = report["htm_core"].get("reference", report["htm_core"])
+    rule = "=" * 52 + "  " + "=" * 14 + "  " + "=" * 24
+    rows = [
+        ("per row, the rows in one ``fit`` call",
+         f"{long_call['us_per_row']:,.0f} us", f"{reference['us_per_row']:,.0f} us"),
+        ("per call, one row per ``partial_fit`` call",
+         f"{one_row['us_per_call_mean']:,.0f} us", f"{reference['us_per_row']:,.0f} us"),
+        ("per call, one ``(timestamp, value)`` pair",
+         f"{one_row['tuple_calls']['us_per_call_mean']:,.0f} us", ""),
+        ("per call, one-row ``score_samples``",
+         f"{report['score_samples']['us_per_call_mean']:,.0f} us", ""),
+        (f"arrays held after {after['rows_seen']:,} rows", f"{after['array_mb']:.1f} MB", ""),
+        (f"pickle after {after['rows_seen']:,} rows", f"{after['pickle_mb']:.1f} MB",
+         f"{reference['pickle_mb_after_rows']:.0f} MB"),
+    ]
+    if whole:
+        rows += [
+            (f"arrays / pickle after the whole file ({whole['rows_seen']:,} rows)",
+             f"{whole['array_mb']:.0f} / {whole['pickle_mb']:.0f} MB",
+             f"{reference['whole_file']['rss_mb']:.0f} (RAM) / "
+             f"{reference['whole_file']['pickle_mb']:.0f} MB"),
+        ]
+    lines = [
+        ".. Written by docs/_results_tables.py from benchmarks/results/streams.json;",
+        "   do not edit: re-run benchmarks/bench_streams.py.",
+        "",
+        f"``benchmarks/results/streams.json``, written by ``{report['command']}``: "
+        f"``HTMAnomalyDetector`` with its defaults on the first {long_call['rows']:,} rows "
+        "of NAB's ``nyc_taxi.csv`` (the file's range given), beside htm.core's NAB "
+        "detector measured on the same rows and machine earlier:",
+        "",
+        rule,
+        f"{'':<52}  {'sklearn-htm':<14}  htm.core's NAB detector",
+        rule,
+        *[f"{label:<52}  {ours:<14}  {theirs}" for label, ours, theirs in rows],
+        rule,
+        "",
+        f"One-row calls give the long call's scores bit for bit "
+        f"({'yes' if one_row['equal_to_long_call'] else 'NO'}). "
+        f"{many['n_detectors_reached']:,} detectors alive in one process, each fed its own "
+        f"series one value per call, round robin: {many['mb_per_detector']:.1f} MB each "
+        f"after {many['steps_done']} values ({many['mb_per_detector_at_creation']:.1f} MB "
+        f"when created), {many['values_per_s_round_robin']:,.0f} values per second.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def cpu_table(path=RESULTS / "cpu.json"):
     """The pooler's CPU speed (``benchmarks/bench_cpu.py``)."""
     report = json.loads(Path(path).read_text())
@@ -547,6 +600,7 @@ def write_tables(folder):
     (Path(folder) / "benchmark_table.inc").write_text(cpu_table())
     (Path(folder) / "tm_benchmark_table.inc").write_text(temporal_memory_table())
     (Path(folder) / "nab_table.inc").write_text(nab_table())
+    (Path(folder) / "streams_table.inc").write_text(streams_table())
     (Path(folder) / "dask_figures.inc").write_text(dask_section())
     (Path(folder) / "mnist_results_table.inc").write_text(mnist_table())
     (Path(folder) / "digits_table.inc").write_text(digits_table())

@@ -557,11 +557,15 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         start = done[0]
         pending = self._pending_bits
         n_pending = 0 if pending is None else pending.shape[0]
-        stop = min(bits.shape[0], start + self.block_size - n_pending)
+        # The first block is the first row alone: an online pooler's first
+        # step (NuPIC's, htm.core's) sets its duty cycles on that row and
+        # raises the columns it left weak; the stream's later blocks follow.
+        size = 1 if self.pooler_.n_samples_seen_ == 0 else self.block_size
+        stop = min(bits.shape[0], start + size - n_pending)
         rows = bits[start:stop]
         sdrs = BinaryRows(*self.pooler_._transform_rows(rows), self.pooler_.n_columns)
         block = rows if pending is None else _stacked(pending, rows)
-        pooled = block.shape[0] == self.block_size
+        pooled = block.shape[0] == size
         if pooled:
             self.pooler_._partial_fit_rows(block)  # all or nothing (its journal)
         seen = self._tm_rows_seen()

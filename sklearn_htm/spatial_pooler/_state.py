@@ -190,13 +190,18 @@ class PoolerState:
 
     def __getstate__(self):
         # The fields as sklearn-htm 0.1.0 pickled them: arrays and an int.
+        # Input indices below 2**16 are saved in 16 bits.
         state = {name: getattr(self, name) for name in self._ARRAYS}
+        indices = state["potential_indices"]
+        if indices.size and indices.max() < 2**16:
+            state["potential_indices"] = indices.astype(np.uint16)
         state["n_samples_seen"] = self.n_samples_seen
         return state
 
     def __setstate__(self, state):
-        self.__init__(**{name: state[name] for name in self._ARRAYS},
-                      n_samples_seen=state.get("n_samples_seen", 0))
+        arrays = {name: state[name] for name in self._ARRAYS}
+        arrays["potential_indices"] = arrays["potential_indices"].astype(np.int32, copy=False)
+        self.__init__(**arrays, n_samples_seen=state.get("n_samples_seen", 0))
 
 
 def initial_permanences(n_synapses, connected_threshold, rng):

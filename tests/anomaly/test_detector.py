@@ -212,9 +212,12 @@ def test_a_temporal_memory_instance_is_cloned_and_used_as_given():
 
 
 def test_the_first_row_is_learned_once():
-    model = detector(block_size=8).fit(series(16))
-    assert model.pooler_.n_samples_seen_ == 16
-    assert model.temporal_memory_.n_samples_seen_ == 16 == model.n_samples_seen_
+    # The pooler learns the first row alone, then blocks of 8: rows 1-8, 9-16.
+    model = detector(block_size=8).fit(series(17))
+    assert model.pooler_.n_samples_seen_ == 17 and model._pending_bits is None
+    assert model.temporal_memory_.n_samples_seen_ == 17 == model.n_samples_seen_
+    model.partial_fit(series(20).iloc[17:])
+    assert model.pooler_.n_samples_seen_ == 17 and model._pending_bits.shape[0] == 3
 
 
 @pytest.mark.parametrize("one_row", [False, True])
