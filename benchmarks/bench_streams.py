@@ -41,7 +41,7 @@ Sections of the JSON:
   call >= 20x, one-row calls >= 15x, state <= 5 MB, pickle <= 3 MB).
 
 Prints JSON and writes it to ``--output`` (``benchmarks/results/streams.json``;
-``streams_quick.json`` with ``--quick``: 600 rows, 20 detectors of 50 values,
+not written with ``--quick``: 600 rows, 20 detectors of 50 values,
 no whole file, seconds). Progress goes to stderr. The full run takes 2 to 5
 minutes on 2 cores, most of it in ``many_detectors``, and up to about 19 GB of
 memory::
@@ -150,14 +150,13 @@ def parse_args(argv):
                         help="a smoke run: 600 rows, 20 detectors of 50 values, no whole file")
     parser.add_argument("--output", "--out", dest="output",
                         help="also write the JSON here (default: benchmarks/results/"
-                             "streams.json, streams_quick.json with --quick)")
+                             "streams.json; nowhere with --quick)")
     args = parser.parse_args(argv)
     for name, value in (QUICK if args.quick else FULL).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
-    if args.output is None:
-        name = "streams_quick.json" if args.quick else "streams.json"
-        args.output = str(ROOT / "benchmarks" / "results" / name)
+    if args.output is None and not args.quick:
+        args.output = str(ROOT / "benchmarks" / "results" / "streams.json")
     return args
 
 
