@@ -279,3 +279,32 @@ def test_a_refused_call_changes_no_part():
     with pytest.raises(ValueError, match="too large"):
         model.partial_fit(("2024-02-01", 1e300))
     assert pickle.dumps(model) == before
+
+
+def test_timestamps_in_any_form_are_one_stream():
+    X = series(60, seed=8)
+    as_datetimes = detector().fit(X).anomaly_score_
+    as_strings = X.assign(timestamp=X.timestamp.dt.strftime("%Y-%m-%d %H:%M:%S"))
+    np.testing.assert_array_equal(detector().fit(as_strings).anomaly_score_, as_datetimes)
+    one_by_one = detector()
+    scores = [one_by_one.partial_fit(as_strings.iloc[i:i + 1]).anomaly_score_[0]
+              for i in range(60)]
+    np.testing.assert_array_equal(scores, as_datetimes)
+    # A time zone: wall-clock time, as the date encoder reads it.
+    zoned = X.assign(timestamp=X.timestamp.dt.tz_localize("Europe/Paris"))
+    np.testing.assert_array_equal(detector().fit(zoned).anomaly_score_, as_datetimes)
+    single = detector().fit(zoned.iloc[:59])
+    single.partial_fit((zoned.timestamp[59], zoned.value[59]))
+    np.testing.assert_array_equal(single.anomaly_score_, as_datetimes[59:])
+
+
+@pytest.mark.parametrize("temporal_memory", ["backtracking", "htm.core"])
+def test_scoring_one_row_gives_the_score_learning_it_gives(temporal_memory):
+    X = series(300, seed=9)
+    model = detector(temporal_memory=temporal_memory).fit(X.iloc[:250])
+    for i in range(250, 260):
+        row = X.iloc[i:i + 1]
+        before = pickle.dumps(model)
+        scored = model.score_samples(row)
+        assert pickle.dumps(model) == before
+        assert scored[0] == -model.partial_fit(row).anomaly_score_[0]

@@ -165,3 +165,24 @@ def test_a_saved_layer_loads_with_every_array_of_its_sets_and_segments():
     for name in ("segment_presynaptic", "segment_permanence"):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(saved, name)[:capacity])
     assert loaded.segment_presynaptic.dtype == np.uint16
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(params=configurations(), stream=streams(), n_scored=st.integers(1, 12))
+def test_inference_without_learning_equals_the_reference_and_changes_nothing(
+        params, stream, n_scored):
+    from sklearn_htm.spatial_pooler._input import binary_rows
+
+    rows, _ = stream
+    learned, scored = rows[: max(1, len(rows) - n_scored)], binary_rows(rows[-n_scored:], 0.0)
+    results = []
+    for backend in ("numba", "numpy"):
+        tm = BacktrackingTM(backend=backend, **params).fit(learned)
+        before = tm._state.canonical()
+        results.append(tm._score_rows(scored))
+        assert tm._state.canonical() == before
+    np.testing.assert_array_equal(results[0], results[1])
+    # The first row scored is the one learning it scores.
+    tm = BacktrackingTM(backend="numba", **params).fit(learned)
+    assert tm._score_rows(scored)[0] == tm.partial_fit(rows[-n_scored:]).anomaly_[0]
