@@ -9,3 +9,13 @@ class MemoryBudgetError(ValueError, MemoryError):
     parameters) and a ``MemoryError`` (for code that handles memory
     exhaustion). The message states how much memory was needed.
     """
+
+
+class KernelCompileWarning(UserWarning):
+    """The compiled kernels of a backend are being built, the first time in an
+    environment (seconds to a minute); they are cached after that.
+
+    Issued once, at ``verbose=0``, when preparing kernels takes more than a
+    second (``verbose=1`` reports it with a heartbeat instead). Silence it
+    with ``warnings.filterwarnings("ignore", category=KernelCompileWarning)``.
+    """

@@ -4,6 +4,7 @@ import contextlib
 import sys
 import threading
 import time
+import warnings
 
 
 def _format_seconds(seconds):
@@ -100,16 +101,14 @@ class ProgressReporter:
         if ready:
             return contextlib.nullcontext()
         # Said only when it takes a while: loading from the cache takes a
-        # fraction of a second, compiling several seconds to a minute. A
-        # first compile is said even at verbosity 0 (on stderr, a line every
-        # 10 s): nothing else would explain a minute of silence.
+        # fraction of a second, compiling several seconds to a minute. At
+        # verbosity 0 a first compile is one KernelCompileWarning (nothing
+        # printed): nothing else would explain a minute of silence.
         text = (f"preparing the {backend} kernels: compiled the first time in an "
                 "environment (seconds to a minute) and cached, loaded from the cache "
                 "after that")
         if self.verbose <= 0:
-            quiet = ProgressReporter(1, self.total, self.label, stream=sys.stderr,
-                                     clock=self.clock)
-            return quiet.waiting(text, every=10.0, after=PREPARING_SILENT_S)
+            return _warned_after(f"[{self.label}] {text}", PREPARING_SILENT_S)
         return self.waiting(text, after=PREPARING_SILENT_S)
 
     def message(self, now):
@@ -122,3 +121,24 @@ class ProgressReporter:
             f"{rate:,.0f} samples/s, elapsed {_format_seconds(elapsed)}, "
             f"left {_format_seconds(left) if left != float('inf') else '?'}"
         )
+
+
+@contextlib.contextmanager
+def _warned_after(text, seconds):
+    """A ``with`` block that issues one :class:`~sklearn_htm.exceptions.
+    KernelCompileWarning` saying ``text`` if it lasts more than ``seconds``."""
+    from ..exceptions import KernelCompileWarning
+
+    done = threading.Event()
+
+    def warn():
+        if not done.wait(seconds):
+            warnings.warn(text, KernelCompileWarning, stacklevel=2)
+
+    thread = threading.Thread(target=warn, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
