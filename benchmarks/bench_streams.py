@@ -58,11 +58,9 @@ import pickle
 import platform
 import resource
 import sys
-import threading
 import time
 import types
 import zlib
-from contextlib import contextmanager
 from pathlib import Path
 
 import numba
@@ -72,6 +70,7 @@ from _report import command, description, emit
 
 import sklearn_htm
 from sklearn_htm import HTMAnomalyDetector
+from sklearn_htm.utils._progress import ProgressReporter
 
 ROOT = Path(__file__).resolve().parent.parent
 NYC_TAXI = "data/realKnownCause/nyc_taxi.csv"
@@ -111,23 +110,10 @@ def log(message):
           file=sys.stderr, flush=True)
 
 
-@contextmanager
 def heartbeat(label):
     """A line on stderr every few seconds while a long call runs."""
-    stop = threading.Event()
-    start = time.perf_counter()
-
-    def beat():
-        while not stop.wait(EVERY):
-            log(f"{label}: running ({time.perf_counter() - start:.0f} s)")
-
-    thread = threading.Thread(target=beat, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+    return ProgressReporter(1, 0, "bench_streams", stream=sys.stderr).waiting(
+        f"{label}: running", every=EVERY, after=EVERY)
 
 
 def parse_args(argv):

@@ -75,10 +75,9 @@ class ProgressReporter:
             return
         if after <= 0:
             self.note(text)
-        done = threading.Event()
         start = self.clock()
 
-        def heartbeat():
+        def heartbeat(done):
             if after > 0:
                 if done.wait(after):
                     return
@@ -87,13 +86,8 @@ class ProgressReporter:
                 self.note(f"still {text.split(':')[0]} "
                           f"({_format_seconds(self.clock() - start)})")
 
-        thread = threading.Thread(target=heartbeat, daemon=True)
-        thread.start()
-        try:
+        with _alongside(heartbeat):
             yield
-        finally:
-            done.set()
-            thread.join()
 
     def preparing(self, backend, ready):
         """A ``with`` block that says, with a heartbeat, that the ``backend``'s
@@ -124,21 +118,26 @@ class ProgressReporter:
 
 
 @contextlib.contextmanager
-def _warned_after(text, seconds):
-    """A ``with`` block that issues one :class:`~sklearn_htm.exceptions.
-    KernelCompileWarning` saying ``text`` if it lasts more than ``seconds``."""
-    from ..exceptions import KernelCompileWarning
-
+def _alongside(task):
+    """A ``with`` block during which ``task(done)`` runs in a thread; ``done``
+    (a :class:`threading.Event`) is set when the block ends."""
     done = threading.Event()
-
-    def warn():
-        if not done.wait(seconds):
-            warnings.warn(text, KernelCompileWarning, stacklevel=2)
-
-    thread = threading.Thread(target=warn, daemon=True)
+    thread = threading.Thread(target=task, args=(done,), daemon=True)
     thread.start()
     try:
         yield
     finally:
         done.set()
         thread.join()
+
+
+def _warned_after(text, seconds):
+    """A ``with`` block that issues one :class:`~sklearn_htm.exceptions.
+    KernelCompileWarning` saying ``text`` if it lasts more than ``seconds``."""
+    from ..exceptions import KernelCompileWarning
+
+    def warn(done):
+        if not done.wait(seconds):
+            warnings.warn(text, KernelCompileWarning, stacklevel=2)
+
+    return _alongside(warn)
