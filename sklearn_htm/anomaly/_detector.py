@@ -55,6 +55,11 @@ def _stamps(timestamps):
                                                         pd.DatetimeTZDtype):
         timestamps = timestamps.dt.tz_localize(None)
     array = np.asarray(timestamps)
+    numeric = array.dtype.kind in "biuf" or (array.dtype == object and any(
+        isinstance(v, (bool, int, float, np.number)) for v in array.tolist()))
+    if numeric:
+        raise TypeError("numbers are not timestamps (they would be read as nanoseconds "
+                        "since 1970); give datetimes, pandas Timestamps or date strings")
     if array.dtype.kind == "M":
         parsed = array.astype("datetime64[ns]")
     elif array.shape[0] == 1:  # one row: a Timestamp, not a Series (a stream's call)
@@ -99,7 +104,7 @@ def _frame(X):
             raise ValueError(
                 f"X must be a DataFrame with 'timestamp' and 'value' columns, an array "
                 f"of shape (n_samples, 2) or one (timestamp, value) pair; got shape "
-                f"{X.shape}."
+                f"{X.shape}. (One row of a DataFrame is frame.iloc[i:i + 1].)"
             )
         timestamps, values = X[:, 0], X[:, 1]
     if len(values) == 0:
@@ -208,7 +213,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     verbose : int, default=0
         Passed to the pooler and the Temporal Memory: 1 says when their
         kernels are being compiled (the first use in an environment, up to a
-        minute) and reports long calls.
+        minute), with a heartbeat, and reports long calls; 0 prints nothing
+        (a first compile is one :class:`~sklearn_htm.exceptions.KernelCompileWarning`).
 
     Attributes
     ----------
@@ -221,6 +227,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     pooler_, temporal_memory_, likelihood_estimator_ : estimators
         The fitted parts.
     n_samples_seen_ : int
+        Rows learned since ``fit`` (or the first ``partial_fit``).
     offset_ : float
         ``decision_function = score_samples - offset_``: minus the largest
         float below ``threshold``, so that a score equal to the threshold
@@ -288,8 +295,11 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame with ``timestamp`` and ``value`` columns, or array-like
-            of shape (n_samples, 2)
+        X : DataFrame with ``timestamp`` and ``value`` columns, array-like of \
+shape (n_samples, 2), or one ``(timestamp, value)`` pair
+            Timestamps: datetime64 values, pandas Timestamps, datetimes or
+            strings pandas parses (a time zone is dropped: wall-clock time);
+            numbers are refused. Values: finite numbers.
         y : None
             Ignored.
 
@@ -477,9 +487,16 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         if not hasattr(value_encoder, "n_features_in_"):
             value_encoder.fit(values[:1, None])
             date_encoder.fit(stamps[:1, None])
+        try:
+            value_bits = value_encoder._active_bits(0, values)
+        except ValueError:
+            raise ValueError(
+                f"X's values reach {float(np.max(np.abs(values))):g}: too large for the "
+                f"value encoder's buckets of {value_encoder.resolution:g} (the range / "
+                f"{N_BUCKETS})."
+            ) from None
         indptr, indices = merge_codes([
-            value_encoder._active_bits(0, values),
-            date_encoder._active_bits(0, stamps) + value_encoder.offsets_[-1],
+            value_bits, date_encoder._active_bits(0, stamps) + value_encoder.offsets_[-1],
         ])
         width = int(value_encoder.offsets_[-1] + date_encoder.offsets_[-1])
         return BinaryRows(indptr, indices.astype(np.int32), width)
@@ -589,7 +606,10 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         """The TM learns the SDRs (its first call validates them once)."""
         tm = self.temporal_memory_
         if not hasattr(tm, "n_features_in_"):
-            tm.partial_fit(sdrs.to_csr())
+            with warnings.catch_warnings():
+                # Said by the detector itself, in its own terms (_start).
+                warnings.filterwarnings("ignore", message="The rows of X have at most")
+                tm.partial_fit(sdrs.to_csr())
         else:
             tm._partial_fit_rows(sdrs)
 

@@ -276,8 +276,14 @@ def test_a_refused_call_changes_no_part():
         model.partial_fit(bad)
     with pytest.raises(ValueError, match="parsed"):
         model.partial_fit(("not a time", 3.0))
-    with pytest.raises(ValueError, match="too large"):
+    with pytest.raises(ValueError, match="values reach 1e.300: too large"):
         model.partial_fit(("2024-02-01", 1e300))
+    with pytest.raises(ValueError, match="numbers are not timestamps"):
+        model.partial_fit((1404174600, 3.0))
+    with pytest.raises(ValueError, match="numbers are not timestamps"):
+        model.partial_fit(pd.DataFrame({"timestamp": [1.5e9, 1.6e9], "value": [1.0, 2.0]}))
+    with pytest.raises(ValueError, match=r"frame.iloc\[i:i \+ 1\]"):
+        model.partial_fit(series(3).iloc[0])
     assert pickle.dumps(model) == before
 
 
