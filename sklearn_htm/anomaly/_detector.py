@@ -41,8 +41,8 @@ SPARSITY = 40 / 2048
 #: htm.core's, which scored higher than 13 / 10 with it on NAB.
 TM_THRESHOLDS = {"backtracking": (13, 10), "htm.core": (10, 8)}
 #: The backtracking TM's learning never starts over for length alone
-#: (NuPIC's default ``maxSeqLength`` is 32; 0 scored higher on NAB: standard
-#: 71.6 against 70.3, one value for every series, chosen on the corpus).
+#: (NuPIC's default ``maxSeqLength`` is 32; chosen on the corpus, one value
+#: for every series; ``benchmarks/results/nab.json`` holds both's scores).
 MAX_SEQ_LENGTH = 0
 
 
