@@ -14,9 +14,10 @@ import numpy as np
 PERMANENCE_DTYPE = np.float32
 
 
-def presynaptic_dtype(n_cells):
-    """The dtype of a segment's presynaptic cells: 16 bits when every cell
-    fits in them (2048 columns x 32 cells does), else 32 bits."""
+def cell_dtype(n_cells):
+    """The dtype of the cell indices a layer stores in bulk (its segments'
+    presynaptic cells, its cell sets' members): 16 bits when every cell fits
+    in them (2048 columns x 32 cells does), else 32 bits."""
     return np.uint16 if n_cells <= 2**16 else np.int32
 
 #: Learned updates live one step (NuPIC's ``segUpdateValidDuration`` without

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._config import PERMANENCE_DTYPE, presynaptic_dtype
+from ._config import PERMANENCE_DTYPE, cell_dtype
 
 #: Entries per block of the forward index.
 BLOCK = 16
@@ -69,7 +69,7 @@ class Layer(NamedTuple):
     avg_input_density: np.ndarray  # float64 (1,)
     rng: np.ndarray               # uint64 (1,)
     flags: np.ndarray             # uint8 (N_CELL_SETS, n_cells)
-    cells: np.ndarray             # int32 (N_CELL_SETS, n_cells)
+    cells: np.ndarray             # uint16 or int32 (N_CELL_SETS, n_cells)
     n_cells_in: np.ndarray        # int64 (N_CELL_SETS,)
     column_flags: np.ndarray      # uint8 (N_COLUMN_SETS, n_columns)
     columns: np.ndarray           # int32 (N_COLUMN_SETS, n_columns)
@@ -148,7 +148,7 @@ class BTMState:
             avg_input_density=np.zeros(1),
             rng=np.asarray(rng, dtype=np.uint64).copy(),
             flags=np.zeros((N_CELL_SETS, n_cells), dtype=np.uint8),
-            cells=np.zeros((N_CELL_SETS, n_cells), dtype=np.int32),
+            cells=np.zeros((N_CELL_SETS, n_cells), dtype=cell_dtype(n_cells)),
             n_cells_in=np.zeros(N_CELL_SETS, dtype=np.int64),
             column_flags=np.zeros((N_COLUMN_SETS, n_columns), dtype=np.uint8),
             columns=np.zeros((N_COLUMN_SETS, n_columns), dtype=np.int32),
@@ -156,7 +156,7 @@ class BTMState:
             segment_cell=np.full(segments, -1, dtype=np.int32),
             segment_length=np.zeros(segments, dtype=np.int32),
             segment_presynaptic=np.zeros((segments, config.max_synapses_per_segment),
-                                         dtype=presynaptic_dtype(n_cells)),
+                                         dtype=cell_dtype(n_cells)),
             segment_permanence=np.zeros((segments, config.max_synapses_per_segment),
                                         dtype=PERMANENCE_DTYPE),
             segment_next=np.full(segments, -1, dtype=np.int32),

@@ -186,3 +186,22 @@ def test_inference_without_learning_equals_the_reference_and_changes_nothing(
     # The first row scored is the one learning it scores.
     tm = BacktrackingTM(backend="numba", **params).fit(learned)
     assert tm._score_rows(scored)[0] == tm.partial_fit(rows[-n_scored:]).anomaly_[0]
+
+
+def test_a_layer_of_more_than_65536_cells_keeps_32_bit_cells():
+    """Past 2**16 cells, cell indices take 32 bits: the kernels compiled for
+    them give the reference's bits too."""
+    rng = np.random.RandomState(4)
+    steps = np.zeros((6, 2100), dtype=np.uint8)
+    for row in steps:
+        row[rng.choice(2100, 12, replace=False)] = 1
+    rows = np.tile(steps, (4, 1))
+    params = dict(n_cells_per_column=32, activation_threshold=3, min_threshold=2,
+                  max_new_synapse_count=5, random_state=0)
+    numba_anomaly, numba_states = run("numba", params, rows, [10])
+    numpy_anomaly, numpy_states = run("numpy", params, rows, [10])
+    np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
+    assert numba_states[-1] == numpy_states[-1]
+    tm = BacktrackingTM(**params).fit(rows)
+    assert tm._state.layer.segment_presynaptic.dtype == np.int32
+    assert tm._state.layer.cells.dtype == np.int32
