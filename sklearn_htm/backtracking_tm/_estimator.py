@@ -323,6 +323,7 @@ class BacktrackingTM(BaseEstimator):
         if is_device_array(X):
             X = to_host(X)
         rows = binary_rows(X, self.binarize)
+        self._config(rows.shape[1])  # what it refuses is refused before any warning
         widest = int(np.diff(rows.indptr).max(initial=0))
         if widest < self.activation_threshold:
             warnings.warn(

@@ -133,11 +133,23 @@ def _alongside(task):
 
 def _warned_after(text, seconds):
     """A ``with`` block that issues one :class:`~sklearn_htm.exceptions.
-    KernelCompileWarning` saying ``text`` if it lasts more than ``seconds``."""
+    KernelCompileWarning` saying ``text`` if it lasts more than ``seconds``,
+    at the caller's line (the first frame outside this package and
+    scikit-learn), as a warning raised there would be."""
     from ..exceptions import KernelCompileWarning
+
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
+            "sklearn_htm", "sklearn", "contextlib"):
+        frame = frame.f_back
+    where = (frame.f_code.co_filename, frame.f_lineno, frame.f_globals)
 
     def warn(done):
         if not done.wait(seconds):
-            warnings.warn(text, KernelCompileWarning, stacklevel=2)
+            filename, lineno, module_globals = where
+            warnings.warn_explicit(text, KernelCompileWarning, filename, lineno,
+                                   module=module_globals.get("__name__"),
+                                   registry=module_globals.setdefault(
+                                       "__warningregistry__", {}))
 
     return _alongside(warn)

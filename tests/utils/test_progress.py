@@ -58,7 +58,7 @@ def test_a_first_compile_is_one_warning_at_verbosity_zero(monkeypatch, capsys):
     with pytest.warns(KernelCompileWarning, match="preparing the numba kernels") as record:
         with progress.preparing("numba", ready=False):
             time.sleep(0.3)
-    assert len(record) == 1
+    assert len(record) == 1 and record[0].filename == __file__  # the caller's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with progress.preparing("numba", ready=True):
