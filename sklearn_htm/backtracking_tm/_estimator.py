@@ -322,20 +322,7 @@ class BacktrackingTM(BaseEstimator):
         X = validate_rows(self, X, reset=reset)
         if is_device_array(X):
             X = to_host(X)
-        rows = binary_rows(X, self.binarize)
-        self._config(rows.shape[1])  # what it refuses is refused before any warning
-        widest = int(np.diff(rows.indptr).max(initial=0))
-        if widest < self.activation_threshold:
-            warnings.warn(
-                f"The rows of X have at most {widest} active columns, fewer than "
-                f"activation_threshold={self.activation_threshold}: a segment grows one "
-                "synapse per active column of a row, so it hardly ever predicts and raw "
-                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
-                "such sparse rows.",
-                UserWarning,
-                stacklevel=4,  # the caller of fit / partial_fit, through _fit_context
-            )
-        self._learn_rows(rows, reset, stream)
+        self._learn_rows(binary_rows(X, self.binarize), reset, stream, warn_sparse=True)
 
     def _partial_fit_rows(self, rows):
         """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
@@ -352,10 +339,12 @@ class BacktrackingTM(BaseEstimator):
         return backend.score(self._config(rows.shape[1]), self._state, rows.indptr,
                              rows.indices)
 
-    def _learn_rows(self, rows, reset, stream=True):
+    def _learn_rows(self, rows, reset, stream=True, warn_sparse=False):
         """Learn validated rows (:class:`~sklearn_htm.spatial_pooler._input.
         BinaryRows`): the inner path of ``fit`` and ``partial_fit``, and of
-        callers that validated their input once (the anomaly detector)."""
+        callers that validated their input once (the anomaly detector);
+        ``warn_sparse``: warn, once the call is accepted, of rows too sparse
+        for ``activation_threshold`` (the public path)."""
         config = self._config(rows.shape[1])
         backend = get_backend(self.backend)
         if reset:
@@ -372,6 +361,17 @@ class BacktrackingTM(BaseEstimator):
             # copy of a large layer per call would cost more than learning);
             # an interrupted call leaves the rows learned so far.
             state = self._state
+        widest = int(np.diff(rows.indptr).max(initial=0)) if warn_sparse else None
+        if warn_sparse and widest < config.activation_threshold:
+            warnings.warn(
+                f"The rows of X have at most {widest} active columns, fewer than "
+                f"activation_threshold={config.activation_threshold}: a segment grows one "
+                "synapse per active column of a row, so it hardly ever predicts and raw "
+                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
+                "such sparse rows.",
+                UserWarning,
+                stacklevel=5,  # the caller of fit / partial_fit, through _fit_context
+            )
         anomaly = np.empty(rows.shape[0], dtype=np.float64)
         # A stream of short partial_fit calls does not print a line per call.
         reporter = ProgressReporter(self.verbose, rows.shape[0], "BacktrackingTM",
