@@ -13,7 +13,7 @@ from ..._state import BLOCK, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS, N_UPDATE
 from ._bundles import N_CONNECTED_KNOWN, N_TOUCHED
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def index_add(layer, cell, segment):
     """``segment`` now has a synapse from ``cell``."""
     length = layer.out_length[cell]
@@ -27,7 +27,7 @@ def index_add(layer, cell, segment):
     layer.out_length[cell] = length + 1
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def index_remove(layer, cell, segment):
     """``segment`` no longer has a synapse from ``cell`` (the newest entry
     takes its place)."""
@@ -237,7 +237,7 @@ def queue_update(layer, cfg, scratch, cell, segment, k):
     return True
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def _remove_slot(layer, s, j, length):
     index_remove(layer, layer.segment_presynaptic[s, j], s)
     for i in range(j, length - 1):

@@ -6,14 +6,14 @@ its cell sets and its column sets."""
 from ....utils._numba_cache import internal_kernel
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def set_clear(flags, members, sizes, k):
     for i in range(sizes[k]):
         flags[k, members[k, i]] = 0
     sizes[k] = 0
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def set_add(flags, members, sizes, k, member):
     if flags[k, member] == 0:
         flags[k, member] = 1
@@ -21,7 +21,7 @@ def set_add(flags, members, sizes, k, member):
         sizes[k] += 1
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def set_copy(flags, members, sizes, dst, src):
     set_clear(flags, members, sizes, dst)
     for i in range(sizes[src]):
@@ -31,32 +31,32 @@ def set_copy(flags, members, sizes, dst, src):
     sizes[dst] = sizes[src]
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def clear_cells(layer, k):
     set_clear(layer.flags, layer.cells, layer.n_cells_in, k)
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def add_cell(layer, k, cell):
     set_add(layer.flags, layer.cells, layer.n_cells_in, k, cell)
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def copy_cells(layer, dst, src):
     set_copy(layer.flags, layer.cells, layer.n_cells_in, dst, src)
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def clear_columns(layer, k):
     set_clear(layer.column_flags, layer.columns, layer.n_columns_in, k)
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def add_column(layer, k, column):
     set_add(layer.column_flags, layer.columns, layer.n_columns_in, k, column)
 
 
-@internal_kernel
+@internal_kernel(inline="always")
 def copy_columns(layer, dst, src):
     set_copy(layer.column_flags, layer.columns, layer.n_columns_in, dst, src)
 
