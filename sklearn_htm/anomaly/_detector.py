@@ -342,7 +342,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         without learning them (higher is more normal).
 
         Nothing of the detector changes and nothing of it is copied but the
-        activity of its Temporal Memory and the likelihood's windows. The
+        activity of its Temporal Memory (with ``temporal_memory="htm.core"``,
+        that Temporal Memory's whole state) and the likelihood's windows. The
         rows are scored by what was learned before X: the first row's score
         is the one ``partial_fit`` would give it; later rows' may differ from
         it, as learning the earlier rows of X would have changed the parts.
