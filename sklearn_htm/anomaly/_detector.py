@@ -600,8 +600,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
                 done[0] = stop
 
     def _tm_rows_seen(self):
-        tm = self.temporal_memory_
-        return tm.n_samples_seen_ if hasattr(tm, "n_features_in_") else 0
+        state = getattr(self.temporal_memory_, "_state", None)  # both TMs keep one
+        return 0 if state is None else int(state.n_samples_seen)
 
     def _tm_learn(self, sdrs):
         """The TM learns the SDRs (its first call validates them once)."""
