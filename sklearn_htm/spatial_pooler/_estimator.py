@@ -396,8 +396,8 @@ class SpatialPoolerTransformer(
             the pooler was initialised.
         """
         first_call = not hasattr(self, "_state")
-        if not first_call:
-            self._config()  # a changed structural parameter is refused first
+        # A changed structural parameter is refused first.
+        config = None if first_call else self._config()
         with restore_on_failure(self):
             check_output_dtype(self.dtype, self.sparse_output)
             if first_call:
@@ -407,7 +407,7 @@ class SpatialPoolerTransformer(
             rows = self._binary_rows(X, backend)
             if first_call:
                 self._begin(rows.shape[1])
-            self._partial_fit_rows(rows, backend)
+            self._partial_fit_rows(rows, backend, config)
         return self
 
     def _begin(self, n_features):
@@ -421,12 +421,12 @@ class SpatialPoolerTransformer(
         self._state = state
         return self
 
-    def _partial_fit_rows(self, rows, backend=None):
+    def _partial_fit_rows(self, rows, backend=None, config=None):
         """``partial_fit`` on rows already validated and binarized
         (:class:`~._input.BinaryRows`) by a started pooler: the inner path
         of callers that validated their input once (the anomaly detector)."""
         backend = get_backend(self.backend) if backend is None else backend
-        config = self._config()
+        config = self._config() if config is None else config
         check_reachable(config, self._state)
         journal = None
         if self._learns_in_place(backend, rows.shape[0]):
