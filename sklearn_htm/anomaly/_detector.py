@@ -6,6 +6,7 @@ numenta/numenta_detector.py`` in numenta/NAB, with nupic's
 estimators; written from their description.
 """
 
+import contextlib
 import math
 import warnings
 from numbers import Integral, Real
@@ -47,36 +48,42 @@ MAX_SEQ_LENGTH = 0
 
 
 def _stamps(timestamps):
-    """Timestamps (a 1-D array or Series) as naive datetime64[ns], parsed
-    once by pandas (wall-clock time for those with a time zone)."""
+    """Timestamps (a 1-D array or Series) parsed once by pandas, as two
+    naive datetime64 arrays (in pandas' unit): the wall-clock time, which is
+    encoded, and the instant (UTC), which orders the stream; the same for
+    timestamps without a time zone."""
     import pandas as pd
 
     if isinstance(timestamps, pd.Series) and isinstance(timestamps.dtype,
                                                         pd.DatetimeTZDtype):
-        timestamps = timestamps.dt.tz_localize(None)
-    array = np.asarray(timestamps)
-    numeric = array.dtype.kind in "biuf" or (array.dtype == object and any(
-        isinstance(v, (bool, int, float, np.number)) for v in array.tolist()))
-    if numeric:
-        raise TypeError("numbers are not timestamps (they would be read as nanoseconds "
-                        "since 1970); give datetimes, pandas Timestamps or date strings")
-    if array.dtype.kind == "M":
-        parsed = array.astype("datetime64[ns]")
-    elif array.shape[0] == 1:  # one row: a Timestamp, not a Series (a stream's call)
-        stamp = pd.Timestamp(array[0])
-        if stamp is not pd.NaT and stamp.tzinfo is not None:
-            stamp = stamp.tz_localize(None)
-        parsed = np.array([stamp.to_datetime64()], dtype="datetime64[ns]")
+        parsed = timestamps
     else:
+        array = np.asarray(timestamps)
+        numeric = array.dtype.kind in "biuf" or (array.dtype == object and any(
+            isinstance(v, (bool, int, float, np.number)) and v == v for v in array.tolist()))
+        if numeric:
+            raise TypeError("numbers are not timestamps (they would be read as nanoseconds "
+                            "since 1970); give datetimes, pandas Timestamps or date strings")
+        if array.dtype.kind == "M":
+            return array, array
+        if array.shape[0] == 1:  # one row: a Timestamp, not a Series (a stream's call)
+            stamp = pd.Timestamp(array[0])
+            if stamp is pd.NaT or stamp.tzinfo is None:
+                wall = np.array([stamp.to_datetime64()])
+                return wall, wall
+            return (np.array([stamp.tz_localize(None).to_datetime64()]),
+                    np.array([stamp.tz_convert("UTC").tz_localize(None).to_datetime64()]))
         parsed = pd.to_datetime(pd.Series(array), errors="raise")
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_localize(None)
-        parsed = parsed.to_numpy("datetime64[ns]")
-    return parsed
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return (parsed.dt.tz_localize(None).to_numpy(),
+                parsed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy())
+    wall = parsed.to_numpy()
+    return wall, wall
 
 
 def _frame(X):
-    """``X`` as (timestamps, values): naive datetime64[ns] and float64 arrays.
+    """``X`` as (wall-clock timestamps, instants, values): two naive
+    datetime64 arrays (see :func:`_stamps`) and a float64 one.
 
     ``X`` is a DataFrame with ``timestamp`` and ``value`` columns, an array
     of shape (n, 2) holding them, or one ``(timestamp, value)`` pair.
@@ -116,12 +123,12 @@ def _frame(X):
     if not np.isfinite(values).all():
         raise ValueError("X's values hold NaN or infinite entries.")
     try:
-        stamps = _stamps(timestamps)
+        stamps, instants = _stamps(timestamps)
     except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"X's timestamps cannot be parsed: {exc}") from exc
     if np.isnat(stamps).any():
         raise ValueError("X has missing timestamps (NaT).")
-    return stamps, values
+    return stamps, instants, values
 
 
 class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
@@ -353,7 +360,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         scores : ndarray of float64, shape (n_samples,)
         """
         check_is_fitted(self)
-        stamps, values = _frame(X)
+        stamps, _, values = _frame(X)
         bits = self._encode(stamps, values)
         sdrs = BinaryRows(*self.pooler_._transform_rows(bits), self.pooler_.n_columns)
         raw = self.temporal_memory_._score_rows(sdrs)
@@ -520,7 +527,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         return flags, seen
 
     def _check_order(self, stamps):
-        """Warn when time goes backwards: a stream is learned in its order."""
+        """Warn when time goes backwards (``stamps``: the instants, UTC): a
+        stream is learned in its order."""
         last = getattr(self, "_last_timestamp", None)
         backwards = 0
         if stamps.shape[0] > 1:
@@ -542,36 +550,40 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         score[spatial] = 1.0
         return score
 
-    def _learn(self, stamps, values):
+    def _learn(self, stamps, instants, values):
         """Learn the rows: validated and encoded first (a refusal changes
-        nothing), then learned by the parts, the pooler a block behind."""
-        with restore_on_failure(self):
-            if not hasattr(self, "pooler_"):
-                self._start(values)
-            bits = self._encode(stamps, values)
-            self._check_order(stamps)
-            if not hasattr(self.pooler_, "n_features_in_"):
-                self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
-        n_rows = values.shape[0]
-        raw = np.empty(n_rows, dtype=np.float64)
-        done = [0]  # rows learned by the pooler and the TM alike
-        try:
-            while done[0] < n_rows:
-                self._learn_block(bits, done, raw)
-        finally:
-            # The spatial rule, the likelihood and the scores follow the rows
-            # the pooler and the TM learned.
-            if done[0]:
-                self._commit(stamps[:done[0]], values[:done[0]], raw[:done[0]])
+        nothing), then learned by the parts, the pooler a block behind. A
+        stream's first call is all or nothing (its parts are new); a later
+        one keeps, if it fails, the rows all the parts learned."""
+        starting = not hasattr(self, "pooler_")
+        with restore_on_failure(self) if starting else contextlib.nullcontext():
+            with restore_on_failure(self):
+                if starting:
+                    self._start(values)
+                bits = self._encode(stamps, values)
+                self._check_order(instants)
+                if starting:
+                    self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
+            n_rows = values.shape[0]
+            raw = np.empty(n_rows, dtype=np.float64)
+            done = [0]  # rows learned by the pooler and the TM alike
+            try:
+                while done[0] < n_rows:
+                    self._learn_block(bits, done, raw)
+            finally:
+                # The spatial rule, the likelihood and the scores follow the
+                # rows the pooler and the TM learned.
+                if done[0]:
+                    self._commit(instants[:done[0]], values[:done[0]], raw[:done[0]])
 
     def _learn_block(self, bits, done, raw):
         """Rows from ``done[0]`` up to the end of the pooler's current block:
         their SDRs come from the pooler as it was when the block began, the
         pooler learns the block once complete (possibly in a later call),
-        then the TM learns the SDRs; ``done[0]`` moves past them. When the
-        TM's call is interrupted before it learned and the pooler had learned
-        the block, the TM learns the rows before the error goes on, so that
-        the two agree."""
+        then the TM learns the SDRs; ``done[0]`` moves past the rows the TM
+        learned. When the TM's call fails part way and the pooler had learned
+        the block, the TM learns the rest before the error goes on, so that
+        the two agree (should that fail too, the pooler stays a block ahead)."""
         start = done[0]
         pending = self._pending_bits
         n_pending = 0 if pending is None else pending.shape[0]
@@ -587,34 +599,40 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         if pooled:
             self.pooler_._partial_fit_rows(block)  # all or nothing (its journal)
         seen = self._tm_rows_seen()
+        out = raw[start:stop]
         try:
-            self._tm_learn(sdrs)
+            self._tm_learn(sdrs, out)
         except BaseException:
-            if pooled and self._tm_rows_seen() == seen:
-                self._tm_learn(sdrs)
+            learned = self._tm_rows_seen() - seen
+            if pooled and learned < stop - start:
+                self._tm_learn(sdrs[learned:], out[learned:])
             raise
         finally:
-            if self._tm_rows_seen() != seen:
-                raw[start:stop] = self.temporal_memory_.anomaly_
+            learned = self._tm_rows_seen() - seen
+            if learned == stop - start:
                 self._pending_bits = None if pooled else block
-                done[0] = stop
+            elif not pooled and learned:  # the rows the TM learned join the block
+                self._pending_bits = (rows[:learned] if pending is None
+                                      else _stacked(pending, rows[:learned]))
+            done[0] = start + learned
 
     def _tm_rows_seen(self):
         state = getattr(self.temporal_memory_, "_state", None)  # both TMs keep one
         return 0 if state is None else int(state.n_samples_seen)
 
-    def _tm_learn(self, sdrs):
-        """The TM learns the SDRs (its first call validates them once)."""
+    def _tm_learn(self, sdrs, out):
+        """The TM learns the SDRs, their raw anomalies written into ``out``
+        (its first call, on the stream's first row, validates them once)."""
         tm = self.temporal_memory_
         if not hasattr(tm, "n_features_in_"):
             with warnings.catch_warnings():
                 # Said by the detector itself, in its own terms (_start).
                 warnings.filterwarnings("ignore", message="The rows of X have at most")
-                tm.partial_fit(sdrs.to_csr())
+                out[:] = tm.partial_fit(sdrs.to_csr()).anomaly_
         else:
-            tm._partial_fit_rows(sdrs)
+            tm._partial_fit_rows(sdrs, out)
 
-    def _commit(self, stamps, values, raw):
+    def _commit(self, instants, values, raw):
         """The spatial rule and the likelihood over rows the parts learned."""
         spatial, seen = self._spatial_anomalies(values)
         likelihood = self.likelihood_estimator_
@@ -628,7 +646,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         self.raw_anomaly_ = raw
         self.spatial_anomaly_ = spatial
         self._seen_range = seen
-        self._last_timestamp = stamps[-1]
+        self._last_timestamp = instants[-1]
 
 
 def _stacked(top, bottom):

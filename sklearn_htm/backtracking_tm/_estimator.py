@@ -324,12 +324,14 @@ class BacktrackingTM(BaseEstimator):
             X = to_host(X)
         self._learn_rows(binary_rows(X, self.binarize), reset, stream, warn_sparse=True)
 
-    def _partial_fit_rows(self, rows):
+    def _partial_fit_rows(self, rows, out=None):
         """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
         _input.BinaryRows`) continuing a started stream: the inner path of
         callers that validated their input once (the anomaly detector).
-        Returns the rows' raw anomalies."""
-        self._learn_rows(rows, reset=False, stream=True)
+        Returns the rows' raw anomalies, written into ``out`` (when given)
+        as each row is learned: after a failure, those of the rows learned
+        (``n_samples_seen_`` tells how many) are there."""
+        self._learn_rows(rows, reset=False, stream=True, out=out)
         return self.anomaly_
 
     def _score_rows(self, rows):
@@ -339,7 +341,7 @@ class BacktrackingTM(BaseEstimator):
         return backend.score(self._config(rows.shape[1]), self._state, rows.indptr,
                              rows.indices)
 
-    def _learn_rows(self, rows, reset, stream=True, warn_sparse=False):
+    def _learn_rows(self, rows, reset, stream=True, warn_sparse=False, out=None):
         """Learn validated rows (:class:`~sklearn_htm.spatial_pooler._input.
         BinaryRows`): the inner path of ``fit`` and ``partial_fit``, and of
         callers that validated their input once (the anomaly detector);
@@ -372,7 +374,7 @@ class BacktrackingTM(BaseEstimator):
                 UserWarning,
                 stacklevel=5,  # the caller of fit / partial_fit, through _fit_context
             )
-        anomaly = np.empty(rows.shape[0], dtype=np.float64)
+        anomaly = np.empty(rows.shape[0], dtype=np.float64) if out is None else out
         # A stream of short partial_fit calls does not print a line per call.
         reporter = ProgressReporter(self.verbose, rows.shape[0], "BacktrackingTM",
                                     quiet_when_quick=stream)
@@ -381,7 +383,7 @@ class BacktrackingTM(BaseEstimator):
             stop = min(start + backend.chunk_rows, rows.shape[0])
             part = rows[start:stop]
             with reporter.preparing(backend.name, backend.is_ready()):
-                anomaly[start:stop] = backend.run(config, state, part.indptr, part.indices)
+                backend.run(config, state, part.indptr, part.indices, anomaly[start:stop])
             reporter.update(stop - start)
         self.anomaly_ = anomaly
 

@@ -56,27 +56,30 @@ def holiday_values(timestamps, dates):
 
     Parameters
     ----------
-    timestamps : ndarray of datetime64[ns]
+    timestamps : ndarray of datetime64 (any unit)
     dates : list of (year or None, month, day)
         None: the same month and day every year. Dates that do not exist in a
         year (29 February) are skipped that year.
     """
-    import pandas as pd
-
-    timestamps = np.asarray(timestamps, dtype="datetime64[ns]")
-    when = timestamps.astype(np.int64) / _NANOSECONDS_PER_DAY
+    timestamps = np.asarray(timestamps)
+    if timestamps.dtype == np.dtype("datetime64[ns]"):
+        when = timestamps.astype(np.int64) / _NANOSECONDS_PER_DAY
+    else:  # outside datetime64[ns]'s years: whole seconds
+        when = timestamps.astype("datetime64[s]").astype(np.int64) / 86_400
     years = timestamps.astype("datetime64[Y]").astype(np.int64) + 1970
     value = np.zeros(when.shape[0], dtype=np.float64)
     for year, month, day in dates:
         candidates = (years - 1, years, years + 1) if year is None else (np.full_like(years,
                                                                                     year),)
         for candidate in candidates:
-            start = pd.to_datetime(
-                pd.DataFrame({"year": candidate, "month": month, "day": day}), errors="coerce"
-            ).to_numpy("datetime64[ns]")
-            valid = ~np.isnat(start)
+            # The holiday's first day in year ``candidate``, in days since
+            # 1970; a date the year lacks (29 February) rolls over: invalid.
+            first_of_month = ((candidate - 1970).astype("datetime64[Y]").astype("datetime64[M]")
+                              + (month - 1))
+            start = first_of_month.astype("datetime64[D]") + (day - 1)
+            valid = start.astype("datetime64[M]") == first_of_month
             days = np.full(when.shape[0], np.nan)
-            days[valid] = when[valid] - start[valid].astype(np.int64) / _NANOSECONDS_PER_DAY
+            days[valid] = when[valid] - start[valid].astype(np.int64)
             ramp = np.where(days < 0, 1.0 + days, np.where(days < 1, 1.0, 2.0 - days))
             inside = valid & (days >= -1) & (days < 2)
             value[inside] = np.maximum(value[inside], np.clip(ramp[inside], 0.0, 1.0))
@@ -90,7 +93,7 @@ def calendar_fields(stamps):
 
     Parameters
     ----------
-    stamps : ndarray of datetime64[ns], shape (n,)
+    stamps : ndarray of datetime64 (any unit), shape (n,)
 
     Returns
     -------
@@ -102,10 +105,11 @@ def calendar_fields(stamps):
     day_of_year : ndarray of int64
         1 for the first of January.
     """
-    nanoseconds = stamps.astype("datetime64[ns]").astype(np.int64)
-    days = np.floor_divide(nanoseconds, _NANOSECONDS_PER_DAY)
-    seconds = np.floor_divide(nanoseconds - days * _NANOSECONDS_PER_DAY, 10**9)
-    hour, minute, second = seconds // 3600, (seconds // 60) % 60, seconds % 60
+    # Whole seconds: every date numpy holds (datetime64[ns] spans 1677-2262).
+    seconds = stamps.astype("datetime64[s]").astype(np.int64)
+    days = np.floor_divide(seconds, 86_400)
+    of_day = seconds - days * 86_400
+    hour, minute, second = of_day // 3600, (of_day // 60) % 60, of_day % 60
     hours = hour + minute / 60.0 + second / 3600.0
     day_of_week = (days + 3) % 7  # 1970-01-01 was a Thursday
     year_start = stamps.astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
@@ -238,8 +242,8 @@ class DateEncoder(StreamEncoder):
         return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
 
     def _columns(self, X):
-        """Each column of X parsed by pandas into naive datetime64[ns]
-        (wall-clock time for timestamps with a time zone)."""
+        """Each column of X parsed by pandas into naive datetime64, in the
+        unit pandas chose (wall-clock time for timestamps with a time zone)."""
         import pandas as pd
 
         columns = []
@@ -281,7 +285,7 @@ class DateEncoder(StreamEncoder):
                 )
             if getattr(parsed.dt, "tz", None) is not None:
                 parsed = parsed.dt.tz_localize(None)
-            columns.append(parsed.to_numpy("datetime64[ns]"))
+            columns.append(parsed.to_numpy())  # pandas' unit: any year it parses
         return columns
 
     def _learn(self, X):

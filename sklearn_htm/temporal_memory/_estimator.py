@@ -545,9 +545,10 @@ class TemporalMemoryTransformer(
             )
         return config
 
-    def _learn(self, backend, config, state, rows, starts, reporter):
-        """Learn ``rows`` in chunks; returns their raw anomalies."""
-        anomaly = np.empty(rows.shape[0], dtype=np.float64)
+    def _learn(self, backend, config, state, rows, starts, reporter, out=None):
+        """Learn ``rows`` in chunks; returns their raw anomalies (in ``out``
+        when given, chunk by chunk)."""
+        anomaly = np.empty(rows.shape[0], dtype=np.float64) if out is None else out
         for start in range(0, rows.shape[0], backend.chunk_rows):
             stop = min(start + backend.chunk_rows, rows.shape[0])
             with reporter.preparing(backend.name, backend.is_ready(learn=True)):
@@ -557,18 +558,19 @@ class TemporalMemoryTransformer(
             reporter.update(stop - start)
         return anomaly
 
-    def _partial_fit_rows(self, rows):
+    def _partial_fit_rows(self, rows, out=None):
         """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
         _input.BinaryRows`) continuing a started stream, without sequence
         starts: the inner path of callers that validated their input once
-        (the anomaly detector). Returns the rows' raw anomalies."""
+        (the anomaly detector). Returns the rows' raw anomalies, written into
+        ``out`` (when given) chunk by chunk."""
         config = self._config(rows.shape[1])
         reporter = ProgressReporter(
             self.verbose, rows.shape[0], "TemporalMemory.partial_fit", quiet_when_quick=True
         )
         starts = np.zeros(rows.shape[0], dtype=bool)
         self.anomaly_ = self._learn(get_backend(self.backend), config, self._state, rows,
-                                    starts, reporter)
+                                    starts, reporter, out)
         return self.anomaly_
 
     def _score_rows(self, rows):

@@ -147,9 +147,12 @@ def _warned_after(text, seconds):
     def warn(done):
         if not done.wait(seconds):
             filename, lineno, module_globals = where
-            warnings.warn_explicit(text, KernelCompileWarning, filename, lineno,
-                                   module=module_globals.get("__name__"),
-                                   registry=module_globals.setdefault(
-                                       "__warningregistry__", {}))
+            try:
+                warnings.warn_explicit(text, KernelCompileWarning, filename, lineno,
+                                       module=module_globals.get("__name__"),
+                                       registry=module_globals.setdefault(
+                                           "__warningregistry__", {}))
+            except Warning:
+                pass  # warnings made errors: an error in this thread would reach no one
 
     return _alongside(warn)

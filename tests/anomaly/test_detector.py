@@ -314,3 +314,68 @@ def test_scoring_one_row_gives_the_score_learning_it_gives(temporal_memory):
         scored = model.score_samples(row)
         assert pickle.dumps(model) == before
         assert scored[0] == -model.partial_fit(row).anomaly_score_[0]
+
+
+def test_a_refused_first_call_leaves_the_detector_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    model = detector(activation_threshold=25)  # more than the TM can ever reach
+    with pytest.raises(ValueError, match="can never be reached"):
+        model.partial_fit(series(40))
+    assert not hasattr(model, "pooler_") and not hasattr(model, "temporal_memory_")
+    with pytest.raises(NotFittedError):
+        model.score_samples(series(2))
+
+
+def test_a_temporal_memory_failing_part_way_keeps_the_rows_it_learned(monkeypatch):
+    """A failure inside the TM's run, after some rows of a block: those rows
+    (and their raw anomalies) are kept in every part, the TM catching up the
+    rest of a block the pooler learned."""
+    from sklearn_htm.backtracking_tm.backends._numba import NumbaBackend
+
+    X = series(400, seed=11)
+    model = detector(block_size=8).fit(X.iloc[:100])
+    original = NumbaBackend.run
+    calls = []
+
+    def failing(self, config, state, indptr, indices, out=None):
+        calls.append(1)
+        if len(calls) == 3:  # learn 3 rows of the block, then fail
+            original(self, config, state, indptr[:4], indices, out[:3])
+            raise MemoryError
+        return original(self, config, state, indptr, indices, out)
+
+    monkeypatch.setattr(NumbaBackend, "run", failing)
+    with pytest.raises(MemoryError):
+        model.partial_fit(X.iloc[100:300])
+    monkeypatch.undo()
+    kept = model.n_samples_seen_
+    pending = 0 if model._pending_bits is None else model._pending_bits.shape[0]
+    assert model.temporal_memory_.n_samples_seen_ == kept
+    assert model.pooler_.n_samples_seen_ + pending == kept
+    whole = detector(block_size=8).fit(X)
+    np.testing.assert_array_equal(model.anomaly_score_, whole.anomaly_score_[100:kept])
+    model.partial_fit(X.iloc[kept:])
+    np.testing.assert_array_equal(model.anomaly_score_, whole.anomaly_score_[kept:])
+
+
+def test_time_of_day_outside_the_nanosecond_years_and_across_a_clock_change():
+    # Years datetime64[ns] cannot hold are encoded by their time of day too.
+    model = detector().fit(series(50))
+    stamps = ["2024-05-01 10:00", "2500-05-01 10:00", "1600-05-01 10:00"]
+    date_bits = [model._encode(*_frame_of(t)).indices[21:].tolist() for t in stamps]
+    assert date_bits[0] == date_bits[1] == date_bits[2]
+    # A zoned series through a fall-back hour goes forward in time: no warning.
+    t = pd.date_range("2024-11-03 00:00", periods=16, freq="15min", tz="US/Eastern")
+    assert (np.diff(t.tz_localize(None).to_numpy()) < np.timedelta64(0)).any()  # wall clock
+    zoned = pd.DataFrame({"timestamp": t, "value": np.linspace(0, 10, 16)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        detector().fit(zoned)
+
+
+def _frame_of(stamp):
+    from sklearn_htm.anomaly._detector import _frame
+
+    wall, _, values = _frame((stamp, 5.0))
+    return wall, values

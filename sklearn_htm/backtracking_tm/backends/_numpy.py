@@ -472,11 +472,11 @@ class NumpyBackend:
         return np.array([state.step(indices[indptr[r]:indptr[r + 1]], learning=False)
                          for r in range(indptr.shape[0] - 1)], dtype=np.float64)
 
-    def run(self, config, state, indptr, indices):
+    def run(self, config, state, indptr, indices, out=None):
         """Learn the rows (CSR parts of their active columns, sorted) with
         ``config``'s constants; returns their raw anomalies."""
         state.config = config
-        anomaly = np.zeros(indptr.shape[0] - 1, dtype=np.float64)
+        anomaly = np.zeros(indptr.shape[0] - 1, dtype=np.float64) if out is None else out
         for r in range(anomaly.shape[0]):
             anomaly[r] = state.step(indices[indptr[r]:indptr[r + 1]])
             state.n_samples_seen += 1

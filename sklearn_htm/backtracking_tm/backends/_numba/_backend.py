@@ -57,14 +57,15 @@ class NumbaBackend:
             scratch = state.scratch["numba"] = new_scratch(config, state.layer)
         return scratch
 
-    def run(self, config, state, indptr, indices):
+    def run(self, config, state, indptr, indices, out=None):
         """Learn the rows (CSR parts of their active columns, sorted); returns
-        their raw anomalies."""
+        their raw anomalies, written into ``out`` (when given) as each row is
+        learned."""
         n_rows = indptr.shape[0] - 1
         kept = state.layer.lrn_history_length
         width = max(int(np.diff(indptr).max(initial=0)), int(kept.max(initial=0)))
         need_segments, need_blocks = room_per_row(config, width)
-        anomaly = np.zeros(n_rows, dtype=np.float64)
+        anomaly = np.zeros(n_rows, dtype=np.float64) if out is None else out
         row = 0
         try:
             while row < n_rows:
