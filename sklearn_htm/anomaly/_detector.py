@@ -335,11 +335,12 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         validated once, then handed to the parts' kernels directly.
 
         Parameters and errors as :meth:`fit`. A call refused for its input
-        leaves the detector and its parts as they were. A call interrupted
-        while learning (KeyboardInterrupt, MemoryError) keeps the rows its
-        parts had learned, a prefix of X, in every part alike (the encoders'
-        range, the pooler, the Temporal Memory, the likelihood and
-        ``anomaly_score_``), as if it had been given only those rows.
+        leaves the detector and its parts as they were; so does any failure
+        of a stream's first call. A later call interrupted while learning
+        (KeyboardInterrupt, MemoryError) keeps the rows its parts had
+        learned, a prefix of X, in every part alike (the pooler, the Temporal
+        Memory, the likelihood, the range seen and ``anomaly_score_``), as if
+        it had been given only those rows.
         """
         self._learn(*_frame(X))
         return self

@@ -316,6 +316,7 @@ def test_scoring_one_row_gives_the_score_learning_it_gives(temporal_memory):
         assert scored[0] == -model.partial_fit(row).anomaly_score_[0]
 
 
+@pytest.mark.filterwarnings("ignore:n_columns=256 makes")
 def test_a_refused_first_call_leaves_the_detector_unfitted():
     from sklearn.exceptions import NotFittedError
 
