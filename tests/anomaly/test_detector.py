@@ -376,7 +376,7 @@ def test_time_of_day_outside_the_nanosecond_years_and_across_a_clock_change():
 
 
 def _frame_of(stamp):
-    from sklearn_htm.anomaly._detector import _frame
+    from sklearn_htm.anomaly._rows import frame
 
-    wall, _, values = _frame((stamp, 5.0))
+    wall, _, values = frame((stamp, 5.0))
     return wall, values
