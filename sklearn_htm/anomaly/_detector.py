@@ -6,7 +6,6 @@ numenta/numenta_detector.py`` in numenta/NAB, with nupic's
 estimators; written from their description.
 """
 
-import contextlib
 import math
 import warnings
 from numbers import Integral, Real
@@ -284,11 +283,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         sdrs = BinaryRows(*self.pooler_._transform_rows(bits), self.pooler_.n_columns)
         raw = self.temporal_memory_._score_rows(sdrs)
         spatial, _ = self._spatial_anomalies(values)
-        likelihood = self.likelihood_estimator_
-        streams = [stream.copy() for stream in likelihood._streams]
-        return -self._scores(raw, spatial,
-                             likelihood._all_likelihoods(streams, raw[:, None],
-                                                         values[:, None]))
+        likelihood = self.likelihood_estimator_._continuation(raw[:, None], values[:, None])
+        return -self._scores(raw, spatial, likelihood)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative exactly for the rows whose
@@ -470,30 +466,33 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         return score
 
     def _learn(self, stamps, instants, values):
-        """Learn the rows: validated and encoded first (a refusal changes
-        nothing), then learned by the parts, the pooler a block behind. A
-        stream's first call is all or nothing (its parts are new); a later
-        one keeps, if it fails, the rows all the parts learned."""
-        starting = not hasattr(self, "pooler_")
-        with restore_on_failure(self) if starting else contextlib.nullcontext():
-            with restore_on_failure(self):
-                if starting:
-                    self._start(values)
-                bits = self._encode(stamps, values)
-                self._check_order(instants)
-                if starting:
-                    self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
-            n_rows = values.shape[0]
-            raw = np.empty(n_rows, dtype=np.float64)
-            done = [0]  # rows learned by the pooler and the TM alike
-            try:
-                while done[0] < n_rows:
-                    self._learn_block(bits, done, raw)
-            finally:
-                # The spatial rule, the likelihood and the scores follow the
-                # rows the pooler and the TM learned.
-                if done[0]:
-                    self._commit(instants[:done[0]], values[:done[0]], raw[:done[0]])
+        """Learn the rows, the pooler a block behind. A stream's first call
+        is all or nothing (its parts are new); a later one changes nothing
+        until its rows are encoded, then keeps, if it fails, the rows all the
+        parts learned."""
+        if hasattr(self, "pooler_"):
+            self._learn_bits(self._encode(stamps, values), instants, values)
+            return
+        with restore_on_failure(self):
+            self._start(values)
+            bits = self._encode(stamps, values)
+            self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
+            self._learn_bits(bits, instants, values)
+
+    def _learn_bits(self, bits, instants, values):
+        """Learn encoded rows (see :meth:`_learn`)."""
+        self._check_order(instants)
+        n_rows = values.shape[0]
+        raw = np.empty(n_rows, dtype=np.float64)
+        done = [0]  # rows learned by the pooler and the TM alike
+        try:
+            while done[0] < n_rows:
+                self._learn_block(bits, done, raw)
+        finally:
+            # The spatial rule, the likelihood and the scores follow the rows
+            # the pooler and the TM learned.
+            if done[0]:
+                self._commit(instants[:done[0]], values[:done[0]], raw[:done[0]])
 
     def _learn_block(self, bits, done, raw):
         """Rows from ``done[0]`` up to the end of the pooler's current block:
@@ -556,10 +555,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         spatial, seen = self._spatial_anomalies(values)
         likelihood = self.likelihood_estimator_
         if hasattr(likelihood, "_streams"):
-            streams = [stream.copy() for stream in likelihood._streams]
-            likelihood._run(streams, raw[:, None], values[:, None])
-            likelihood._streams = streams
-        else:
+            likelihood._partial_fit_scores(raw[:, None], values[:, None])
+        else:  # the stream's first call: validated once
             likelihood.partial_fit(raw[:, None], values=values)
         self.anomaly_score_ = self._scores(raw, spatial, likelihood.likelihood_)
         self.raw_anomaly_ = raw

@@ -254,7 +254,7 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         scores, values = self._check(X, values, reset=False)
-        likelihood = self._all_likelihoods([s.copy() for s in self._streams], scores, values)
+        likelihood = self._continuation(scores, values)
         out = np.empty((scores.shape[0], 2 * scores.shape[1]), dtype=np.float64)
         out[:, 0::2] = likelihood
         out[:, 1::2] = log_likelihood(likelihood)
@@ -314,6 +314,21 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
             if not np.isfinite(values).all():
                 raise ValueError("values holds NaN or infinite entries.")
         return scores, values
+
+    def _continuation(self, scores, values):
+        """Likelihoods of checked rows as the streams' continuation, on
+        copies of the streams (nothing changes)."""
+        return self._all_likelihoods([s.copy() for s in self._streams], scores, values)
+
+    def _partial_fit_scores(self, scores, values):
+        """``partial_fit`` of checked rows continuing started streams (the
+        inner path of the anomaly detector): run on copies of the streams,
+        which replace them once every row is through, so that a failure
+        changes nothing."""
+        streams = [s.copy() for s in self._streams]
+        self._run(streams, scores, values)
+        self._streams = streams
+        return self
 
     def _new_streams(self, n_streams):
         return [_State(self.historic_window_size) for _ in range(n_streams)]
