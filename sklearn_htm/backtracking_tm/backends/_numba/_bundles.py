@@ -6,8 +6,7 @@ import numpy as np
 
 # Indices into Scratch.sizes.
 N_TOUCHED = 0
-N_CONNECTED_KNOWN = 1  # 1 when ``connected`` holds the last count's connected synapses
-N_SCRATCH_SIZES = 2
+N_SCRATCH_SIZES = 1
 
 
 class Scratch(NamedTuple):
@@ -20,9 +19,6 @@ class Scratch(NamedTuple):
         ``touched``).
     touched : int32, shape (segment capacity,)
         The segments with a nonzero count (the first ``sizes[N_TOUCHED]``).
-    connected : int32, shape (segment capacity,)
-        Of those, the synapses also connected, when the count computed them
-        (``sizes[N_CONNECTED_KNOWN]``).
     cell_mark : uint8, shape (n_cells,)
         Membership marks (an update's presynaptic cells, a segment's).
     column_mark, input_mask : uint8, shape (n_columns,)
@@ -38,7 +34,6 @@ class Scratch(NamedTuple):
 
     counts: np.ndarray
     touched: np.ndarray
-    connected: np.ndarray
     cell_mark: np.ndarray
     column_mark: np.ndarray
     input_mask: np.ndarray
@@ -56,7 +51,6 @@ def new_scratch(config, layer):
     return Scratch(
         counts=np.zeros(capacity, dtype=np.int32),
         touched=np.zeros(capacity, dtype=np.int32),
-        connected=np.zeros(capacity, dtype=np.int32),
         cell_mark=np.zeros(n_cells, dtype=np.uint8),
         column_mark=np.zeros(n_columns, dtype=np.uint8),
         input_mask=np.zeros(n_columns, dtype=np.uint8),

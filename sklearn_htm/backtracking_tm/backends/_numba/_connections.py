@@ -10,7 +10,7 @@ import numpy as np
 from ....temporal_memory.backends._numba._random import below
 from ....utils._numba_cache import internal_kernel
 from ..._state import BLOCK, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS, N_UPDATES, NEXT_SERIAL
-from ._bundles import N_CONNECTED_KNOWN, N_TOUCHED
+from ._bundles import N_TOUCHED
 
 
 @internal_kernel(inline="always")
@@ -53,49 +53,15 @@ def index_remove(layer, cell, segment):
         in_block = BLOCK
 
 
-#: The index walk costs about this many times as much per entry as the scan
-#: of the segment pool per slot: a set whose index entries, times this, reach
-#: the pool's slots is counted by the scan (measured on nyc_taxi's bursts).
-DENSE_FACTOR = 4
-
-
 @internal_kernel
-def count_synapses(layer, scratch, k, connected_threshold):
+def count_synapses(layer, scratch, k):
     """``scratch.counts[s]``: synapses of segment s from the cells of set
-    ``k``, whatever their permanence (NuPIC's forward propagation), for the
-    segments ``scratch.touched`` lists. A set with many index entries is
-    counted by a scan of every segment's slots instead of the index walk
-    (the same counts); the scan also counts, in ``scratch.connected``, the
-    synapses at or above ``connected_threshold`` (when it is not negative)
-    and says so in ``scratch.sizes[N_CONNECTED_KNOWN]``."""
+    ``k``, whatever their permanence (NuPIC's forward propagation)."""
     counts = scratch.counts
     touched = scratch.touched
     for i in range(scratch.sizes[N_TOUCHED]):
         counts[touched[i]] = 0
     n_touched = 0
-    scratch.sizes[N_CONNECTED_KNOWN] = 0
-    entries = 0
-    for i in range(layer.n_cells_in[k]):
-        entries += layer.out_length[layer.cells[k, i]]
-    if entries * DENSE_FACTOR >= layer.segment_presynaptic.size:
-        flags = layer.flags[k]
-        with_connected = connected_threshold >= 0
-        for s in range(layer.segment_length.shape[0]):
-            count = 0
-            connected = 0
-            for j in range(layer.segment_length[s]):
-                if flags[layer.segment_presynaptic[s, j]]:
-                    count += 1
-                    if with_connected and layer.segment_permanence[s, j] >= connected_threshold:
-                        connected += 1
-            if count:
-                counts[s] = count
-                scratch.connected[s] = connected
-                touched[n_touched] = s
-                n_touched += 1
-        scratch.sizes[N_TOUCHED] = n_touched
-        scratch.sizes[N_CONNECTED_KNOWN] = with_connected
-        return
     for i in range(layer.n_cells_in[k]):
         cell = layer.cells[k, i]
         length = layer.out_length[cell]

@@ -21,7 +21,7 @@ from ..._state import (
     INF_PREDICTED_PREV,
     N_INF_HISTORY,
 )
-from ._bundles import N_CONNECTED_KNOWN, N_TOUCHED
+from ._bundles import N_TOUCHED
 from ._connections import count_synapses
 from ._sets import (
     add_cell,
@@ -70,8 +70,7 @@ def predict(layer, cfg, scratch):
     active cells whatever their permanence (NuPIC's nonzero column
     confidence, which its raw anomaly uses). Returns whether at least half
     as many columns as the average input holds are predicted."""
-    count_synapses(layer, scratch, INF_ACTIVE, cfg.connected_threshold)
-    known = scratch.sizes[N_CONNECTED_KNOWN]
+    count_synapses(layer, scratch, INF_ACTIVE)
     clear_cells(layer, INF_PREDICTED)
     clear_columns(layer, CONFIDENT)
     cpc = cfg.cells_per_column
@@ -86,14 +85,11 @@ def predict(layer, cfg, scratch):
         add_column(layer, CONFIDENT, column)
         if layer.flags[INF_PREDICTED, cell] or layer.segment_length[s] < threshold:
             continue
-        if known:
-            n = scratch.connected[s]
-        else:
-            n = 0
-            for j in range(layer.segment_length[s]):
-                if (layer.segment_permanence[s, j] >= cfg.connected_threshold
-                        and layer.flags[INF_ACTIVE, layer.segment_presynaptic[s, j]]):
-                    n += 1
+        n = 0
+        for j in range(layer.segment_length[s]):
+            if (layer.segment_permanence[s, j] >= cfg.connected_threshold
+                    and layer.flags[INF_ACTIVE, layer.segment_presynaptic[s, j]]):
+                n += 1
         if n >= threshold:
             add_cell(layer, INF_PREDICTED, cell)
             if not scratch.column_mark[column]:

@@ -80,7 +80,7 @@ def choose_learning_cells(layer, cfg, scratch, columns, read_only):
         if read_only:
             continue
         if not counted:
-            count_synapses(layer, scratch, LRN_ACTIVE_PREV, -1.0)
+            count_synapses(layer, scratch, LRN_ACTIVE_PREV)
             counted = True
         cell, segment = best_matching_cell(layer, cfg, scratch, column)
         if segment < 0:
@@ -100,7 +100,7 @@ def predict_learning_cells(layer, cfg, scratch, read_only):
     ``activation_threshold``; ties: the higher cell, then the older
     segment), whose update is queued (unless ``read_only``) in column
     order."""
-    count_synapses(layer, scratch, LRN_ACTIVE, -1.0)
+    count_synapses(layer, scratch, LRN_ACTIVE)
     clear_cells(layer, LRN_PREDICTED)
     cpc = cfg.cells_per_column
     n_columns = 0
