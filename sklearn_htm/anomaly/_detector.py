@@ -138,7 +138,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         Passed to the pooler and the Temporal Memory: 1 says when their
         kernels are being compiled (the first use in an environment, up to a
         minute), with a heartbeat, and reports long calls; 0 prints nothing
-        (a first compile is one :class:`~sklearn_htm.exceptions.KernelCompileWarning`).
+        (a first compile is a :class:`~sklearn_htm.exceptions.KernelCompileWarning`
+        for each part's kernels).
 
     Attributes
     ----------

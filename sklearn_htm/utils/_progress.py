@@ -102,7 +102,8 @@ class ProgressReporter:
                 "environment (seconds to a minute) and cached, loaded from the cache "
                 "after that")
         if self.verbose <= 0:
-            return _warned_after(f"[{self.label}] {text}", PREPARING_SILENT_S)
+            return _warned_after(f"[{self.label}] {text} (verbose=1 reports it as it goes)",
+                                 PREPARING_SILENT_S)
         return self.waiting(text, after=PREPARING_SILENT_S)
 
     def message(self, now):
