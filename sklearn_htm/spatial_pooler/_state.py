@@ -116,9 +116,11 @@ class PoolerState:
     Attributes
     ----------
     potential_indptr : ndarray of int64, shape (n_columns + 1,)
-    potential_indices : ndarray of int32, shape (n_synapses,)
+    potential_indices : ndarray of uint16 or int32, shape (n_synapses,)
         Column ``c``'s potential inputs, sorted:
-        ``potential_indices[potential_indptr[c]:potential_indptr[c + 1]]``.
+        ``potential_indices[potential_indptr[c]:potential_indptr[c + 1]]``;
+        16 bits when every input index fits in them (see
+        :func:`compact_indices`).
     permanences : ndarray of float32, shape (n_synapses,)
     active_duty_cycles, overlap_duty_cycles : ndarray of float64, shape (n_columns,)
     min_overlap_duty_cycles : ndarray of float64, shape (n_columns,)
@@ -144,7 +146,7 @@ class PoolerState:
                  active_duty_cycles, overlap_duty_cycles, min_overlap_duty_cycles,
                  boost_factors, n_samples_seen=0, derived=None):
         self.potential_indptr = potential_indptr
-        self.potential_indices = potential_indices
+        self.potential_indices = compact_indices(potential_indices)
         self.permanences = permanences
         self.active_duty_cycles = active_duty_cycles
         self.overlap_duty_cycles = overlap_duty_cycles
@@ -189,19 +191,25 @@ class PoolerState:
                 f"n_synapses={self.permanences.size}, n_samples_seen={self.n_samples_seen})")
 
     def __getstate__(self):
-        # The fields as sklearn-htm 0.1.0 pickled them: arrays and an int.
-        # Input indices below 2**16 are saved in 16 bits.
+        # The fields as sklearn-htm 0.1.0 pickled them: arrays and an int
+        # (input indices in 16 bits when they fit, as held).
         state = {name: getattr(self, name) for name in self._ARRAYS}
-        indices = state["potential_indices"]
-        if indices.size and indices.max() < 2**16:
-            state["potential_indices"] = indices.astype(np.uint16)
         state["n_samples_seen"] = self.n_samples_seen
         return state
 
     def __setstate__(self, state):
         arrays = {name: state[name] for name in self._ARRAYS}
-        arrays["potential_indices"] = arrays["potential_indices"].astype(np.int32, copy=False)
         self.__init__(**arrays, n_samples_seen=state.get("n_samples_seen", 0))
+
+
+def compact_indices(indices):
+    """Potential input indices in 16 bits when every one fits in them (a
+    pooler of at most 65,536 inputs: a third of its fixed memory), else
+    int32; the array itself when it already has that dtype."""
+    if indices.dtype == np.uint16:
+        return indices
+    fits = indices.size == 0 or (int(indices.min()) >= 0 and int(indices.max()) < 2**16)
+    return np.asarray(indices, dtype=np.uint16 if fits else np.int32)
 
 
 def initial_permanences(n_synapses, connected_threshold, rng):

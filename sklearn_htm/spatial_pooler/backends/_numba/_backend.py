@@ -41,7 +41,7 @@ from ._bundles import (
     Rows,
     Words,
 )
-from ._learning import clear_journal, learn_rows, undo_columns
+from ._learning import learn_rows, undo_columns
 from ._selection import fresh_hint
 from ._transform import transform_rows
 from ._words import column_words, connected_words
@@ -88,30 +88,18 @@ class NumbaLayout:
     row pointers, the connected-synapse words at ``threshold``
     (``words.connected`` is the only part that learning changes), the
     selection hint carried from one call to the next (work, never results,
-    depend on it) and, once in-place learning needed one, the journal's
-    buffers."""
+    depend on it)."""
 
     pools_indptr: np.ndarray
     words: Words
     hint: np.ndarray
     threshold: np.float32
-    journal: Journal = None
 
     def copy(self):
         return NumbaLayout(
             self.pools_indptr, self.words._replace(connected=self.words.connected.copy()),
             self.hint.copy(), self.threshold,
         )
-
-    def journal_buffers(self, n_columns, n_synapses):
-        """The :class:`Journal`, allocated on first use."""
-        if self.journal is None:
-            self.journal = Journal(
-                np.zeros(n_columns, dtype=np.uint8), np.zeros(n_columns, dtype=np.int64),
-                np.zeros(3, dtype=np.int64), np.empty(n_synapses, dtype=np.float32),
-                np.empty_like(self.words.connected),
-            )
-        return self.journal
 
 
 # Journaling off: zero-length arrays of the journal's dtypes.
@@ -127,11 +115,15 @@ class NumbaUndo:
 
     def __init__(self, state, layout):
         self.state, self.layout = state, layout
-        self.journal = layout.journal_buffers(state.boost_factors.size,
-                                              state.permanences.size)
-        # Cleared here, so that a call interrupted before its kernel ran
-        # undoes nothing of an earlier call.
-        clear_journal(self.journal)
+        # The buffers live for one call: a stream's state holds none. Room
+        # for every synapse, of which a call touches the columns it changes
+        # (untouched pages of an empty array cost no memory).
+        n_columns = state.boost_factors.size
+        self.journal = Journal(
+            np.zeros(n_columns, dtype=np.uint8), np.zeros(n_columns, dtype=np.int64),
+            np.zeros(3, dtype=np.int64), np.empty(state.permanences.size, dtype=np.float32),
+            np.empty_like(layout.words.connected),
+        )
         self.arrays = {name: getattr(state, name).copy() for name in _PER_COLUMN}
         self.samples_seen = state.n_samples_seen
         self.hint = layout.hint.copy()

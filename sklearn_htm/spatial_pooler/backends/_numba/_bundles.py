@@ -156,8 +156,7 @@ class Journal(NamedTuple):
     # int64, (3,): columns saved, permanences and words used in the buffers.
     n_saved: np.ndarray
     # The saved columns' old permanences and words, packed in saving order
-    # (room for all of them; only the part in use is ever touched, so it
-    # stays in the cache from one call to the next).
+    # (room for all of them; only the part in use is ever touched).
     permanences: np.ndarray  # float32, (n_synapses,)
     connected: np.ndarray  # uint64, like Words.connected
 
