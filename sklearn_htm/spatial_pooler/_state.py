@@ -20,6 +20,8 @@ are rounded once here so that every backend compares against the same bits.
 """
 
 import math
+import weakref
+from functools import partial
 from dataclasses import dataclass
 
 import numpy as np
@@ -244,11 +246,7 @@ def initial_state(config, rng):
     Pools are drawn first, column by column, then the permanences, all from
     the host stream ``rng`` (a ``numpy.random.RandomState``).
     """
-    structure = config.structure
-    indptr, indices = potential_pools(
-        structure.column_shape, structure.input_shape, structure.potential_radius,
-        structure.potential_pct, structure.wrap_around, rng,
-    )
+    indptr, indices = shared_pools(config.structure, rng)
     permanences = initial_permanences(indices.size, config.connected_threshold, rng)
     n = config.n_columns
     active = np.zeros(n, dtype=DUTY_DTYPE)
@@ -262,6 +260,44 @@ def initial_state(config, rng):
         boost_factors=boost_factors(config, active),
         n_samples_seen=0,
     )
+
+
+# Pools drawn in this process: (structure, stream state before) -> a weak
+# reference to the read-only indices, their indptr, the stream state after.
+_DRAWN_POOLS = {}
+
+
+def shared_pools(structure, rng):
+    """:func:`potential_pools` of ``structure`` drawn from ``rng``, shared
+    with every pooler of this process that drew them from the same stream
+    state (the clones of one estimator: a detector per stream): read-only
+    arrays, and ``rng`` left where the draw leaves it. A pool never changes
+    after it is drawn, and is a third of a fresh pooler's memory."""
+    kind, keys, position, has_gauss, cached_gaussian = rng.get_state()
+    key = (structure.column_shape, structure.input_shape, structure.potential_radius,
+           float(structure.potential_pct), bool(structure.wrap_around),
+           keys.tobytes(), position, has_gauss, cached_gaussian)
+    drawn = _DRAWN_POOLS.get(key)
+    indices = drawn[0]() if drawn is not None else None
+    if indices is not None:
+        _, indptr, after = drawn
+        rng.set_state(after)
+        return indptr, indices
+    indptr, indices = potential_pools(
+        structure.column_shape, structure.input_shape, structure.potential_radius,
+        structure.potential_pct, structure.wrap_around, rng,
+    )
+    indices = compact_indices(indices)
+    indptr.flags.writeable = False
+    indices.flags.writeable = False
+    _DRAWN_POOLS[key] = (weakref.ref(indices, partial(_forget_pools, key)), indptr,
+                         rng.get_state())
+    return indptr, indices
+
+
+def _forget_pools(key, ref):
+    if _DRAWN_POOLS.get(key, (None,))[0] is ref:
+        del _DRAWN_POOLS[key]
 
 
 def crosses_update_round(n_before, n_after, update_period):

@@ -245,3 +245,25 @@ def test_verbose_says_when_kernels_are_being_prepared(monkeypatch, capsys):
     assert backend.is_ready(learning=True)  # compiled by now
     SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba", verbose=1).fit(X)
     assert "preparing" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("potential_radius", [None, 3])
+def test_clones_share_their_potential_pool_and_draw_as_without_sharing(potential_radius):
+    from sklearn_htm.spatial_pooler import _state
+
+    X = (np.random.RandomState(0).rand(20, 64) < 0.2).astype(np.uint8)
+    params = dict(n_columns=128, potential_radius=potential_radius, random_state=7)
+    first = SpatialPoolerTransformer(**params).fit(X)
+    clone = SpatialPoolerTransformer(**params).fit(X)
+    other = SpatialPoolerTransformer(**{**params, "random_state": 8}).fit(X)
+    _state._DRAWN_POOLS.clear()
+    alone = SpatialPoolerTransformer(**params).fit(X)  # drawn afresh
+    shared = clone._state.potential_indices
+    assert shared is first._state.potential_indices
+    assert shared is not other._state.potential_indices
+    assert shared.dtype == np.uint16 and not shared.flags.writeable
+    # The stream after the shared draw is where the draw leaves it: the
+    # permanences and what was learned are those of a pooler drawn alone.
+    np.testing.assert_array_equal(shared, alone._state.potential_indices)
+    np.testing.assert_array_equal(clone._state.permanences, alone._state.permanences)
+    np.testing.assert_array_equal(clone.transform(X).toarray(), alone.transform(X).toarray())
