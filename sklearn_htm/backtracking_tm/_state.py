@@ -5,7 +5,8 @@ Layout (:class:`Layer`):
 
 - *cell sets*: the twelve sets of cells NuPIC's ``Cells4`` keeps (inference
   and learning, active and predicted, at t and t-1, and the backtracking
-  backups and candidates), each a flag per cell plus the list of its cells;
+  backups and candidates), each a bit of a per-cell word plus the list of
+  its cells;
 - *segments*: a pool of fixed-width rows (presynaptic cells and float32
   permanences in slot order), each cell's segments a linked list in
   creation order, freed rows on a stack;
@@ -28,7 +29,7 @@ from ._config import PERMANENCE_DTYPE, cell_dtype
 #: Entries per block of the forward index.
 BLOCK = 16
 
-# The cell sets (rows of Layer.flags / Layer.cells).
+# The cell sets (bits of Layer.flags, rows of Layer.cells).
 INF_ACTIVE, INF_ACTIVE_PREV, INF_PREDICTED, INF_PREDICTED_PREV = 0, 1, 2, 3
 INF_ACTIVE_BACKUP, INF_PREDICTED_BACKUP, INF_ACTIVE_CANDIDATE, INF_PREDICTED_CANDIDATE = (
     4, 5, 6, 7)
@@ -44,7 +45,7 @@ CELL_SET_NAMES = (
 STEP_SETS = (INF_ACTIVE, INF_ACTIVE_PREV, INF_PREDICTED, INF_PREDICTED_PREV, LRN_ACTIVE,
              LRN_ACTIVE_PREV, LRN_PREDICTED, LRN_PREDICTED_PREV)
 
-# The column sets (rows of Layer.column_flags): columns with a confident
+# The column sets (bits of Layer.column_flags, rows of Layer.columns): columns with a confident
 # prediction (NuPIC's nonzero column confidence), now, before, candidate.
 CONFIDENT, CONFIDENT_PREV, CONFIDENT_CANDIDATE = 0, 1, 2
 N_COLUMN_SETS = 3
@@ -68,10 +69,10 @@ class Layer(NamedTuple):
     counters: np.ndarray          # int64 (N_COUNTERS,)
     avg_input_density: np.ndarray  # float64 (1,)
     rng: np.ndarray               # uint64 (1,)
-    flags: np.ndarray             # uint8 (N_CELL_SETS, n_cells)
+    flags: np.ndarray             # uint16 (n_cells,): bit k, in cell set k
     cells: np.ndarray             # uint16 or int32 (N_CELL_SETS, n_cells)
     n_cells_in: np.ndarray        # int64 (N_CELL_SETS,)
-    column_flags: np.ndarray      # uint8 (N_COLUMN_SETS, n_columns)
+    column_flags: np.ndarray      # uint8 (n_columns,): bit k, in column set k
     columns: np.ndarray           # int32 (N_COLUMN_SETS, n_columns)
     n_columns_in: np.ndarray      # int64 (N_COLUMN_SETS,)
     segment_cell: np.ndarray      # int32 (capacity,), -1 when free
@@ -98,7 +99,7 @@ class Layer(NamedTuple):
     update_serial: np.ndarray     # int64: that segment's serial
     update_step: np.ndarray       # int64
     update_length: np.ndarray     # int32
-    update_presynaptic: np.ndarray  # int32 (n_columns + 1, width)
+    update_presynaptic: np.ndarray  # uint16 or int32 (n_columns + 1, width)
 
 
 def _grown(array, capacity, fill):
@@ -147,10 +148,10 @@ class BTMState:
             counters=counters,
             avg_input_density=np.zeros(1),
             rng=np.asarray(rng, dtype=np.uint64).copy(),
-            flags=np.zeros((N_CELL_SETS, n_cells), dtype=np.uint8),
+            flags=np.zeros(n_cells, dtype=np.uint16),
             cells=np.zeros((N_CELL_SETS, n_cells), dtype=cell_dtype(n_cells)),
             n_cells_in=np.zeros(N_CELL_SETS, dtype=np.int64),
-            column_flags=np.zeros((N_COLUMN_SETS, n_columns), dtype=np.uint8),
+            column_flags=np.zeros(n_columns, dtype=np.uint8),
             columns=np.zeros((N_COLUMN_SETS, n_columns), dtype=np.int32),
             n_columns_in=np.zeros(N_COLUMN_SETS, dtype=np.int64),
             segment_cell=np.full(segments, -1, dtype=np.int32),
@@ -179,7 +180,7 @@ class BTMState:
             update_serial=np.zeros(n_updates, dtype=np.int64),
             update_step=np.zeros(n_updates, dtype=np.int64),
             update_length=np.zeros(n_updates, dtype=np.int32),
-            update_presynaptic=np.zeros((n_updates, width), dtype=np.int32),
+            update_presynaptic=np.zeros((n_updates, width), dtype=cell_dtype(n_cells)),
         )
         return cls(layer)
 
@@ -307,7 +308,7 @@ class BTMState:
                                   for k in range(N_CELL_SETS)])
         trimmed = layer._replace(
             counters=counters,
-            flags=layer.flags[:, :0],
+            flags=layer.flags[:0],
             cells=layer.cells[:, :0],
             segment_cell=layer.segment_cell[:capacity],
             segment_length=lengths,
@@ -338,15 +339,21 @@ class BTMState:
             presynaptic[used] = saved["presynaptic"]
             permanence = np.zeros((capacity, width), dtype=layer.segment_permanence.dtype)
             permanence[used] = saved["permanence_values"][saved["permanence_codes"]]
-            flags = np.zeros((N_CELL_SETS, n_cells), dtype=layer.flags.dtype)
             cells = np.zeros((N_CELL_SETS, n_cells), dtype=layer.cells.dtype)
             ends = np.cumsum(layer.n_cells_in)
             for k in range(N_CELL_SETS):
-                members = saved["members"][ends[k] - layer.n_cells_in[k]: ends[k]]
-                cells[k, : members.size] = members
-                flags[k, members] = 1
-            layer = layer._replace(flags=flags, cells=cells, segment_presynaptic=presynaptic,
+                cells[k, : layer.n_cells_in[k]] = saved["members"][
+                    ends[k] - layer.n_cells_in[k]: ends[k]]
+            layer = layer._replace(cells=cells, segment_presynaptic=presynaptic,
                                    segment_permanence=permanence)
+        # Rebuilt from the members (saved as a flag row per set before 0.2);
+        # the queued updates' cells in the layer's cell dtype (int32 before).
+        layer = layer._replace(
+            flags=_set_bits(layer.cells, layer.n_cells_in, layer.cell_head.shape[0],
+                            np.uint16),
+            column_flags=_set_bits(layer.columns, layer.n_columns_in,
+                                   layer.columns.shape[1], np.uint8),
+            update_presynaptic=layer.update_presynaptic.astype(layer.cells.dtype, copy=False))
         self.layer = _with_index(layer)
         self.n_samples_seen = saved["n_samples_seen"]
         self.scratch = {}
@@ -389,6 +396,15 @@ class BTMState:
             "avg_input_density": float(layer.avg_input_density[0]),
             "rng": int(layer.rng[0]),
         }
+
+
+def _set_bits(members, sizes, n, dtype):
+    """The per-member words of a family of sets: bit k set in the words of
+    ``members[k, :sizes[k]]``."""
+    bits = np.zeros(n, dtype=dtype)
+    for k in range(sizes.shape[0]):
+        bits[members[k, : sizes[k]]] |= dtype(1 << k)
+    return bits
 
 
 def _with_index(layer, spare_blocks=1024):

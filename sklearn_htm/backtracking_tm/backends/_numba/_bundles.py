@@ -25,7 +25,7 @@ class Scratch(NamedTuple):
         Columns already counted; the columns of the input being learned.
     column_best, column_list : int64, shape (n_columns,)
         Best segment per column (-1 when none) and the columns that have one.
-    candidates, chosen : int32, shape (n_cells,)
+    candidates, chosen : uint16 or int32 (as the layer's cells), shape (n_cells,)
         Growth candidates; cells chosen.
     bad : uint8, shape (history,)
         Starting points that lost the sequence.
@@ -56,9 +56,9 @@ def new_scratch(config, layer):
         input_mask=np.zeros(n_columns, dtype=np.uint8),
         column_best=np.full(n_columns, -1, dtype=np.int64),
         column_list=np.zeros(n_columns, dtype=np.int64),
-        candidates=np.zeros(n_cells, dtype=np.int32),
+        candidates=np.zeros(n_cells, dtype=layer.cells.dtype),
         chosen=np.zeros(max(n_cells, config.max_synapses_per_segment
-                            + config.new_synapse_count), dtype=np.int32),
+                            + config.new_synapse_count), dtype=layer.cells.dtype),
         bad=np.zeros(layer.inf_history.shape[0], dtype=np.uint8),
         sizes=np.zeros(N_SCRATCH_SIZES, dtype=np.int64),
     )

@@ -11,6 +11,7 @@ from ....temporal_memory.backends._numba._random import below
 from ....utils._numba_cache import internal_kernel
 from ..._state import BLOCK, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS, N_UPDATES, NEXT_SERIAL
 from ._bundles import N_TOUCHED
+from ._sets import has_cell
 
 
 @internal_kernel(inline="always")
@@ -160,7 +161,7 @@ def queue_update(layer, cfg, scratch, cell, segment, k):
     if segment >= 0:
         for j in range(layer.segment_length[segment]):
             presynaptic = layer.segment_presynaptic[segment, j]
-            if layer.flags[k, presynaptic]:
+            if has_cell(layer, k, presynaptic):
                 layer.update_presynaptic[u, n] = presynaptic
                 n += 1
     n_add = cfg.new_synapse_count - n

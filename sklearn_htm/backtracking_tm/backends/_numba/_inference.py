@@ -30,6 +30,7 @@ from ._sets import (
     clear_columns,
     copy_cells,
     copy_columns,
+    has_cell,
     history_drop,
     history_push,
 )
@@ -51,7 +52,7 @@ def activate(layer, cfg, columns, from_start_cells):
         first = column * cpc
         found = False
         for cell in range(first, first + cpc):
-            if layer.flags[INF_PREDICTED_PREV, cell]:
+            if has_cell(layer, INF_PREDICTED_PREV, cell):
                 add_cell(layer, INF_ACTIVE, cell)
                 found = True
         if found:
@@ -83,12 +84,12 @@ def predict(layer, cfg, scratch):
         cell = layer.segment_cell[s]
         column = cell // cpc
         add_column(layer, CONFIDENT, column)
-        if layer.flags[INF_PREDICTED, cell] or layer.segment_length[s] < threshold:
+        if has_cell(layer, INF_PREDICTED, cell) or layer.segment_length[s] < threshold:
             continue
         n = 0
         for j in range(layer.segment_length[s]):
             if (layer.segment_permanence[s, j] >= cfg.connected_threshold
-                    and layer.flags[INF_ACTIVE, layer.segment_presynaptic[s, j]]):
+                    and has_cell(layer, INF_ACTIVE, layer.segment_presynaptic[s, j])):
                 n += 1
         if n >= threshold:
             add_cell(layer, INF_PREDICTED, cell)

@@ -28,7 +28,7 @@ from ._connections import (
     count_synapses,
     queue_update,
 )
-from ._sets import add_cell, clear_cells, copy_cells, history_drop, history_push
+from ._sets import add_cell, clear_cells, copy_cells, has_cell, history_drop, history_push
 
 
 @internal_kernel
@@ -71,7 +71,7 @@ def choose_learning_cells(layer, cfg, scratch, columns, read_only):
     for column in columns:
         predicted = -1
         for cell in range(column * cpc, column * cpc + cpc):
-            if layer.flags[LRN_PREDICTED_PREV, cell]:
+            if has_cell(layer, LRN_PREDICTED_PREV, cell):
                 predicted = cell
         if predicted >= 0:
             add_cell(layer, LRN_ACTIVE, predicted)

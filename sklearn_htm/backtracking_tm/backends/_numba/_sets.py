@@ -1,22 +1,30 @@
-"""Sets of cells and of columns: a flag per member plus the list of members
+"""Sets of cells and of columns: a bit per member plus the list of members
 (clearing and copying cost the members, not the layer). A family of sets is
-``flags[k, member]``, ``members[k, :sizes[k]]``; the layer has two families,
-its cell sets and its column sets."""
+bit ``k`` of ``flags[member]`` and ``members[k, :sizes[k]]``; the layer has
+two families, its cell sets and its column sets."""
 
 from ....utils._numba_cache import internal_kernel
 
 
 @internal_kernel(inline="always")
+def in_set(flags, k, member):
+    """Whether ``member`` is in set ``k`` of its family."""
+    return (flags[member] >> k) & 1
+
+
+@internal_kernel(inline="always")
 def set_clear(flags, members, sizes, k):
+    keep = ~(1 << k)
     for i in range(sizes[k]):
-        flags[k, members[k, i]] = 0
+        member = members[k, i]
+        flags[member] = flags[member] & keep
     sizes[k] = 0
 
 
 @internal_kernel(inline="always")
 def set_add(flags, members, sizes, k, member):
-    if flags[k, member] == 0:
-        flags[k, member] = 1
+    if not (flags[member] >> k) & 1:
+        flags[member] = flags[member] | (1 << k)
         members[k, sizes[k]] = member
         sizes[k] += 1
 
@@ -24,11 +32,22 @@ def set_add(flags, members, sizes, k, member):
 @internal_kernel(inline="always")
 def set_copy(flags, members, sizes, dst, src):
     set_clear(flags, members, sizes, dst)
+    bit = 1 << dst
     for i in range(sizes[src]):
         member = members[src, i]
-        flags[dst, member] = 1
+        flags[member] = flags[member] | bit
         members[dst, i] = member
     sizes[dst] = sizes[src]
+
+
+@internal_kernel(inline="always")
+def has_cell(layer, k, cell):
+    return in_set(layer.flags, k, cell)
+
+
+@internal_kernel(inline="always")
+def has_column(layer, k, column):
+    return in_set(layer.column_flags, k, column)
 
 
 @internal_kernel(inline="always")

@@ -4,6 +4,7 @@ from ..._state import CONFIDENT, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS
 from ._cache import cached_kernel
 from ._inference import infer
 from ._learning import learn
+from ._sets import has_column
 
 
 @cached_kernel
@@ -26,7 +27,7 @@ def run_rows(layer, cfg, scratch, indptr, indices, anomaly, first_row, need_segm
         n = columns.shape[0]
         hits = 0
         for column in columns:
-            hits += layer.column_flags[CONFIDENT, column]
+            hits += has_column(layer, CONFIDENT, column)
         anomaly[r] = (n - hits) / n if n > 0 else 0.0
         counters[ITERATION] += 1
         if layer.avg_input_density[0] == 0.0:
