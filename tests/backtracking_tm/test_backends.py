@@ -167,6 +167,39 @@ def test_a_saved_layer_loads_with_every_array_of_its_sets_and_segments():
     assert loaded.segment_presynaptic.dtype == np.uint16
 
 
+def test_a_layer_saved_with_a_flag_row_per_set_loads_and_continues_alike():
+    """Layers saved before the sets became bits (a uint8 row per set, the
+    queued updates' cells in int32) load into today's layout and continue
+    exactly as the layer that was saved."""
+    from sklearn_htm.backtracking_tm._state import BTMState
+
+    rng = np.random.RandomState(5)
+    rows = (rng.rand(260, 16) < 0.3).astype(np.uint8)
+    params = dict(n_cells_per_column=3, activation_threshold=2, min_threshold=1,
+                  max_new_synapse_count=3, max_synapses_per_segment=4, random_state=0)
+    tm = BacktrackingTM(**params).fit(rows[:200])
+    saved = pickle.loads(pickle.dumps(tm._state.__getstate__()))  # shares nothing
+    layer = saved["layer"]
+    old_columns = np.zeros((layer.columns.shape[0], layer.columns.shape[1]), dtype=np.uint8)
+    for k in range(layer.columns.shape[0]):
+        old_columns[k, layer.columns[k, : layer.n_columns_in[k]]] = 1
+    saved["layer"] = layer._replace(
+        flags=np.zeros((layer.cells.shape[0], 0), dtype=np.uint8),
+        column_flags=old_columns,
+        update_presynaptic=layer.update_presynaptic.astype(np.int32))
+    old = BTMState.__new__(BTMState)
+    old.__setstate__(saved)
+    assert old.canonical() == tm._state.canonical()
+    np.testing.assert_array_equal(old.layer.flags, tm._state.layer.flags)
+    np.testing.assert_array_equal(old.layer.column_flags, tm._state.layer.column_flags)
+    assert old.layer.update_presynaptic.dtype == tm._state.layer.update_presynaptic.dtype
+    again = pickle.loads(pickle.dumps(tm))
+    again._state = old
+    np.testing.assert_array_equal(again.partial_fit(rows[200:]).anomaly_,
+                                  tm.partial_fit(rows[200:]).anomaly_)
+    assert again._state.canonical() == tm._state.canonical()
+
+
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(params=configurations(), stream=streams(), n_scored=st.integers(1, 12))
