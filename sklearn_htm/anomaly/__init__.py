@@ -1,5 +1,5 @@
-"""Anomaly detection on streams (SPEC section 7): the anomaly likelihood, and
-a ready detector that chains encoders, pooler, Temporal Memory and likelihood."""
+"""Anomaly detection on streams: NuPIC's anomaly likelihood, and a ready
+detector that chains encoders, pooler, Temporal Memory and likelihood."""
 
 from ._detector import HTMAnomalyDetector
 from ._likelihood import AnomalyLikelihood

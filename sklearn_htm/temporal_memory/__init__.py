@@ -1,4 +1,4 @@
-"""The Temporal Memory: sequence learning over SDRs (SPEC section 6).
+"""The Temporal Memory: sequence learning over SDRs (htm.core's ``TemporalMemory``).
 
 ``_estimator`` (the scikit-learn face), ``_config`` (constants resolved from
 the parameters), ``_state`` (the fitted state and its pool layout),

@@ -410,7 +410,7 @@ def test_one_online_step_matches_a_hand_computation():
 
 
 def test_trained_pooler_beats_the_untrained_one(digits):
-    """SPEC: a trained SP that does not beat the untrained one is a bug."""
+    """A trained pooler that does not beat the untrained one is a bug."""
     from sklearn.linear_model import LogisticRegression
 
     X, y = digits

@@ -2,7 +2,7 @@
 
 Written to be read, not to be fast: segments are Python objects holding a
 ``{presynaptic cell: permanence}`` dictionary, every step recounts every
-segment's synapses, and each rule of SPEC section 6 (htm.core's
+segment's synapses, and each rule of the algorithm (htm.core's
 ``TemporalMemory.cpp`` and ``Connections.cpp``, Hawkins and Ahmad 2016,
 "Why neurons have thousands of synapses") is one short method. Every other
 backend reproduces these exact bits. Where htm.core leaves an order or a tie
