@@ -173,6 +173,38 @@ def test_an_interrupt_as_the_kernel_returns_undoes_the_call(monkeypatch):
     assert_same_snapshot(snapshot(pooler), snapshot(twin))
 
 
+def test_poolers_of_one_thread_share_a_journal_and_each_undo_is_its_own(monkeypatch):
+    """The undo journal is the thread's, not the state's: one pooler's
+    learning between another's calls leaves nothing for the other's undo,
+    and a state holds no journal between calls."""
+    X = data(7)
+    first = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
+    second = SpatialPoolerTransformer(n_columns=32, random_state=1, backend="numba").fit(X)
+    first.partial_fit(X[:3])
+    second.partial_fit(X[:3])
+    twin = pickle.loads(pickle.dumps(second))
+    first.partial_fit(X[3:9])  # journals its columns in the shared buffers
+    before = snapshot(second)
+    real_kernel = numba_driver.learn_rows
+
+    def interrupted_as_the_kernel_returns(*args):
+        real_kernel(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(numba_driver, "learn_rows", interrupted_as_the_kernel_returns)
+    with pytest.raises(KeyboardInterrupt):
+        second.partial_fit(X[3:6])
+    monkeypatch.undo()
+    assert_same_snapshot(snapshot(second), before)
+    assert_words_exact(second)
+    for model in (second, twin):
+        model.partial_fit(X[3:6])
+    assert_same_snapshot(snapshot(second), snapshot(twin))
+    assert not any(isinstance(value, numba_driver.Journal)
+                   for pooler in (first, second)
+                   for value in vars(pooler._state.derived["numba"]).values())
+
+
 def test_a_failing_progress_report_undoes_the_call():
     class Closed:
         def write(self, text):

@@ -18,6 +18,7 @@ rows run in the calling thread. Results do not depend on the number of
 threads. Learning is sequential, as the online rule is.
 """
 
+import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from ._bundles import (
     Rows,
     Words,
 )
-from ._learning import learn_rows, undo_columns
+from ._learning import clear_journal, learn_rows, undo_columns
 from ._selection import fresh_hint
 from ._transform import transform_rows
 from ._words import column_words, connected_words
@@ -109,21 +110,41 @@ _NO_JOURNAL = Journal(
 )
 
 
+# The journals of this thread, by shape: a journal serves one learning call
+# at a time (its undo, if any, runs before the call returns), so the poolers
+# of a thread share one instead of each state holding one (a fresh pooler's
+# permanences again, in a detector per stream).
+_JOURNALS = threading.local()
+
+
+def _journal(n_columns, n_synapses, n_words):
+    """This thread's :class:`Journal` for a pooler of this shape (room for
+    every synapse, of which a call touches the columns it changes)."""
+    journals = getattr(_JOURNALS, "by_shape", None)
+    if journals is None:
+        journals = _JOURNALS.by_shape = {}
+    key = (n_columns, n_synapses, n_words)
+    journal = journals.get(key)
+    if journal is None:
+        journal = journals[key] = Journal(
+            np.zeros(n_columns, dtype=np.uint8), np.zeros(n_columns, dtype=np.int64),
+            np.zeros(3, dtype=np.int64), np.empty(n_synapses, dtype=np.float32),
+            np.empty(n_words, dtype=np.uint64),
+        )
+    return journal
+
+
 class NumbaUndo:
     """Puts a state back as it was when this was made, after a journaled
     :meth:`NumbaBackend.learn` (see :meth:`SpatialPoolerBackend.begin_journal`)."""
 
     def __init__(self, state, layout):
         self.state, self.layout = state, layout
-        # The buffers live for one call: a stream's state holds none. Room
-        # for every synapse, of which a call touches the columns it changes
-        # (untouched pages of an empty array cost no memory).
-        n_columns = state.boost_factors.size
-        self.journal = Journal(
-            np.zeros(n_columns, dtype=np.uint8), np.zeros(n_columns, dtype=np.int64),
-            np.zeros(3, dtype=np.int64), np.empty(state.permanences.size, dtype=np.float32),
-            np.empty_like(layout.words.connected),
-        )
+        self.journal = _journal(state.boost_factors.size, state.permanences.size,
+                                layout.words.connected.size)
+        # Cleared here, so that a call interrupted before its kernel ran
+        # undoes nothing of an earlier call.
+        clear_journal(self.journal)
         self.arrays = {name: getattr(state, name).copy() for name in _PER_COLUMN}
         self.samples_seen = state.n_samples_seen
         self.hint = layout.hint.copy()
