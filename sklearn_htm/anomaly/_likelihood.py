@@ -94,6 +94,21 @@ class _State:
         self.window = deque()  # the last raw scores, for the moving average
         self.total = 0.0
         self.previous_tail = 1.0  # the last unfiltered tail probability
+        # Never saved: the fit a continuation starting here needs, kept for
+        # the next one (see AnomalyLikelihood._continuation), and, on a
+        # continuation's copy, that fit handed to its first row.
+        self.memo = None
+        self.prefit = None
+
+    def __getstate__(self):
+        state = dict(vars(self))
+        state.pop("memo", None)
+        state.pop("prefit", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__init__(state["history"].maxlen)
+        vars(self).update(state)
 
     def copy(self):
         other = _State(self.history.maxlen)
@@ -318,7 +333,27 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
     def _continuation(self, scores, values):
         """Likelihoods of checked rows as the streams' continuation, on
         copies of the streams (nothing changes)."""
-        return self._all_likelihoods([s.copy() for s in self._streams], scores, values)
+        streams = []
+        for stream in self._streams:
+            copy = stream.copy()
+            if self._refits_at(stream):
+                # The refit at the stream's next row depends only on its
+                # history: done once for every continuation that starts
+                # here (scoring without learning at a refit row would
+                # otherwise refit the whole history on every call).
+                key = (stream.iteration, self.learning_period, self.averaging_window,
+                       self.historic_window_size)
+                if stream.memo is None or stream.memo[0] != key:
+                    stream.memo = (key, self._fit_distribution(stream))
+                copy.prefit = (stream.iteration, stream.memo[1])
+            streams.append(copy)
+        return self._all_likelihoods(streams, scores, values)
+
+    def _refits_at(self, stream):
+        """Whether the stream's next row refits the normal (step 3)."""
+        return (stream.iteration >= self.learning_period + self.estimation_samples
+                and (stream.distribution is None
+                     or stream.iteration % self.reestimation_period == 0))
 
     def _partial_fit_scores(self, scores, values):
         """``partial_fit`` of checked rows continuing started streams (the
@@ -381,7 +416,9 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
             if stream.iteration < probation:
                 out[r] = 0.5
             else:
-                if (stream.distribution is None
+                if stream.prefit is not None and stream.prefit[0] == stream.iteration:
+                    stream.distribution, stream.previous_tail = stream.prefit[1]
+                elif (stream.distribution is None
                         or stream.iteration % self.reestimation_period == 0):
                     stream.distribution, stream.previous_tail = self._fit_distribution(stream)
                 mean, _, stdev = stream.distribution

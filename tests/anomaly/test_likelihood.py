@@ -164,6 +164,37 @@ def test_transform_continues_without_learning_and_pickles_resume():
     np.testing.assert_array_equal(loaded.likelihood_, al.likelihood_)
 
 
+def test_continuations_at_a_refit_row_refit_once_and_change_nothing(monkeypatch):
+    """A row that refits the normal, scored again and again without being
+    learned (a detector's ``score_samples`` on a live stream), refits once;
+    each continuation equals learning; the saved state does not change."""
+    raw = scores(300, seed=4)
+    al = small()
+    period = al.reestimation_period
+    n = 8 * period  # the next row refits
+    al.partial_fit(raw[:n])
+    assert al._refits_at(al._streams[0])
+    before = pickle.dumps(al)
+    fits = []
+    real = AnomalyLikelihood._fit_distribution
+
+    def counted(self, stream):
+        fits.append(stream.iteration)
+        return real(self, stream)
+
+    monkeypatch.setattr(AnomalyLikelihood, "_fit_distribution", counted)
+    peeks = [al.transform(raw[n:n + k]) for k in (1, 3, 1, period + 2)]
+    assert fits.count(n) == 1  # the row at n: once for every continuation
+    assert pickle.dumps(al) == before
+    learned = pickle.loads(before).partial_fit(raw[n:n + period + 2])
+    for peek in peeks:
+        k = peek.shape[0]
+        np.testing.assert_array_equal(peek[:, 0], learned.likelihood_[:k, 0])
+    monkeypatch.undo()
+    al.partial_fit(raw[n:n + period + 2])
+    np.testing.assert_array_equal(al.likelihood_, learned.likelihood_)
+
+
 @pytest.mark.parametrize(
     "bad, values, message",
     [
