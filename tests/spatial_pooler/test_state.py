@@ -148,12 +148,10 @@ def assert_same_snapshot(a, b):
         np.testing.assert_array_equal(left, right)
 
 
-def test_an_interrupt_as_the_kernel_returns_undoes_the_call(monkeypatch):
-    """An interrupt arriving during the in-place kernel is raised as soon as
-    it returns: the call then fails, and the pooler is as it was."""
-    X = data(5)
-    pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
-    pooler.partial_fit(X[:3])
+def assert_interrupt_undone_and_continues(monkeypatch, pooler, rows):
+    """Interrupt ``pooler.partial_fit(rows)`` as its in-place kernel returns:
+    the pooler is as it was, and then learns ``rows`` as a twin saved before
+    the call does."""
     twin = pickle.loads(pickle.dumps(pooler))
     before = snapshot(pooler)
     real_kernel = numba_driver.learn_rows
@@ -164,13 +162,22 @@ def test_an_interrupt_as_the_kernel_returns_undoes_the_call(monkeypatch):
 
     monkeypatch.setattr(numba_driver, "learn_rows", interrupted_as_the_kernel_returns)
     with pytest.raises(KeyboardInterrupt):
-        pooler.partial_fit(X[3:6])
+        pooler.partial_fit(rows)
     monkeypatch.undo()
     assert_same_snapshot(snapshot(pooler), before)
     assert_words_exact(pooler)
     for model in (pooler, twin):
-        model.partial_fit(X[3:6])
+        model.partial_fit(rows)
     assert_same_snapshot(snapshot(pooler), snapshot(twin))
+
+
+def test_an_interrupt_as_the_kernel_returns_undoes_the_call(monkeypatch):
+    """An interrupt arriving during the in-place kernel is raised as soon as
+    it returns: the call then fails, and the pooler is as it was."""
+    X = data(5)
+    pooler = SpatialPoolerTransformer(n_columns=32, random_state=0, backend="numba").fit(X)
+    pooler.partial_fit(X[:3])
+    assert_interrupt_undone_and_continues(monkeypatch, pooler, X[3:6])
 
 
 def test_poolers_of_one_thread_share_a_journal_and_each_undo_is_its_own(monkeypatch):
@@ -182,24 +189,8 @@ def test_poolers_of_one_thread_share_a_journal_and_each_undo_is_its_own(monkeypa
     second = SpatialPoolerTransformer(n_columns=32, random_state=1, backend="numba").fit(X)
     first.partial_fit(X[:3])
     second.partial_fit(X[:3])
-    twin = pickle.loads(pickle.dumps(second))
     first.partial_fit(X[3:9])  # journals its columns in the shared buffers
-    before = snapshot(second)
-    real_kernel = numba_driver.learn_rows
-
-    def interrupted_as_the_kernel_returns(*args):
-        real_kernel(*args)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(numba_driver, "learn_rows", interrupted_as_the_kernel_returns)
-    with pytest.raises(KeyboardInterrupt):
-        second.partial_fit(X[3:6])
-    monkeypatch.undo()
-    assert_same_snapshot(snapshot(second), before)
-    assert_words_exact(second)
-    for model in (second, twin):
-        model.partial_fit(X[3:6])
-    assert_same_snapshot(snapshot(second), snapshot(twin))
+    assert_interrupt_undone_and_continues(monkeypatch, second, X[3:6])
     assert not any(isinstance(value, numba_driver.Journal)
                    for pooler in (first, second)
                    for value in vars(pooler._state.derived["numba"]).values())
