@@ -281,7 +281,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         check_is_fitted(self)
         stamps, _, values = _frame(X)
         bits = self._encode(stamps, values)
-        sdrs = BinaryRows(*self.pooler_._transform_rows(bits), self.pooler_.n_columns)
+        sdrs = self._pooled(bits)
         raw = self.temporal_memory_._score_rows(sdrs)
         spatial, _ = self._spatial_anomalies(values)
         likelihood = self.likelihood_estimator_._continuation(raw[:, None], values[:, None])
@@ -512,7 +512,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         size = 1 if self.pooler_.n_samples_seen_ == 0 else self.block_size
         stop = min(bits.shape[0], start + size - n_pending)
         rows = bits[start:stop]
-        sdrs = BinaryRows(*self.pooler_._transform_rows(rows), self.pooler_.n_columns)
+        sdrs = self._pooled(rows)
         block = rows if pending is None else _stacked(pending, rows)
         pooled = block.shape[0] == size
         if pooled:
@@ -538,6 +538,10 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
     def _tm_rows_seen(self):
         state = getattr(self.temporal_memory_, "_state", None)  # both TMs keep one
         return 0 if state is None else int(state.n_samples_seen)
+
+    def _pooled(self, bits):
+        """The pooler's SDRs of encoded rows (:class:`BinaryRows`), learning nothing."""
+        return BinaryRows(*self.pooler_._transform_rows(bits), self.pooler_.n_columns)
 
     def _tm_learn(self, sdrs, out):
         """The TM learns the SDRs, their raw anomalies written into ``out``

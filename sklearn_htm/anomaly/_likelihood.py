@@ -333,37 +333,40 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
     def _continuation(self, scores, values):
         """Likelihoods of checked rows as the streams' continuation, on
         copies of the streams (nothing changes)."""
-        streams = []
-        for stream in self._streams:
-            copy = stream.copy()
-            if self._refits_at(stream):
-                # The refit at the stream's next row depends only on its
-                # history: done once for every continuation that starts
-                # here (scoring without learning at a refit row would
-                # otherwise refit the whole history on every call).
-                key = (stream.iteration, self.learning_period, self.averaging_window,
-                       self.historic_window_size)
-                if stream.memo is None or stream.memo[0] != key:
-                    stream.memo = (key, self._fit_distribution(stream))
-                copy.prefit = (stream.iteration, stream.memo[1])
-            streams.append(copy)
-        return self._all_likelihoods(streams, scores, values)
-
-    def _refits_at(self, stream):
-        """Whether the stream's next row refits the normal (step 3)."""
-        return (stream.iteration >= self.learning_period + self.estimation_samples
-                and (stream.distribution is None
-                     or stream.iteration % self.reestimation_period == 0))
+        return self._all_likelihoods(self._copies(), scores, values)
 
     def _partial_fit_scores(self, scores, values):
         """``partial_fit`` of checked rows continuing started streams (the
         inner path of the anomaly detector): run on copies of the streams,
         which replace them once every row is through, so that a failure
         changes nothing."""
-        streams = [s.copy() for s in self._streams]
+        streams = self._copies()
         self._run(streams, scores, values)
         self._streams = streams
         return self
+
+    def _copies(self):
+        """Copies of the streams to run on. The refit at a stream's next row
+        depends only on its history: it is done once, kept on the stream
+        (unsaved), and handed to every copy that starts there (scoring
+        without learning, then learning, as a live stream does)."""
+        copies = []
+        for stream in self._streams:
+            copy = stream.copy()
+            if self._refits_at(stream):
+                key = (stream.iteration, self.learning_period, self.averaging_window,
+                       self.historic_window_size)
+                if stream.memo is None or stream.memo[0] != key:
+                    stream.memo = (key, self._fit_distribution(stream))
+                copy.prefit = (stream.iteration, stream.memo[1])
+            copies.append(copy)
+        return copies
+
+    def _refits_at(self, stream):
+        """Whether the stream's next row refits the normal (step 3)."""
+        return (stream.iteration >= self.learning_period + self.estimation_samples
+                and (stream.distribution is None
+                     or stream.iteration % self.reestimation_period == 0))
 
     def _new_streams(self, n_streams):
         return [_State(self.historic_window_size) for _ in range(n_streams)]
@@ -418,8 +421,7 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
             else:
                 if stream.prefit is not None and stream.prefit[0] == stream.iteration:
                     stream.distribution, stream.previous_tail = stream.prefit[1]
-                elif (stream.distribution is None
-                        or stream.iteration % self.reestimation_period == 0):
+                elif self._refits_at(stream):
                     stream.distribution, stream.previous_tail = self._fit_distribution(stream)
                 mean, _, stdev = stream.distribution
                 tail = float(tail_probability(average, mean, stdev))

@@ -23,7 +23,7 @@ def set_clear(flags, members, sizes, k):
 
 @internal_kernel(inline="always")
 def set_add(flags, members, sizes, k, member):
-    if not (flags[member] >> k) & 1:
+    if not in_set(flags, k, member):
         flags[member] = flags[member] | (1 << k)
         members[k, sizes[k]] = member
         sizes[k] += 1
