@@ -35,6 +35,12 @@ Sections of the JSON:
   (16): ``n_detectors_reached`` says how many were; the detectors grow as
   they learn, and the rounds stop (``stopped_steps_for_memory``) should the
   memory pass 1.25 times that;
+* ``parts``: where a row's time goes. The Temporal Memory alone on the
+  pooler's SDRs of the ``--parts-rows`` (500) rows after the long call's (on
+  copies): microseconds per row learning, inferring only, and inferring
+  with ``max_inf_backtrack=0`` (the cost without inference's backtracking:
+  a floor, not a configuration; NAB was not measured so); and the long
+  call with ``temporal_memory="htm.core"`` (the other Temporal Memory);
 * ``htm_core``: htm.core's NAB detector (htm-community/NAB,
   ``nab/detectors/htmcore/htmcore_detector.py``, "numenta comparable"
   parameters, without its Metrics bookkeeping) timed on the same rows when
@@ -128,6 +134,8 @@ def parse_args(argv):
     parser.add_argument("--repeats", type=int, default=1, help="long calls, the best kept")
     parser.add_argument("--score-calls", type=int, default=200,
                         help="one-row score_samples calls")
+    parser.add_argument("--parts-rows", type=int, default=500,
+                        help="rows of the parts section (0: skipped)")
     parser.add_argument("--whole-file", action=argparse.BooleanOptionalAction, default=None,
                         help="state after the whole file too (default on)")
     parser.add_argument("--n-detectors", type=int,
@@ -358,6 +366,44 @@ def score_samples(frame, detector, args):
             "detector_unchanged": before == after,
             "next_row": {"rows": "each row scored as it arrives, then learned (untimed)",
                          **call_times(next_times)}}
+
+
+def parts(frame, detector, args, minimum, maximum):
+    """The Temporal Memory's share of a row, and the detector on htm.core's
+    Temporal Memory (see the module docstring)."""
+    rows = frame.iloc[args.rows:args.rows + args.parts_rows]
+    if args.parts_rows <= 0 or len(rows) == 0:
+        return {"skipped": "no rows after the long call's (or --parts-rows 0)"}
+    log(f"parts: the Temporal Memory alone on {len(rows)} rows")
+    stamps = rows["timestamp"].to_numpy(dtype="datetime64[ns]")
+    values = rows["value"].to_numpy(dtype=np.float64)
+    sdrs = detector._pooled(detector._encode(stamps, values))
+
+    def per_row(run, tm):
+        tm = pickle.loads(pickle.dumps(tm))
+        start = time.perf_counter()
+        run(tm)
+        return round((time.perf_counter() - start) / len(rows) * 1e6, 1)
+
+    tm = detector.temporal_memory_
+    report = {
+        "rows": f"{args.rows} to {args.rows + len(rows) - 1}, the pooler's SDRs (learning "
+                "nothing), on copies of the long call's Temporal Memory",
+        "tm_learn_us_per_row": per_row(lambda t: t._partial_fit_rows(sdrs), tm),
+        "tm_infer_us_per_row": per_row(lambda t: t._score_rows(sdrs), tm),
+    }
+    if hasattr(tm, "max_inf_backtrack"):
+        report["tm_infer_without_backtracking_us_per_row"] = per_row(
+            lambda t: t.set_params(max_inf_backtrack=0)._score_rows(sdrs), tm)
+    log(f"parts: the detector with temporal_memory='htm.core', {args.rows} rows in one call")
+    new_detector(minimum, maximum, temporal_memory="htm.core").fit(frame.iloc[:WARMUP_ROWS])
+    other = new_detector(minimum, maximum, temporal_memory="htm.core")
+    with heartbeat("htm.core TM fit"):
+        start = time.perf_counter()
+        other.fit(frame.iloc[:args.rows])
+    report["htm_core_tm_long_call_us_per_row"] = round(
+        (time.perf_counter() - start) / args.rows * 1e6, 1)
+    return report
 
 
 def whole_file(frame, detector, args):
@@ -614,6 +660,7 @@ def main(argv=None):
     long_scores = detector.anomaly_score_.copy()
     report["one_row_calls"] = one_row_calls(frame, args, minimum, maximum, long_scores)
     report["score_samples"] = score_samples(frame, detector, args)
+    report["parts"] = parts(frame, detector, args, minimum, maximum)
     log("state after the rows")
     report["state"] = {"after_rows": state_report(detector)}
     if args.whole_file and args.rows < len(frame):
