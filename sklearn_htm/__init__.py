@@ -8,6 +8,7 @@ from .encoders import (
     RandomDistributedScalarEncoder,
     ScalarEncoder,
 )
+from .forecasting import HTMForecaster, SDRClassifier
 from .spatial_pooler import SpatialPoolerTransformer
 from .temporal_memory import TemporalMemoryTransformer
 
@@ -19,8 +20,10 @@ __all__ = [
     "DateEncoder",
     "GreyscaleEncoder",
     "HTMAnomalyDetector",
+    "HTMForecaster",
     "RandomDistributedScalarEncoder",
     "ScalarEncoder",
+    "SDRClassifier",
     "SpatialPoolerTransformer",
     "TemporalMemoryTransformer",
     "__version__",

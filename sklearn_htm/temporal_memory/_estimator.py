@@ -33,7 +33,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..spatial_pooler._input import binary_rows, validate_rows
+from ..spatial_pooler._input import BinaryRows, binary_rows, validate_rows
 from ..utils._array_api import csr_output, is_device_array, to_host
 from ..utils._atomic import restore_on_failure
 from ..utils._progress import ProgressReporter
@@ -545,41 +545,51 @@ class TemporalMemoryTransformer(
             )
         return config
 
-    def _learn(self, backend, config, state, rows, starts, reporter, out=None):
+    def _learn(self, backend, config, state, rows, starts, reporter, out=None, cells=None):
         """Learn ``rows`` in chunks; returns their raw anomalies (in ``out``
-        when given, chunk by chunk)."""
+        when given, chunk by chunk). ``cells``: a list to which each chunk's
+        active cells are appended (as :class:`~sklearn_htm.spatial_pooler.
+        _input.BinaryRows`)."""
         anomaly = np.empty(rows.shape[0], dtype=np.float64) if out is None else out
+        output = None if cells is None else "active_cells"
         for start in range(0, rows.shape[0], backend.chunk_rows):
             stop = min(start + backend.chunk_rows, rows.shape[0])
             with reporter.preparing(backend.name, backend.is_ready(learn=True)):
                 result = backend.run(config, state, rows[start:stop], starts[start:stop],
-                                     True, None)
+                                     True, output)
             anomaly[start:stop] = result.anomaly
+            if cells is not None:
+                cells.append(BinaryRows(result.indptr, result.indices, config.n_cells))
             reporter.update(stop - start)
         return anomaly
 
-    def _partial_fit_rows(self, rows, out=None):
+    def _partial_fit_rows(self, rows, out=None, cells=None):
         """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
         _input.BinaryRows`) continuing a started stream, without sequence
         starts: the inner path of callers that validated their input once
-        (the anomaly detector). Returns the rows' raw anomalies, written into
-        ``out`` (when given) chunk by chunk."""
+        (the anomaly detector, the forecaster). Returns the rows' raw
+        anomalies, written into ``out`` (when given) chunk by chunk;
+        ``cells``: a list that receives the rows' active cells, chunk by
+        chunk (see :meth:`_learn`)."""
         config = self._config(rows.shape[1])
         reporter = ProgressReporter(
             self.verbose, rows.shape[0], "TemporalMemory.partial_fit", quiet_when_quick=True
         )
         starts = np.zeros(rows.shape[0], dtype=bool)
         self.anomaly_ = self._learn(get_backend(self.backend), config, self._state, rows,
-                                    starts, reporter, out)
+                                    starts, reporter, out, cells)
         return self.anomaly_
 
-    def _score_rows(self, rows):
+    def _score_rows(self, rows, output=None):
         """Raw anomalies of validated rows as the stream's continuation (from
-        the current context), without learning; nothing changes."""
+        the current context), without learning; nothing changes. With
+        ``output`` (an ``output`` name), returns the backend's whole
+        :class:`~.backends._base.RunResult`, the cells of each row included."""
         config = self._config(rows.shape[1], learning=False)
         starts = np.zeros(rows.shape[0], dtype=bool)
-        return get_backend(self.backend).run(config, self._state.copy(), rows, starts, False,
-                                             None).anomaly
+        result = get_backend(self.backend).run(config, self._state.copy(), rows, starts, False,
+                                               output)
+        return result.anomaly if output is None else result
 
     def _run_without_learning(self, X, sequence_starts, output):
         check_is_fitted(self)
