@@ -112,8 +112,10 @@ class HTMForecaster(BaseEstimator):
         encoded as they are and fall in the outer buckets.
     n_buckets : int, default=132
         Buckets of the range (the classifier's categories).
-    alpha : float, default=0.001
-        The classifiers' learning rate [alpha].
+    alpha : float, default=0.05
+        The classifiers' learning rate [alpha] (htm.core's default is 0.001,
+        which learns far too slowly for the Temporal Memory's few active
+        cells per row).
     bucket_value_alpha : float, default=0.3
         Weight of a new value in its bucket's running average [actValueAlpha].
     point : {"mean", "median", "mode"}, default="mean"
@@ -122,6 +124,12 @@ class HTMForecaster(BaseEstimator):
         (NuPIC's choice).
     coverage : float, default=0.8
         Probability of the interval in ``forecast_interval_``, in (0, 1).
+    time_of_day, day_of_week : tuple (n_active, radius) or None, default=(21, 0.5)
+        The date encoder's time of day (radius in hours) and day of week
+        (radius in days) codes, as :class:`~sklearn_htm.DateEncoder` takes
+        them; None leaves one out. Fine radii make rows half an hour apart
+        differ: with NAB's anomaly setting (21, 9.49), consecutive rows
+        share most bits and forecasts follow the last values.
     n_columns : int, default=2048
         The pooler's columns.
     random_state : int, RandomState instance or None, default=0
@@ -180,9 +188,9 @@ class HTMForecaster(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, steps=(1,), *, minimum=None, maximum=None, n_buckets=132, alpha=0.001,
+    def __init__(self, steps=(1,), *, minimum=None, maximum=None, n_buckets=132, alpha=0.05,
                  bucket_value_alpha=0.3, point="mean", coverage=0.8,
-                 time_of_day=(21, 1.0), day_of_week=(21, 1.0), n_columns=2048,
+                 time_of_day=(21, 0.5), day_of_week=(21, 0.5), n_columns=2048,
                  random_state=0, verbose=0):
         self.steps = steps
         self.time_of_day = time_of_day

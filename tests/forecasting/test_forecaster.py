@@ -1,0 +1,102 @@
+"""HTMForecaster: forecasts that lead the stream, never see their value,
+do not depend on how the rows are split, and bad input."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_htm import HTMForecaster
+
+N_ROWS = 700
+
+
+@pytest.fixture(scope="module")
+def cycle():
+    """A value cycle of 7 rows, a row every 7 minutes."""
+    stamps = pd.date_range("2024-01-01", periods=N_ROWS, freq="7min")
+    return pd.DataFrame({"timestamp": stamps, "value": (np.arange(N_ROWS) % 7) * 10.0})
+
+
+def forecaster(**params):
+    defaults = dict(steps=(1, 2), minimum=0, maximum=70, n_buckets=7, alpha=0.1)
+    defaults.update(params)
+    return HTMForecaster(**defaults)
+
+
+@pytest.fixture(scope="module")
+def fitted(cycle):
+    return forecaster().fit(cycle)
+
+
+def test_a_learned_cycle_is_forecast_one_and_two_rows_ahead(cycle, fitted):
+    values = cycle["value"].to_numpy()
+    rows = np.arange(N_ROWS - 100, N_ROWS - 2)
+    for k, step in enumerate((1, 2)):
+        close = np.abs(fitted.forecast_[rows, k] - values[rows + step]) < 2.0
+        assert close.mean() > 0.9
+    low, high = fitted.forecast_interval_[rows, 0, 0], fitted.forecast_interval_[rows, 0, 1]
+    inside = (low <= values[rows + 1]) & (values[rows + 1] <= high)
+    assert inside.mean() > 0.9 and (low <= high).all()
+
+
+def test_no_forecast_before_a_step_has_learned(fitted):
+    """Step s's classifier first learns at row s, after that row's forecast."""
+    assert np.isnan(fitted.forecast_[:2, 0]).all() and np.isnan(fitted.forecast_[:3, 1]).all()
+    assert not np.isnan(fitted.forecast_[3:, :]).any()
+    np.testing.assert_allclose(fitted.forecast_proba_[3:].sum(axis=2), 1.0)
+
+
+def test_one_row_calls_forecast_as_one_call(cycle, fitted):
+    stream = forecaster()
+    forecasts = []
+    for i in range(200):
+        stream.partial_fit(cycle.iloc[i:i + 1])
+        forecasts.append(stream.forecast_[0])
+    np.testing.assert_array_equal(np.array(forecasts), fitted.forecast_[:200])
+
+
+def test_a_forecast_never_sees_the_value_it_forecasts(cycle):
+    changed = cycle.copy()
+    changed.loc[300:, "value"] = 35.0
+    a = forecaster().fit(cycle.iloc[:320])
+    b = forecaster().fit(changed.iloc[:320])
+    np.testing.assert_array_equal(a.forecast_[:300], b.forecast_[:300])
+    assert not np.array_equal(a.forecast_[300:], b.forecast_[300:])
+
+
+def test_predict_is_the_next_forecast_and_changes_nothing(cycle):
+    model = forecaster().fit(cycle.iloc[:400])
+    before = pickle.dumps(model)
+    predicted = model.predict(cycle.iloc[400:403])
+    assert pickle.dumps(model) == before
+    model.partial_fit(cycle.iloc[400:401])
+    np.testing.assert_array_equal(predicted[0], model.forecast_[0])
+
+
+@pytest.mark.parametrize("bad, message", [
+    (pd.DataFrame({"timestamp": ["2024-02-01"], "value": [np.nan]}), "finite"),
+    (pd.DataFrame({"timestamp": ["not a date"], "value": [1.0]}), "timestamp"),
+    (pd.DataFrame({"timestamp": [], "value": []}), "no rows"),
+])
+def test_bad_input_is_refused_and_changes_nothing(fitted, bad, message):
+    before = pickle.dumps(fitted)
+    with pytest.raises(ValueError, match=message):
+        fitted.partial_fit(bad)
+    assert pickle.dumps(fitted) == before
+
+
+@pytest.mark.parametrize("steps", [(0,), (), (1.5,), ((1, 2),)])
+def test_steps_must_be_positive_integers(cycle, steps):
+    with pytest.raises(ValueError, match="steps"):
+        forecaster(steps=steps).fit(cycle.iloc[:10])
+
+
+def test_a_range_from_a_short_first_call_is_warned_about(cycle):
+    with pytest.warns(UserWarning, match="range"):
+        HTMForecaster().fit(cycle.iloc[:20])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecaster().fit(cycle.iloc[:20])
