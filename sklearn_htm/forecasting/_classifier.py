@@ -102,7 +102,7 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The categories given so far, sorted.
-    weights_ : ndarray of float64, shape (n_features_in_, n_classes)
+    weights_ : ndarray of float64, shape (n_features, n_classes)
         One weight per input bit and category, columns in ``classes_`` order.
     class_seen_ : ndarray of bool, shape (n_classes,)
         Whether each category has been a label (others have probability 0).
@@ -272,9 +272,15 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
         """Categories join ``classes_`` (sorted) with zero weights; ``seen``:
         mark them as labels seen."""
         known = set(self.classes_.tolist())
-        fresh = sorted({label for label in new if label not in known})
+        fresh = {label for label in new if label not in known}
         if fresh:
-            merged = np.array(sorted(known | set(fresh)))
+            try:
+                merged = np.array(sorted(known | fresh))
+            except TypeError:
+                raise ValueError(
+                    f"labels {sorted(map(repr, fresh))} cannot be ordered with the categories "
+                    f"so far ({self.classes_[:5].tolist()}...): give labels of one type."
+                ) from None
             where = np.searchsorted(merged, self.classes_) if known else np.array([], int)
             weights = np.zeros((self.weights_.shape[0], merged.shape[0]), dtype=np.float64)
             weights[:, where] = self.weights_

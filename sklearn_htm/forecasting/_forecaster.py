@@ -104,7 +104,8 @@ class HTMForecaster(BaseEstimator):
     Parameters
     ----------
     steps : tuple of int, default=(1,)
-        Rows ahead to forecast, each >= 1 [steps].
+        Rows ahead to forecast, each >= 1 and given once [steps]; the
+        forecasts' second axis follows this order.
     minimum, maximum : float or None, default=None
         The range of the values: the value encoder's resolution and the
         buckets divide it. ``None``: the first call's minimum or maximum (a
@@ -284,7 +285,9 @@ class HTMForecaster(BaseEstimator):
         if (steps.ndim != 1 or steps.shape[0] == 0 or steps.dtype.kind not in "iu"
                 or (steps < 1).any()):
             raise ValueError(f"steps must be positive integers (rows ahead); got {self.steps!r}.")
-        self.steps_ = tuple(sorted({int(s) for s in steps}))
+        if len(set(steps.tolist())) != steps.shape[0]:
+            raise ValueError(f"steps holds a step twice: {self.steps!r}.")
+        self.steps_ = tuple(int(s) for s in steps)
         if (self.minimum is None or self.maximum is None) and values.shape[0] < 100:
             warnings.warn(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "
@@ -294,6 +297,9 @@ class HTMForecaster(BaseEstimator):
         maximum = float(np.max(values)) if self.maximum is None else float(self.maximum)
         if minimum > maximum:
             raise ValueError(f"minimum={minimum} exceeds maximum={maximum}.")
+        if minimum == maximum and self.minimum is not None and self.maximum is not None:
+            raise ValueError(f"minimum and maximum are both {minimum}: no range to divide into "
+                             "buckets; give the range the values are expected in.")
         span = max(maximum - minimum, MIN_RESOLUTION * self.n_buckets)
         self.bucket_edges_ = minimum + span * np.arange(self.n_buckets + 1) / self.n_buckets
         self.bucket_values_ = np.full(self.n_buckets, np.nan)
@@ -391,7 +397,7 @@ class HTMForecaster(BaseEstimator):
         self.bucket_values_[bucket] = value if average != average else (
             (1 - self.bucket_value_alpha) * average + self.bucket_value_alpha * value)
         self._history.append(cells.indices)
-        del self._history[:-self.steps_[-1]]
+        del self._history[:-max(self.steps_)]
         self.n_samples_seen_ += 1
 
     def _tm_learn(self, sdr):

@@ -110,6 +110,7 @@ def test_sparse_and_dense_rows_learn_alike():
     (np.ones((2, 16), dtype=np.uint8), [0, None], "missing label"),
     (np.ones((2, 16), dtype=np.uint8), [[0], []], "no label"),
     (np.ones((2, 16), dtype=np.uint8), [0.5, 1.5], "continuous"),
+    (np.ones((2, 16), dtype=np.uint8), ["a", "b"], "one type"),
 ])
 def test_bad_input_is_refused_and_changes_nothing(X, y, message):
     clf = SDRClassifier(alpha=0.1).fit(repeat(pattern([1, 2]), 5), [0] * 5)

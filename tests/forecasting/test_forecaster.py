@@ -88,7 +88,12 @@ def test_bad_input_is_refused_and_changes_nothing(fitted, bad, message):
     assert pickle.dumps(fitted) == before
 
 
-@pytest.mark.parametrize("steps", [(0,), (), (1.5,), ((1, 2),)])
+def test_forecasts_follow_the_order_of_steps(cycle, fitted):
+    reversed_steps = forecaster(steps=(2, 1)).fit(cycle.iloc[:300])
+    np.testing.assert_array_equal(reversed_steps.forecast_[:, ::-1], fitted.forecast_[:300])
+
+
+@pytest.mark.parametrize("steps", [(0,), (), (1.5,), ((1, 2),), (1, 1)])
 def test_steps_must_be_positive_integers(cycle, steps):
     with pytest.raises(ValueError, match="steps"):
         forecaster(steps=steps).fit(cycle.iloc[:10])
