@@ -17,13 +17,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..backtracking_tm import BacktrackingTM
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
-from ..encoders._base import merge_codes
-from ..spatial_pooler import SpatialPoolerTransformer
-from ..spatial_pooler._input import BinaryRows
 from ..spatial_pooler._structure import n_winners_of
 from ..temporal_memory import TemporalMemoryTransformer
 from ..utils._atomic import restore_on_failure
 from ._likelihood import AnomalyLikelihood, log_likelihood
+from ._rows import MIN_RESOLUTION, SPARSITY, encode_rows, pooled, stream_pooler
 from ._rows import frame as _frame
 from ._rows import stacked as _stacked
 
@@ -32,12 +30,10 @@ from ._rows import stacked as _stacked
 SPATIAL_TOLERANCE = 0.05
 #: Buckets of the value's range for the RDSE resolution (nupic's numBuckets).
 N_BUCKETS = 130
-MIN_RESOLUTION = 0.001
 #: Warnings raised while fit / partial_fit run (through scikit-learn's
 #: _fit_context wrapper) point at the caller's line.
 WARNING_STACKLEVEL = 5
 #: Active columns of the pooler: 40 of 2048 (NAB's HTM detector).
-SPARSITY = 40 / 2048
 #: (activation_threshold, min_threshold) of each Temporal Memory when not
 #: given: NAB's HTM detector's 13 / 10 for the backtracking TM; 10 / 8 for
 #: htm.core's, which scored higher than 13 / 10 with it on NAB.
@@ -339,12 +335,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
                                            seed=42),
             DateEncoder(time_of_day=(21, 9.49)),
         )
-        self.pooler_ = SpatialPoolerTransformer(
-            n_columns=self.n_columns, sparsity=SPARSITY, potential_pct=0.8,
-            connected_threshold=0.2, permanence_increment=0.003,
-            permanence_decrement=0.0005, boost_strength=0.0, shuffle=False,
-            random_state=self.random_state, verbose=self.verbose,
-        )
+        self.pooler_ = stream_pooler(self.n_columns, self.random_state, self.verbose)
         self.temporal_memory_ = self._temporal_memory()
         n_active = n_winners_of(SPARSITY, self.n_columns)
         if n_active < getattr(self.temporal_memory_, "activation_threshold", 0):
@@ -398,32 +389,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         )
 
     def _encode(self, stamps, values):
-        """The encoders' bits of the rows (value code, then time of day), as
-        :class:`~sklearn_htm.spatial_pooler._input.BinaryRows`; changes
-        nothing but fits the encoders on a stream's first call.
-
-        Raises
-        ------
-        ValueError
-            For values too large for the value encoder's resolution.
-        """
-        value_encoder, date_encoder = self._encoders
-        if not hasattr(value_encoder, "n_features_in_"):
-            value_encoder.fit(values[:1, None])
-            date_encoder.fit(stamps[:1, None])
-        try:
-            value_bits = value_encoder._active_bits(0, values)
-        except ValueError:
-            raise ValueError(
-                f"X's values reach {float(np.max(np.abs(values))):g}: too large for the "
-                f"value encoder's buckets of {value_encoder.resolution:g} (the range / "
-                f"{N_BUCKETS})."
-            ) from None
-        indptr, indices = merge_codes([
-            value_bits, date_encoder._active_bits(0, stamps) + value_encoder.offsets_[-1],
-        ])
-        width = int(value_encoder.offsets_[-1] + date_encoder.offsets_[-1])
-        return BinaryRows(indptr, indices.astype(np.int32), width)
+        """The encoders' bits of the rows (see :func:`._rows.encode_rows`)."""
+        return encode_rows(self._encoders, stamps, values)
 
     def _spatial_anomalies(self, values):
         """NAB's rule: a value beyond the range seen before it by more than
@@ -540,8 +507,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         return 0 if state is None else int(state.n_samples_seen)
 
     def _pooled(self, bits):
-        """The pooler's SDRs of encoded rows (:class:`BinaryRows`), learning nothing."""
-        return BinaryRows(*self.pooler_._transform_rows(bits), self.pooler_.n_columns)
+        """The pooler's SDRs of encoded rows, learning nothing."""
+        return pooled(self.pooler_, bits)
 
     def _tm_learn(self, sdrs, out):
         """The TM learns the SDRs, their raw anomalies written into ``out``

@@ -1,9 +1,62 @@
-"""The detector's input: rows of (timestamp, value) in the forms a stream
-passes, parsed once; and its blocks of encoded rows."""
+"""What the stream models (the anomaly detector, the forecaster) share: rows
+of (timestamp, value) in the forms a stream passes, parsed once; their
+encoding into one block of bits; their pooler and its SDRs."""
 
 import numpy as np
 
+from ..encoders._base import merge_codes
+from ..spatial_pooler import SpatialPoolerTransformer
 from ..spatial_pooler._input import BinaryRows
+
+#: Active columns of the pooler (NAB's HTM detector's 40 of 2,048).
+SPARSITY = 40 / 2048
+#: The finest value encoder resolution the stream models use.
+MIN_RESOLUTION = 0.001
+
+
+def stream_pooler(n_columns, random_state, verbose):
+    """The stream models' Spatial Pooler (NAB's HTM detector's parameters:
+    global inhibition, 2% sparsity, no boosting)."""
+    return SpatialPoolerTransformer(
+        n_columns=n_columns, sparsity=SPARSITY, potential_pct=0.8,
+        connected_threshold=0.2, permanence_increment=0.003,
+        permanence_decrement=0.0005, boost_strength=0.0, shuffle=False,
+        random_state=random_state, verbose=verbose,
+    )
+
+
+def encode_rows(encoders, stamps, values):
+    """The bits of the rows (the value code, then the date code), as
+    :class:`~sklearn_htm.spatial_pooler._input.BinaryRows`; ``encoders`` is
+    (value encoder, date encoder), fitted here on a stream's first call.
+
+    Raises
+    ------
+    ValueError
+        For values too large for the value encoder's resolution.
+    """
+    value_encoder, date_encoder = encoders
+    if not hasattr(value_encoder, "n_features_in_"):
+        value_encoder.fit(values[:1, None])
+        date_encoder.fit(stamps[:1, None])
+    try:
+        value_bits = value_encoder._active_bits(0, values)
+    except ValueError:
+        raise ValueError(
+            f"X's values reach {float(np.max(np.abs(values))):g}: too large for the "
+            f"value encoder's buckets of {value_encoder.resolution:g}; give the range "
+            "the values are expected in (minimum, maximum)."
+        ) from None
+    indptr, indices = merge_codes([
+        value_bits, date_encoder._active_bits(0, stamps) + value_encoder.offsets_[-1],
+    ])
+    width = int(value_encoder.offsets_[-1] + date_encoder.offsets_[-1])
+    return BinaryRows(indptr, indices.astype(np.int32), width)
+
+
+def pooled(pooler, bits):
+    """The pooler's SDRs of encoded rows (:class:`BinaryRows`), learning nothing."""
+    return BinaryRows(*pooler._transform_rows(bits), pooler.n_columns)
 
 
 def stamps_of(timestamps):

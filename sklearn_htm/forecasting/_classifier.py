@@ -271,6 +271,19 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
     def _add_classes(self, new, seen):
         """Categories join ``classes_`` (sorted) with zero weights; ``seen``:
         mark them as labels seen."""
+        if not new:
+            return
+        if self.classes_.shape[0]:
+            try:
+                where = np.searchsorted(self.classes_, np.array(new))
+                present = (where < self.classes_.shape[0]) & (
+                    self.classes_[np.minimum(where, self.classes_.shape[0] - 1)] == new)
+            except TypeError:
+                present = np.zeros(len(new), dtype=bool)
+            if np.all(present):  # the common case of a stream: known categories
+                if seen:
+                    self.class_seen_[where] = True
+                return
         known = set(self.classes_.tolist())
         fresh = {label for label in new if label not in known}
         if fresh:
@@ -287,7 +300,7 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
             flags = np.zeros(merged.shape[0], dtype=bool)
             flags[where] = self.class_seen_
             self.classes_, self.weights_, self.class_seen_ = merged, weights, flags
-        if seen and new:
+        if seen:
             self.class_seen_[np.searchsorted(self.classes_, np.array(new))] = True
 
     def _learn_rows(self, rows, labels):

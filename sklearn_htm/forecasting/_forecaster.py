@@ -17,19 +17,15 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..anomaly._rows import MIN_RESOLUTION, encode_rows, pooled, stream_pooler
 from ..anomaly._rows import frame as _frame
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
-from ..encoders._base import merge_codes
-from ..spatial_pooler import SpatialPoolerTransformer
 from ..spatial_pooler._input import BinaryRows
 from ..temporal_memory import TemporalMemoryTransformer
 from ..utils._atomic import restore_on_failure
 from ..utils._progress import ProgressReporter
 from ._classifier import SDRClassifier, softmax_rows
 
-#: Active columns of the pooler's 2,048 (NAB's and the paper's 2%).
-SPARSITY = 40 / 2048
-MIN_RESOLUTION = 0.001
 WARNING_STACKLEVEL = 4
 
 
@@ -308,16 +304,11 @@ class HTMForecaster(BaseEstimator):
                                            resolution=max(MIN_RESOLUTION, span / 130), seed=42),
             DateEncoder(time_of_day=self.time_of_day, day_of_week=self.day_of_week),
         )
-        self.pooler_ = SpatialPoolerTransformer(
-            n_columns=self.n_columns, sparsity=SPARSITY, potential_pct=0.8,
-            connected_threshold=0.2, permanence_increment=0.003,
-            permanence_decrement=0.0005, boost_strength=0.0, shuffle=False,
-            random_state=self.random_state, verbose=0,
-        )
+        self.pooler_ = stream_pooler(self.n_columns, self.random_state, self.verbose)
         self.temporal_memory_ = TemporalMemoryTransformer(
             n_cells_per_column=32, activation_threshold=13, min_threshold=10,
             max_new_synapse_count=20, max_segments_per_cell=128, max_synapses_per_segment=32,
-            random_state=self.random_state, verbose=0,
+            random_state=self.random_state, verbose=self.verbose,
         )
         self.classifiers_ = [SDRClassifier(alpha=self.alpha) for _ in self.steps_]
         n_cells = self.n_columns * 32
@@ -327,20 +318,10 @@ class HTMForecaster(BaseEstimator):
         self.n_samples_seen_ = 0
 
     def _encode(self, stamps, values):
-        """The encoders' bits of the rows (fits them on the first call)."""
-        value_encoder, date_encoder = self._encoders
-        if not hasattr(value_encoder, "n_features_in_"):
-            value_encoder.fit(values[:1, None])
-            date_encoder.fit(stamps[:1, None])
-        indptr, indices = merge_codes([
-            value_encoder._active_bits(0, values),
-            date_encoder._active_bits(0, stamps) + value_encoder.offsets_[-1],
-        ])
-        width = int(value_encoder.offsets_[-1] + date_encoder.offsets_[-1])
-        return BinaryRows(indptr, indices.astype(np.int32), width)
+        return encode_rows(self._encoders, stamps, values)
 
     def _pooled(self, bits):
-        return BinaryRows(*self.pooler_._transform_rows(bits), self.pooler_.n_columns)
+        return pooled(self.pooler_, bits)
 
     def _bucket(self, value):
         edges = self.bucket_edges_
