@@ -385,9 +385,7 @@ class HTMForecaster(BaseEstimator):
         """The Temporal Memory learns one SDR; returns its active cells."""
         tm = self.temporal_memory_
         if not hasattr(tm, "n_features_in_"):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                tm.partial_fit(sdr.to_csr())
+            tm.partial_fit(sdr.to_csr())
             cells = tm.active_cells_.astype(np.int32)
             return BinaryRows(np.array([0, cells.shape[0]]), np.sort(cells), tm.n_cells_)
         chunks = []
