@@ -7,8 +7,8 @@ ahead at every row, online, one pass over the 17,520 rows; score rows 10,000
 to 17,519. Metrics: WAPE (the paper's "MAPE": sum |error| / sum |truth|),
 NRMSE (RMSE over the series' standard deviation), and the negative
 log-likelihood of the true value's bucket among 22 equal buckets of
-[0, 40000] with a floor of 0.01 (the forecaster only; its 132 buckets are
-6 to each of those).
+[0, 40000] with a floor of 0.01 (the forecaster only; its 66 buckets are
+3 to each of those).
 
 Models, each under that protocol (the forecast for row t uses rows up to
 t - 5):
@@ -32,6 +32,14 @@ Prints JSON and writes it to ``--output`` (``benchmarks/results/forecast.json``)
 About a minute on 2 cores::
 
     python benchmarks/bench_forecast.py
+
+``--tune`` prints instead how the defaults were chosen: the forecaster on
+rows 0 to 9,999 only, scored on rows 3,000 to 9,999 (the scored rows are out
+of the choice), with one setting changed at a time, and the three point
+forecasts (median, mean, mode) of each run; it writes
+``benchmarks/results/forecast_tuning.json`` (about 2 minutes)::
+
+    python benchmarks/bench_forecast.py --tune
 """
 
 import argparse
@@ -48,6 +56,9 @@ from sklearn.linear_model import SGDRegressor
 
 import sklearn_htm
 from sklearn_htm import HTMForecaster
+from sklearn_htm.anomaly._rows import stream_pooler
+from sklearn_htm.forecasting._forecaster import distribution_points
+from sklearn_htm.temporal_memory import TemporalMemoryTransformer
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = 5
@@ -113,7 +124,7 @@ def htm(series, first):
     seconds = time.perf_counter() - start
     truth = series["value"].to_numpy()
     report = metrics(shifted(model.forecast_[:, 0]), truth, first)
-    # Probability of the true value's paper bucket: 6 of ours to each.
+    # Probability of the true value's paper bucket (several of ours to each).
     proba = model.forecast_proba_[:, 0, :]
     per = model.n_buckets // NLL_BUCKETS
     coarse = proba.reshape(proba.shape[0], NLL_BUCKETS, per).sum(axis=2)
@@ -169,6 +180,55 @@ def sgd_online(series, first):
     return report
 
 
+class _DetectorLayers(HTMForecaster):
+    """The forecaster with the anomaly detector's pooler and Temporal Memory
+    (its defaults before they were chosen), for the tuning table only."""
+
+    def _start(self, values):
+        super()._start(values)
+        self.pooler_ = stream_pooler(self.n_columns, self.random_state, self.verbose)
+        self.temporal_memory_ = TemporalMemoryTransformer(
+            n_cells_per_column=32, activation_threshold=13, min_threshold=10,
+            max_new_synapse_count=20, max_segments_per_cell=128, max_synapses_per_segment=32,
+            random_state=self.random_state)
+
+
+TUNE_ROWS, TUNE_FIRST = 10000, 3000
+TUNE_VARIANTS = {
+    "defaults": {},
+    "anomaly detector's pooler and Temporal Memory": {"_layers": True},
+    "time_of_day=(21, 0.5), day_of_week=(21, 0.5)": {"time_of_day": (21, 0.5),
+                                                     "day_of_week": (21, 0.5)},
+    "time_of_day=(29, 0.6)": {"time_of_day": (29, 0.6)},
+    "time_of_day=(29, 2.3)": {"time_of_day": (29, 2.3)},
+    "day_of_week=(29, 1.0)": {"day_of_week": (29, 1.0)},
+    "alpha=0.003": {"alpha": 0.003},
+    "alpha=0.05": {"alpha": 0.05},
+    "n_buckets=22": {"n_buckets": 22},
+    "n_buckets=132": {"n_buckets": 132},
+}
+
+
+def tuning(series):
+    """WAPE on rows TUNE_FIRST..TUNE_ROWS-1 of each variant, learning rows
+    before TUNE_ROWS only."""
+    head = series.iloc[:TUNE_ROWS]
+    truth = head["value"].to_numpy()
+    out = {}
+    for name, change in TUNE_VARIANTS.items():
+        change = dict(change)
+        model = (_DetectorLayers if change.pop("_layers", False) else HTMForecaster)(
+            steps=(STEPS,), minimum=0, maximum=NLL_RANGE, **change)
+        model.fit(head)
+        values = np.where(np.isnan(model.bucket_values_), 0.0, model.bucket_values_)
+        mean, median, mode, _ = distribution_points(model.forecast_proba_[:, 0, :], values,
+                                                    model.coverage)
+        out[name] = {point: metrics(shifted(forecast), truth, TUNE_FIRST)["wape"]
+                     for point, forecast in (("median", median), ("mean", mean), ("mode", mode))}
+        log(f"{name}: {out[name]}")
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "forecasting"
@@ -177,8 +237,19 @@ def main(argv=None):
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results"
                                                 / "forecast.json"),
                         help="also write the JSON here")
+    parser.add_argument("--tune", action="store_true",
+                        help="how the defaults were chosen: variants on rows before 10,000 "
+                             "(writes forecast_tuning.json beside --output)")
     args = parser.parse_args(argv)
     series = load(args.data)
+    if args.tune:
+        report = {"command": command(argv), "sklearn_htm": sklearn_htm.__version__,
+                  "protocol": f"{STEPS} rows ahead, online, one pass over rows 0 to "
+                              f"{TUNE_ROWS - 1}, rows {TUNE_FIRST} to {TUNE_ROWS - 1} scored "
+                              "(WAPE); one setting changed at a time",
+                  "variants": tuning(series)}
+        emit(report, str(Path(args.output).with_name("forecast_tuning.json")))
+        return 0
     report = {"command": command(argv), "sklearn_htm": sklearn_htm.__version__,
               "protocol": f"{STEPS} rows ahead, online, one pass over {len(series)} rows, "
                           f"rows {FIRST_SCORED} to {len(series) - 1} scored"}

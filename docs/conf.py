@@ -75,8 +75,9 @@ numpydoc_xref_param_type = False
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    # Run the digits examples; show the MNIST ones without running them.
-    "filename_pattern": r"/plot_(?!.*(mnist|nab))[^/]*\.py$",
+    # Run the digits examples; show those that need data (MNIST, NAB, the
+    # taxi series) without running them.
+    "filename_pattern": r"/plot_(?!.*(mnist|nab|taxi))[^/]*\.py$",
     "backreferences_dir": "gen_modules/backreferences",
     "doc_module": ("sklearn_htm",),
     "reference_url": {"sklearn_htm": None},

@@ -14,12 +14,15 @@ SPARSITY = 40 / 2048
 MIN_RESOLUTION = 0.001
 
 
-def stream_pooler(n_columns, random_state, verbose):
-    """The stream models' Spatial Pooler (NAB's HTM detector's parameters:
-    global inhibition, 2% sparsity, no boosting)."""
+def stream_pooler(n_columns, random_state, verbose, *, connected_threshold=0.2,
+                  permanence_increment=0.003):
+    """The stream models' Spatial Pooler: global inhibition, 2% sparsity, no
+    boosting. The defaults are NAB's HTM detector's; the forecaster gives
+    Cui et al.'s (connected at 0.5, learning 30 times slower: a nearly fixed
+    projection)."""
     return SpatialPoolerTransformer(
         n_columns=n_columns, sparsity=SPARSITY, potential_pct=0.8,
-        connected_threshold=0.2, permanence_increment=0.003,
+        connected_threshold=connected_threshold, permanence_increment=permanence_increment,
         permanence_decrement=0.0005, boost_strength=0.0, shuffle=False,
         random_state=random_state, verbose=verbose,
     )

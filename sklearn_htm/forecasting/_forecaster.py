@@ -107,26 +107,28 @@ class HTMForecaster(BaseEstimator):
         buckets divide it. ``None``: the first call's minimum or maximum (a
         warning if that call holds fewer than 100 rows). Values beyond it are
         encoded as they are and fall in the outer buckets.
-    n_buckets : int, default=132
-        Buckets of the range (the classifier's categories).
-    alpha : float, default=0.05
+    n_buckets : int, default=66
+        Buckets of the range (the classifier's categories); 66 are three to
+        each of the 22 of Cui et al.
+    alpha : float, default=0.01
         The classifiers' learning rate [alpha] (htm.core's default is 0.001,
-        which learns far too slowly for the Temporal Memory's few active
-        cells per row).
+        which learns too slowly for a stream's first months).
     bucket_value_alpha : float, default=0.3
         Weight of a new value in its bucket's running average [actValueAlpha].
-    point : {"mean", "median", "mode"}, default="mean"
-        The point forecast: the distribution's mean (least squared error),
-        median (least absolute error) or most probable bucket's value
+    point : {"median", "mean", "mode"}, default="median"
+        The point forecast: the distribution's median (least absolute
+        error), mean (least squared error) or most probable bucket's value
         (NuPIC's choice).
     coverage : float, default=0.8
         Probability of the interval in ``forecast_interval_``, in (0, 1).
-    time_of_day, day_of_week : tuple (n_active, radius) or None, default=(21, 0.5)
-        The date encoder's time of day (radius in hours) and day of week
-        (radius in days) codes, as :class:`~sklearn_htm.DateEncoder` takes
-        them; None leaves one out. Fine radii make rows half an hour apart
-        differ: with NAB's anomaly setting (21, 9.49), consecutive rows
-        share most bits and forecasts follow the last values.
+    time_of_day : tuple (n_active, radius) or None, default=(29, 1.16)
+        The date encoder's time of day code (radius in hours), as
+        :class:`~sklearn_htm.DateEncoder` takes it; None leaves it out. The
+        default is Cui et al.'s: 29 active bits of 600. With NAB's anomaly
+        setting (21, 9.49), rows hours apart share most bits and forecasts
+        follow the last values.
+    day_of_week : tuple (n_active, radius) or None, default=(29, 2.03)
+        The day of week code (radius in days): 29 active bits of 100.
     n_columns : int, default=2048
         The pooler's columns.
     random_state : int, RandomState instance or None, default=0
@@ -185,9 +187,9 @@ class HTMForecaster(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, steps=(1,), *, minimum=None, maximum=None, n_buckets=132, alpha=0.05,
-                 bucket_value_alpha=0.3, point="mean", coverage=0.8,
-                 time_of_day=(21, 0.5), day_of_week=(21, 0.5), n_columns=2048,
+    def __init__(self, steps=(1,), *, minimum=None, maximum=None, n_buckets=66, alpha=0.01,
+                 bucket_value_alpha=0.3, point="median", coverage=0.8,
+                 time_of_day=(29, 1.16), day_of_week=(29, 2.03), n_columns=2048,
                  random_state=0, verbose=0):
         self.steps = steps
         self.time_of_day = time_of_day
@@ -304,10 +306,16 @@ class HTMForecaster(BaseEstimator):
                                            resolution=max(MIN_RESOLUTION, span / 130), seed=42),
             DateEncoder(time_of_day=self.time_of_day, day_of_week=self.day_of_week),
         )
-        self.pooler_ = stream_pooler(self.n_columns, self.random_state, self.verbose)
+        # Cui et al.'s pooler and Temporal Memory (htmresearch's
+        # nyc_taxi_model_params): chosen on the taxi series' rows before
+        # 10,000 over the anomaly detector's (WAPE 0.101 against 0.177:
+        # bench_forecast.py --tune).
+        self.pooler_ = stream_pooler(self.n_columns, self.random_state, self.verbose,
+                                     connected_threshold=0.5, permanence_increment=0.0001)
         self.temporal_memory_ = TemporalMemoryTransformer(
-            n_cells_per_column=32, activation_threshold=13, min_threshold=10,
-            max_new_synapse_count=20, max_segments_per_cell=128, max_synapses_per_segment=32,
+            n_cells_per_column=32, activation_threshold=15, min_threshold=15,
+            max_new_synapse_count=32, predicted_segment_decrement=0.01,
+            max_segments_per_cell=128, max_synapses_per_segment=128,
             random_state=self.random_state, verbose=self.verbose,
         )
         self.classifiers_ = [SDRClassifier(alpha=self.alpha) for _ in self.steps_]
@@ -342,14 +350,13 @@ class HTMForecaster(BaseEstimator):
         self.forecast_interval_ = np.full((n_rows, n_steps, 2), np.nan)
         reporter = ProgressReporter(self.verbose, n_rows, "HTMForecaster.partial_fit",
                                     quiet_when_quick=True)
-        done = 0
+        seen = self.n_samples_seen_
         try:
             for r in range(n_rows):
                 self._learn_row(bits[r:r + 1], float(values[r]), r)
-                done = r + 1
                 reporter.update(1)
         finally:
-            self._commit(done)
+            self._commit(self.n_samples_seen_ - seen)  # the rows learned, whole
 
     def _learn_row(self, bits, value, r):
         """One row in every part: the pooler (its SDR read first), the
@@ -357,12 +364,18 @@ class HTMForecaster(BaseEstimator):
         and learns the pattern of ``s`` rows before; the bucket averages."""
         sdr = self._pooled(bits)
         self.pooler_._partial_fit_rows(bits)  # all or nothing
+        interruption = None
         try:
             cells = self._tm_learn(sdr)
-        except BaseException:
-            if self.temporal_memory_.n_samples_seen_ < self.pooler_.n_samples_seen_:
-                self._tm_learn(sdr)  # the row is completed: the parts agree
-            raise
+        except BaseException as error:  # an interruption (Ctrl-C) while learning
+            # The pooler has learned the row: complete it in every part, so
+            # that the parts agree, then let the interruption go on.
+            tm = self.temporal_memory_
+            if getattr(tm, "n_samples_seen_", 0) < self.pooler_.n_samples_seen_:
+                cells = self._tm_learn(sdr)
+            else:  # learned, the interruption came after
+                cells = self._last_cells()
+            interruption = error
         bucket = self._bucket(value)
         proba = np.stack([self._distribution(k, cells)[0] for k in range(len(self.steps_))])
         point, interval = self._points(proba[None])
@@ -380,17 +393,24 @@ class HTMForecaster(BaseEstimator):
         self._history.append(cells.indices)
         del self._history[:-max(self.steps_)]
         self.n_samples_seen_ += 1
+        if interruption is not None:
+            raise interruption
 
     def _tm_learn(self, sdr):
         """The Temporal Memory learns one SDR; returns its active cells."""
         tm = self.temporal_memory_
         if not hasattr(tm, "n_features_in_"):
             tm.partial_fit(sdr.to_csr())
-            cells = tm.active_cells_.astype(np.int32)
-            return BinaryRows(np.array([0, cells.shape[0]]), np.sort(cells), tm.n_cells_)
+            return self._last_cells()
         chunks = []
         tm._partial_fit_rows(sdr, cells=chunks)
         return chunks[0]
+
+    def _last_cells(self):
+        """The Temporal Memory's active cells of the row it learned last."""
+        tm = self.temporal_memory_
+        cells = np.sort(tm.active_cells_.astype(np.int32))
+        return BinaryRows(np.array([0, cells.shape[0]]), cells, tm.n_cells_)
 
     def _distribution(self, k, cells):
         """Step ``k``'s forecast distributions over the buckets, shape

@@ -105,3 +105,36 @@ def test_a_range_from_a_short_first_call_is_warned_about(cycle):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         forecaster().fit(cycle.iloc[:20])
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_an_interrupted_call_keeps_whole_rows_as_if_only_they_were_given(cycle, when):
+    """Ctrl-C inside the Temporal Memory's learning of row 40 of a call: the
+    row is completed in every part, the interruption goes on, and the model
+    continues exactly as one given rows 0 to 40 only."""
+    first, stop = cycle.iloc[:300], 40
+    model = forecaster().fit(first)
+    tm = model.temporal_memory_
+    learn = tm._partial_fit_rows
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == stop + 1:
+            if when == "after":
+                learn(*args, **kwargs)
+            raise KeyboardInterrupt
+        return learn(*args, **kwargs)
+
+    tm._partial_fit_rows = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        model.partial_fit(cycle.iloc[300:400])
+    del tm._partial_fit_rows
+    reference = forecaster().fit(first).partial_fit(cycle.iloc[300:300 + stop + 1])
+    assert model.n_samples_seen_ == reference.n_samples_seen_ == 300 + stop + 1
+    np.testing.assert_array_equal(model.forecast_, reference.forecast_)
+    rest = cycle.iloc[300 + stop + 1:500]
+    model.partial_fit(rest)
+    reference.partial_fit(rest)
+    np.testing.assert_array_equal(model.forecast_, reference.forecast_)
+    np.testing.assert_array_equal(model.forecast_proba_, reference.forecast_proba_)
