@@ -7,9 +7,13 @@ types the caller trusts. scikit-learn's and numpy's types are trusted by
 skops by default; :data:`SKOPS_TRUSTED_TYPES` lists sklearn-htm's own.
 """
 
+from .anomaly import AnomalyLikelihood, HTMAnomalyDetector
+from .anomaly._likelihood import _State as LikelihoodState
 from .backtracking_tm import BacktrackingTM
 from .backtracking_tm._config import BTMConfig
+from .backtracking_tm.backends._numpy import ReferenceBacktrackingTM
 from .backtracking_tm._state import BTMState, Layer
+from .forecasting import HTMForecaster, SDRClassifier
 from .encoders import (
     DateEncoder,
     GreyscaleEncoder,
@@ -19,6 +23,7 @@ from .encoders import (
 from .pipeline import IncrementalPipeline
 from .presets import check_intensities
 from .spatial_pooler import SpatialPoolerTransformer
+from .spatial_pooler._input import BinaryRows
 from .spatial_pooler._parameters import ConfigCache
 from .spatial_pooler._state import PoolerState
 from .spatial_pooler._structure import SpatialPoolerStructure
@@ -40,10 +45,17 @@ SKOPS_TRUSTED_TYPES = tuple(
     _type_name(cls)
     for cls in (
         check_intensities,
+        AnomalyLikelihood,
+        LikelihoodState,
+        HTMAnomalyDetector,
+        BinaryRows,
+        HTMForecaster,
+        SDRClassifier,
         BacktrackingTM,
         BTMConfig,
         BTMState,
         Layer,
+        ReferenceBacktrackingTM,
         DateEncoder,
         GreyscaleEncoder,
         IncrementalPipeline,

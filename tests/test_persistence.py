@@ -5,6 +5,7 @@ import pickle
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import SGDClassifier
@@ -163,15 +164,18 @@ def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
     from sklearn_htm.persistence import SKOPS_TRUSTED_TYPES
 
     X, y = digits
+    stream = clock_stream()
     models = [
+        *(learn(model, part) for model, part, _, _ in stream_models(stream)),
         stream_pipeline("local").partial_fit(X[:40], y[:40], classes=CLASSES),
         ScalarEncoder(size=40, n_active=5).fit(X[:, 2:3]),
         RandomDistributedScalarEncoder(size=40, n_active=5, resolution=1.0).fit(X[:, 2:3]),
         DateEncoder().fit(np.array(["2024-01-01T10:00"], dtype="datetime64[m]")[:, None]),
         TemporalMemoryTransformer(n_cells_per_column=2, activation_threshold=2,
                                   min_threshold=2).fit(X[:5]),
-        BacktrackingTM(n_cells_per_column=2, activation_threshold=2, min_threshold=1,
-                       max_new_synapse_count=3).fit(X[:20] > 8),
+        *(BacktrackingTM(n_cells_per_column=2, activation_threshold=2, min_threshold=1,
+                         max_new_synapse_count=3, backend=backend).fit(X[:20] > 8)
+          for backend in ("numba", "numpy")),
         make_preset_pipeline("image", image_shape=(8, 8), n_columns=(8, 8, 2)).fit(
             X[:40], y[:40]),
     ]
@@ -179,6 +183,57 @@ def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
     for model in models:
         untrusted |= set(skops_io.get_untrusted_types(data=skops_io.dumps(model)))
     assert sorted(untrusted) == sorted(SKOPS_TRUSTED_TYPES)
+
+
+def clock_stream(n_rows=700):
+    stamps = pd.date_range("2024-01-01", periods=n_rows, freq="h")
+    noise = np.random.RandomState(0).normal(0, 0.5, n_rows)
+    return pd.DataFrame({"timestamp": stamps,
+                         "value": 10 + 5 * np.sin(2 * np.pi * stamps.hour / 24) + noise})
+
+
+def stream_models(stream):
+    """(model, first part, rest, what to compare) for each stream model,
+    saved after a first part long enough for every part of it to be past
+    its warm-up (the likelihood's estimate, the classifiers' buckets)."""
+    from sklearn_htm import AnomalyLikelihood, HTMAnomalyDetector, HTMForecaster, SDRClassifier
+
+    raw = np.random.RandomState(1).beta(1, 6, size=(500, 2))
+    codes = (np.random.RandomState(2).rand(300, 40) < 0.2).astype(np.uint8)
+    labels = codes[:, :3].sum(axis=1)
+    return [
+        (HTMAnomalyDetector(minimum=0, maximum=20, probation=200), stream[:500], stream[500:],
+         ("anomaly_score_", "raw_anomaly_")),
+        (HTMForecaster(steps=(1, 3), minimum=0, maximum=20), stream[:500], stream[500:],
+         ("forecast_", "forecast_proba_", "forecast_interval_")),
+        (AnomalyLikelihood(learning_period=100, estimation_samples=100, reestimation_period=50),
+         raw[:300], raw[300:], ("likelihood_", "log_likelihood_")),
+        (SDRClassifier(alpha=0.1), (codes[:200], labels[:200]), (codes[200:], labels[200:]),
+         ("weights_",)),
+    ]
+
+
+def learn(model, part):
+    """``partial_fit`` with a part: X, or (X, y)."""
+    return model.partial_fit(*part) if isinstance(part, tuple) else model.partial_fit(part)
+
+
+@pytest.mark.parametrize("round_trip", ROUND_TRIPS)
+@pytest.mark.parametrize("k", range(4), ids=["detector", "forecaster", "likelihood",
+                                            "classifier"])
+def test_stream_models_saved_mid_stream_continue_exactly(round_trip, k):
+    """Every stream model saved mid-stream (skops: with the package's trusted
+    types only) continues bit for bit, its history and warm-up state
+    included."""
+    model, first, rest, compared = stream_models(clock_stream())[k]
+    learn(model, first)
+    copy = ROUND_TRIPS[round_trip](model)
+    learn(model, rest)
+    learn(copy, rest)
+    for name in compared:
+        np.testing.assert_array_equal(getattr(copy, name), getattr(model, name), err_msg=name)
+    if k == 2:  # the likelihood's estimate is running
+        assert not np.all(model.likelihood_ == 0.5)
 
 
 class Custom(TransformerMixin, BaseEstimator):

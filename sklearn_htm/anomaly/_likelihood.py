@@ -101,13 +101,22 @@ class _State:
         self.prefit = None
 
     def __getstate__(self):
+        """Numbers and arrays only (what skops saves): the history as an
+        array of (score, value) rows and its length limit, the window as an
+        array."""
         state = dict(vars(self))
         state.pop("memo", None)
         state.pop("prefit", None)
+        state["history_maxlen"] = self.history.maxlen
+        state["history"] = np.array(self.history, dtype=np.float64).reshape(-1, 2)
+        state["window"] = np.array(self.window, dtype=np.float64)
         return state
 
     def __setstate__(self, state):
-        self.__init__(state["history"].maxlen)
+        state = dict(state)
+        self.__init__(state.pop("history_maxlen"))
+        self.history.extend(tuple(row) for row in state.pop("history").tolist())
+        self.window.extend(state.pop("window").tolist())
         vars(self).update(state)
 
     def copy(self):

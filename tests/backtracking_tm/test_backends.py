@@ -58,15 +58,25 @@ def streams(draw):
     return rows.astype(np.uint8), [c for c in cuts if c < n_rows]
 
 
+def skops_round_trip(model):
+    import skops.io
+
+    from sklearn_htm.persistence import load_skops
+
+    return load_skops(skops.io.dumps(model))
+
+
 def run(backend, params, rows, cuts, pickled=False):
     """Chunked partial_fit calls (``pickled``: the estimator saved and
-    loaded between them); the anomalies and the state after each."""
+    loaded between them, with pickle, or with skops if "skops"); the
+    anomalies and the state after each."""
     tm = BacktrackingTM(backend=backend, **params)
     anomalies, states = [], []
     bounds = [0, *cuts, len(rows)]
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         if pickled and hasattr(tm, "_state"):
-            tm = pickle.loads(pickle.dumps(tm))
+            tm = (skops_round_trip(tm) if pickled == "skops"
+                  else pickle.loads(pickle.dumps(tm)))
         tm.partial_fit(rows[lo:hi])
         anomalies.append(tm.anomaly_)
         states.append(tm._state.canonical())
@@ -83,6 +93,23 @@ def test_numba_equals_reference(params, stream, pickled):
     np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
     for numba_state, numpy_state in zip(numba_states, numpy_states):
         assert numba_state == numpy_state
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(params=configurations(), stream=streams(), backend=st.sampled_from(["numpy", "numba"]),
+       saved=st.sampled_from(["pickle", "skops"]))
+def test_a_stream_saved_between_calls_continues_exactly(params, stream, backend, saved):
+    """Saved with pickle or skops (only the package's trusted types) and
+    loaded between calls, at any point of a stream (queued updates, kept
+    inputs and destroyed segments included), either backend's layer
+    continues bit for bit."""
+    pytest.importorskip("skops")
+    rows, cuts = stream
+    saved_anomaly, saved_states = run(backend, params, rows, cuts, saved)
+    kept_anomaly, kept_states = run(backend, params, rows, cuts)
+    np.testing.assert_array_equal(saved_anomaly, kept_anomaly)
+    assert saved_states == kept_states
 
 
 @settings(max_examples=100, deadline=None,

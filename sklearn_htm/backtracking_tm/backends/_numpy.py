@@ -116,6 +116,84 @@ class ReferenceBacktrackingTM:
             "rng": int(self.rng.state[0]),
         }
 
+    # ------------------------------------------------------------- saving
+
+    def __getstate__(self):
+        """Numbers, arrays and the configuration only (what skops saves):
+        every segment once (those of the cells, in creation order, then
+        destroyed ones a queued update still names) as flat arrays; the
+        cells' lists, the queued updates and the histories as indices and
+        offsets into them."""
+        table, index = [], {}
+
+        def ref(segment):
+            if segment is None:
+                return -1
+            if id(segment) not in index:
+                index[id(segment)] = len(table)
+                table.append(segment)
+            return index[id(segment)]
+
+        cell_lists = [(cell, [ref(s) for s in segments]) for cell, segments in self.cells.items()]
+        updates = [(cell, ref(segment), step, cells) for cell, segment, step, cells in self.updates]
+        synapses = [syn for s in table for syn in s.synapses]
+        return {
+            "config": self.config,
+            "counters": np.array([self.next_serial, self.iteration, self.pam_counter,
+                                  self.learned_length, self.n_samples_seen], dtype=np.int64),
+            "avg_input_density": float(self.avg_input_density),
+            "rng": np.array(self.rng.state, dtype=np.uint64),
+            "segment_cell": np.array([s.cell for s in table], dtype=np.int64),
+            "segment_serial": np.array([s.serial for s in table], dtype=np.int64),
+            "segment_alive": np.array([s.alive for s in table], dtype=bool),
+            "synapse_offsets": _offsets([len(s.synapses) for s in table]),
+            "presynaptic": np.array([p for p, _ in synapses], dtype=np.int64),
+            "permanence": np.array([v for _, v in synapses], dtype=PERMANENCE_DTYPE),
+            "cells": np.array([cell for cell, _ in cell_lists], dtype=np.int64),
+            "cell_offsets": _offsets([len(refs) for _, refs in cell_lists]),
+            "cell_segments": np.array([r for _, refs in cell_lists for r in refs], dtype=np.int64),
+            "updates": np.array([u[:3] for u in updates], dtype=np.int64).reshape(-1, 3),
+            "update_offsets": _offsets([len(u[3]) for u in updates]),
+            "update_cells": np.array([c for u in updates for c in u[3]], dtype=np.int64),
+            "sets": {name: np.array(sorted(cells), dtype=np.int64)
+                     for name, cells in self.sets.items()},
+            "confident": np.array(sorted(self.confident), dtype=np.int64),
+            **{f"{name}_offsets": _offsets([len(h) for h in history])
+               for name, history in (("inf_history", self.inf_history),
+                                     ("lrn_history", self.lrn_history))},
+            **{name: np.array([c for h in history for c in h], dtype=np.int64)
+               for name, history in (("inf_history", self.inf_history),
+                                     ("lrn_history", self.lrn_history))},
+        }
+
+    def __setstate__(self, state):
+        self.config = state["config"]
+        (self.next_serial, self.iteration, self.pam_counter, self.learned_length,
+         self.n_samples_seen) = state["counters"].tolist()
+        self.avg_input_density = state["avg_input_density"]
+        self.rng = IntegerGenerator(np.array(state["rng"], dtype=np.uint64))
+        offsets = state["synapse_offsets"]
+        presynaptic, permanence = state["presynaptic"].tolist(), state["permanence"]
+        table = []
+        for k, (cell, serial, alive) in enumerate(zip(state["segment_cell"].tolist(),
+                                                      state["segment_serial"].tolist(),
+                                                      state["segment_alive"].tolist())):
+            segment = _Segment(cell, serial)
+            segment.alive = alive
+            segment.synapses = [[presynaptic[j], permanence[j]]
+                                for j in range(offsets[k], offsets[k + 1])]
+            table.append(segment)
+        lists = _split(state["cell_segments"].tolist(), state["cell_offsets"])
+        self.cells = {cell: [table[r] for r in refs]
+                      for cell, refs in zip(state["cells"].tolist(), lists)}
+        update_cells = _split(state["update_cells"].tolist(), state["update_offsets"])
+        self.updates = [(cell, None if r < 0 else table[r], step, cells)
+                        for (cell, r, step), cells in zip(state["updates"].tolist(), update_cells)]
+        self.sets = {name: set(cells.tolist()) for name, cells in state["sets"].items()}
+        self.confident = set(state["confident"].tolist())
+        for name in ("inf_history", "lrn_history"):
+            setattr(self, name, _split(state[name].tolist(), state[f"{name}_offsets"]))
+
     # ---------------------------------------------------------------- step
 
     def step(self, columns, learning=True):
@@ -453,6 +531,15 @@ class ReferenceBacktrackingTM:
         if len(history) > limit:
             del history[0]
         history.append(list(columns))
+
+
+def _offsets(lengths):
+    return np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+
+
+def _split(flat, offsets):
+    offsets = offsets.tolist()
+    return [flat[offsets[k]:offsets[k + 1]] for k in range(len(offsets) - 1)]
 
 
 class NumpyBackend:
