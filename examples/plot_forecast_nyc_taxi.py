@@ -46,7 +46,7 @@ args, _ = parser.parse_known_args(sys.argv[1:])
 # Rows of (timestamp, value); NuPIC's files have two more header lines,
 # which pandas skips if they are there.
 raw = pd.read_csv(args.data)
-raw = raw[pd.to_datetime(raw["timestamp"], errors="coerce").notna()]
+raw = raw[raw["timestamp"].str.match(r"\d{4}-")]
 X = pd.DataFrame({"timestamp": pd.to_datetime(raw["timestamp"]),
                   "value": raw.iloc[:, 1].astype(float)}).reset_index(drop=True)
 print(f"{len(X)} rows from {X.timestamp.iloc[0]} to {X.timestamp.iloc[-1]}")

@@ -31,7 +31,8 @@ def stream_pooler(n_columns, random_state, verbose, *, connected_threshold=0.2,
 def encode_rows(encoders, stamps, values):
     """The bits of the rows (the value code, then the date code), as
     :class:`~sklearn_htm.spatial_pooler._input.BinaryRows`; ``encoders`` is
-    (value encoder, date encoder), fitted here on a stream's first call.
+    (value encoder, date encoder or None for no date code), fitted here on a
+    stream's first call.
 
     Raises
     ------
@@ -41,7 +42,8 @@ def encode_rows(encoders, stamps, values):
     value_encoder, date_encoder = encoders
     if not hasattr(value_encoder, "n_features_in_"):
         value_encoder.fit(values[:1, None])
-        date_encoder.fit(stamps[:1, None])
+        if date_encoder is not None:
+            date_encoder.fit(stamps[:1, None])
     try:
         value_bits = value_encoder._active_bits(0, values)
     except ValueError:
@@ -50,6 +52,9 @@ def encode_rows(encoders, stamps, values):
             f"value encoder's buckets of {value_encoder.resolution:g}; give the range "
             "the values are expected in (minimum, maximum)."
         ) from None
+    if date_encoder is None:  # a stream without a clock: the value code alone
+        indptr, indices = merge_codes([value_bits])
+        return BinaryRows(indptr, indices.astype(np.int32), int(value_encoder.offsets_[-1]))
     indptr, indices = merge_codes([
         value_bits, date_encoder._active_bits(0, stamps) + value_encoder.offsets_[-1],
     ])

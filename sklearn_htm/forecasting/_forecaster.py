@@ -27,6 +27,9 @@ from ..utils._progress import ProgressReporter
 from ._classifier import SDRClassifier, softmax_rows
 
 WARNING_STACKLEVEL = 4
+#: Parameters fixed by a stream's first call.
+STRUCTURAL_PARAMS = ("steps", "minimum", "maximum", "n_buckets", "time_of_day", "day_of_week",
+                     "n_columns")
 
 
 def distribution_points(proba, values, coverage):
@@ -128,7 +131,9 @@ class HTMForecaster(BaseEstimator):
         setting (21, 9.49), rows hours apart share most bits and forecasts
         follow the last values.
     day_of_week : tuple (n_active, radius) or None, default=(29, 2.03)
-        The day of week code (radius in days): 29 active bits of 100.
+        The day of week code (radius in days): 29 active bits of 100. Both
+        None: no date code, for a stream without a calendar cycle (the
+        timestamps still order the rows).
     n_columns : int, default=2048
         The pooler's columns.
     random_state : int, RandomState instance or None, default=0
@@ -243,6 +248,12 @@ class HTMForecaster(BaseEstimator):
         as it was. A call interrupted while learning keeps the rows learned
         before the interruption (the row being learned is completed in every
         part before the error propagates), as if only those had been given.
+
+        The stream's structure is fixed by its first call: a later call
+        refuses (``ValueError``) a changed ``steps``, ``minimum``,
+        ``maximum``, ``n_buckets``, ``time_of_day``, ``day_of_week`` or
+        ``n_columns``; ``alpha``, ``bucket_value_alpha``, ``point`` and
+        ``coverage`` may change between calls and apply from the next row.
         """
         self._learn(*_frame(X))
         return self
@@ -259,6 +270,7 @@ class HTMForecaster(BaseEstimator):
         forecast : ndarray of float64, shape (n_samples, len(steps))
         """
         check_is_fitted(self)
+        self._check_continuation()
         stamps, _, values = _frame(X)
         sdrs = self._pooled(self._encode(stamps, values))
         result = self.temporal_memory_._score_rows(sdrs, output="active_cells")
@@ -286,6 +298,7 @@ class HTMForecaster(BaseEstimator):
         if len(set(steps.tolist())) != steps.shape[0]:
             raise ValueError(f"steps holds a step twice: {self.steps!r}.")
         self.steps_ = tuple(int(s) for s in steps)
+        self._structure = {name: getattr(self, name) for name in STRUCTURAL_PARAMS}
         if (self.minimum is None or self.maximum is None) and values.shape[0] < 100:
             warnings.warn(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "
@@ -304,6 +317,7 @@ class HTMForecaster(BaseEstimator):
         self._encoders = (
             RandomDistributedScalarEncoder(size=400, n_active=21,
                                            resolution=max(MIN_RESOLUTION, span / 130), seed=42),
+            None if self.time_of_day is None and self.day_of_week is None else
             DateEncoder(time_of_day=self.time_of_day, day_of_week=self.day_of_week),
         )
         # Cui et al.'s pooler and Temporal Memory (htmresearch's
@@ -325,6 +339,19 @@ class HTMForecaster(BaseEstimator):
         self._history = []  # active cells of the last max(steps) rows, oldest first
         self.n_samples_seen_ = 0
 
+    def _check_continuation(self):
+        """A stream's structure is fixed by its first call: refuse a changed
+        structural parameter (``set_params`` between calls); the learning
+        rates and the point and interval settings apply from the next row."""
+        for name, value in self._structure.items():
+            if getattr(self, name) != value:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} differs from {value!r}, with which this "
+                    f"stream began; {name} cannot change mid-stream: call fit to start a new "
+                    "stream with it.")
+        for classifier in self.classifiers_:
+            classifier.alpha = self.alpha
+
     def _encode(self, stamps, values):
         return encode_rows(self._encoders, stamps, values)
 
@@ -341,6 +368,8 @@ class HTMForecaster(BaseEstimator):
         with restore_on_failure(self):  # until the rows are encoded (all, on a first call)
             if first:
                 self._start(values)
+            else:
+                self._check_continuation()
             bits = self._encode(stamps, values)
             if first:
                 self.pooler_._begin(bits.n_features)

@@ -138,3 +138,36 @@ def test_an_interrupted_call_keeps_whole_rows_as_if_only_they_were_given(cycle, 
     reference.partial_fit(rest)
     np.testing.assert_array_equal(model.forecast_, reference.forecast_)
     np.testing.assert_array_equal(model.forecast_proba_, reference.forecast_proba_)
+
+
+@pytest.mark.parametrize("name, value", [("steps", (1, 3)), ("n_buckets", 8),
+                                         ("maximum", 80), ("time_of_day", (21, 1.0))])
+def test_a_structural_parameter_cannot_change_mid_stream(cycle, name, value):
+    model = forecaster().fit(cycle.iloc[:50])
+    before = pickle.dumps(model)
+    model.set_params(**{name: value})
+    for call in (model.partial_fit, model.predict):
+        with pytest.raises(ValueError, match=f"{name}=.*cannot change mid-stream"):
+            call(cycle.iloc[50:60])
+    model.set_params(**{name: forecaster().get_params()[name]})
+    assert pickle.dumps(model) == before
+
+
+def test_a_changed_learning_rate_applies_from_the_next_call(cycle):
+    changed = forecaster().fit(cycle.iloc[:300])
+    changed.set_params(alpha=0.5).partial_fit(cycle.iloc[300:400])
+    fresh = forecaster(alpha=0.5).fit(cycle.iloc[:300])
+    kept = forecaster().fit(cycle.iloc[:300]).partial_fit(cycle.iloc[300:400])
+    assert all(c.alpha == 0.5 for c in changed.classifiers_)
+    assert not np.array_equal(changed.forecast_, kept.forecast_)
+    assert not np.array_equal(changed.classifiers_[0].weights_, fresh.classifiers_[0].weights_)
+
+
+def test_without_date_codes_the_values_carry_the_sequence(cycle):
+    """No date code (a stream without a calendar cycle): the pooler reads the
+    value code alone, and the cycle is still forecast."""
+    model = forecaster(steps=(1,), time_of_day=None, day_of_week=None).fit(cycle)
+    values = cycle["value"].to_numpy()
+    assert model.pooler_.n_features_in_ == 400  # the value code's bits only
+    close = np.abs(model.forecast_[-100:-1, 0] - values[-99:]) < 2.0
+    assert close.mean() > 0.8
