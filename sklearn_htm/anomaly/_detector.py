@@ -21,7 +21,7 @@ from ..spatial_pooler._structure import n_winners_of
 from ..temporal_memory import TemporalMemoryTransformer
 from ..utils._atomic import restore_on_failure
 from ._likelihood import AnomalyLikelihood, log_likelihood
-from ._rows import MIN_RESOLUTION, SPARSITY, encode_rows, pooled, stream_pooler
+from ._rows import MIN_RESOLUTION, SPARSITY, check_order, encode_rows, pooled, stream_pooler
 from ._rows import frame as _frame
 from ._rows import stacked as _stacked
 
@@ -409,23 +409,6 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
                 seen = (value, value)
         return flags, seen
 
-    def _check_order(self, stamps):
-        """Warn when time goes backwards (``stamps``: the instants, UTC): a
-        stream is learned in its order."""
-        last = getattr(self, "_last_timestamp", None)
-        backwards = 0
-        if stamps.shape[0] > 1:
-            backwards = int(np.count_nonzero(np.diff(stamps) < np.timedelta64(0, "ns")))
-        if last is not None and stamps[0] < last:
-            backwards += 1
-        if backwards:
-            warnings.warn(
-                f"{backwards} row(s) go back in time: the detector learns rows in the order "
-                "given, as a stream; sort the rows by timestamp unless that order is meant.",
-                UserWarning,
-                stacklevel=WARNING_STACKLEVEL,
-            )
-
     def _scores(self, raw, spatial, likelihood):
         """NAB's anomaly score of rows from their raw anomalies, spatial
         flags and likelihoods (shape (n, 1))."""
@@ -449,7 +432,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
 
     def _learn_bits(self, bits, instants, values):
         """Learn encoded rows (see :meth:`_learn`)."""
-        self._check_order(instants)
+        check_order(getattr(self, "_last_timestamp", None), instants, "detector",
+                    WARNING_STACKLEVEL)
         n_rows = values.shape[0]
         raw = np.empty(n_rows, dtype=np.float64)
         done = [0]  # rows learned by the pooler and the TM alike

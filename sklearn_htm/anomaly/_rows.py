@@ -2,6 +2,8 @@
 of (timestamp, value) in the forms a stream passes, parsed once; their
 encoding into one block of bits; their pooler and its SDRs."""
 
+import warnings
+
 import numpy as np
 
 from ..encoders._base import merge_codes
@@ -60,6 +62,22 @@ def encode_rows(encoders, stamps, values):
     ])
     width = int(value_encoder.offsets_[-1] + date_encoder.offsets_[-1])
     return BinaryRows(indptr, indices.astype(np.int32), width)
+
+
+def check_order(last, instants, model, stacklevel):
+    """Warn when time goes backwards (``instants``: the rows' instants, UTC;
+    ``last``: the stream's last instant before them, or None): a stream
+    model learns rows in the order given."""
+    backwards = 0
+    if instants.shape[0] > 1:
+        backwards = int(np.count_nonzero(np.diff(instants) < np.timedelta64(0, "ns")))
+    if last is not None and instants.shape[0] and instants[0] < last:
+        backwards += 1
+    if backwards:
+        warnings.warn(
+            f"{backwards} row(s) go back in time: the {model} learns rows in the order "
+            "given, as a stream; sort the rows by timestamp unless that order is meant.",
+            UserWarning, stacklevel=stacklevel)
 
 
 def pooled(pooler, bits):

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..anomaly._rows import MIN_RESOLUTION, encode_rows, pooled, stream_pooler
+from ..anomaly._rows import MIN_RESOLUTION, check_order, encode_rows, pooled, stream_pooler
 from ..anomaly._rows import frame as _frame
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from ..spatial_pooler._input import BinaryRows
@@ -234,7 +234,7 @@ class HTMForecaster(BaseEstimator):
             ``minimum > maximum``, or steps that are not positive integers.
         """
         with restore_on_failure(self):
-            for name in ("pooler_", "_encoders"):
+            for name in ("pooler_", "_encoders", "_last_timestamp"):
                 self.__dict__.pop(name, None)
             self._learn(*_frame(X))
         return self
@@ -373,6 +373,8 @@ class HTMForecaster(BaseEstimator):
             bits = self._encode(stamps, values)
             if first:
                 self.pooler_._begin(bits.n_features)
+        check_order(getattr(self, "_last_timestamp", None), instants, "forecaster",
+                    WARNING_STACKLEVEL)
         n_rows, n_steps = values.shape[0], len(self.steps_)
         self.forecast_proba_ = np.zeros((n_rows, n_steps, self.n_buckets))
         self.forecast_ = np.full((n_rows, n_steps), np.nan)
@@ -385,7 +387,10 @@ class HTMForecaster(BaseEstimator):
                 self._learn_row(bits[r:r + 1], float(values[r]), r)
                 reporter.update(1)
         finally:
-            self._commit(self.n_samples_seen_ - seen)  # the rows learned, whole
+            done = self.n_samples_seen_ - seen  # the rows learned, whole
+            self._commit(done)
+            if done:
+                self._last_timestamp = instants[done - 1]
 
     def _learn_row(self, bits, value, r):
         """One row in every part: the pooler (its SDR read first), the

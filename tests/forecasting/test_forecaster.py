@@ -171,3 +171,11 @@ def test_without_date_codes_the_values_carry_the_sequence(cycle):
     assert model.pooler_.n_features_in_ == 400  # the value code's bits only
     close = np.abs(model.forecast_[-100:-1, 0] - values[-99:]) < 2.0
     assert close.mean() > 0.8
+
+
+def test_rows_that_go_back_in_time_are_warned_about(cycle):
+    model = forecaster().fit(cycle.iloc[100:200])
+    with pytest.warns(UserWarning, match="1 row.s. go back in time: the forecaster"):
+        model.partial_fit(cycle.iloc[50:60])
+    with pytest.warns(UserWarning, match="9 row.s. go back in time"):
+        forecaster().fit(cycle.iloc[300:310].iloc[::-1])
