@@ -180,9 +180,11 @@ def sgd_online(series, first):
     return report
 
 
-class _DetectorLayers(HTMForecaster):
-    """The forecaster with the anomaly detector's pooler and Temporal Memory
-    (its defaults before they were chosen), for the tuning table only."""
+class _PreviousLayers(HTMForecaster):
+    """The forecaster with its previous pooler and Temporal Memory (the
+    anomaly detector's pooler; a Temporal Memory with the backtracking
+    detector's thresholds 13 / 10, 20 new synapses, 32 a segment), for the
+    tuning table only."""
 
     def _start(self, values):
         super()._start(values)
@@ -196,7 +198,7 @@ class _DetectorLayers(HTMForecaster):
 TUNE_ROWS, TUNE_FIRST = 10000, 3000
 TUNE_VARIANTS = {
     "defaults": {},
-    "anomaly detector's pooler and Temporal Memory": {"_layers": True},
+    "previous pooler and Temporal Memory (NAB-like)": {"_layers": True},
     "time_of_day=(21, 0.5), day_of_week=(21, 0.5)": {"time_of_day": (21, 0.5),
                                                      "day_of_week": (21, 0.5)},
     "time_of_day=(29, 0.6)": {"time_of_day": (29, 0.6)},
@@ -217,7 +219,7 @@ def tuning(series):
     out = {}
     for name, change in TUNE_VARIANTS.items():
         change = dict(change)
-        model = (_DetectorLayers if change.pop("_layers", False) else HTMForecaster)(
+        model = (_PreviousLayers if change.pop("_layers", False) else HTMForecaster)(
             steps=(STEPS,), minimum=0, maximum=NLL_RANGE, **change)
         model.fit(head)
         values = np.where(np.isnan(model.bucket_values_), 0.0, model.bucket_values_)

@@ -322,8 +322,8 @@ class HTMForecaster(BaseEstimator):
         )
         # Cui et al.'s pooler and Temporal Memory (htmresearch's
         # nyc_taxi_model_params): chosen on the taxi series' rows before
-        # 10,000 over the anomaly detector's (WAPE 0.101 against 0.177:
-        # bench_forecast.py --tune).
+        # 10,000 over the previous defaults, the anomaly detector's pooler
+        # and a NAB-like Temporal Memory (bench_forecast.py --tune).
         self.pooler_ = stream_pooler(self.n_columns, self.random_state, self.verbose,
                                      connected_threshold=0.5, permanence_increment=0.0001)
         self.temporal_memory_ = TemporalMemoryTransformer(
@@ -349,8 +349,6 @@ class HTMForecaster(BaseEstimator):
                     f"{name}={getattr(self, name)!r} differs from {value!r}, with which this "
                     f"stream began; {name} cannot change mid-stream: call fit to start a new "
                     "stream with it.")
-        for classifier in self.classifiers_:
-            classifier.alpha = self.alpha
 
     def _encode(self, stamps, values):
         return encode_rows(self._encoders, stamps, values)
@@ -370,6 +368,8 @@ class HTMForecaster(BaseEstimator):
                 self._start(values)
             else:
                 self._check_continuation()
+                for classifier in self.classifiers_:  # a changed rate applies from here
+                    classifier.alpha = self.alpha
             bits = self._encode(stamps, values)
             if first:
                 self.pooler_._begin(bits.n_features)

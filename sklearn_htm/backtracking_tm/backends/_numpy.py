@@ -534,7 +534,7 @@ class ReferenceBacktrackingTM:
 
 
 def _offsets(lengths):
-    return np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+    return np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
 
 
 def _split(flat, offsets):
