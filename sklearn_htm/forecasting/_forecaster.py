@@ -26,7 +26,9 @@ from ..utils._atomic import restore_on_failure
 from ..utils._progress import ProgressReporter
 from ._classifier import SDRClassifier, softmax_rows
 
-WARNING_STACKLEVEL = 4
+# A warning of _start or _learn points at the caller of fit / partial_fit
+# (through their _fit_context wrapper).
+WARNING_STACKLEVEL = 5
 #: Parameters fixed by a stream's first call.
 STRUCTURAL_PARAMS = ("steps", "minimum", "maximum", "n_buckets", "time_of_day", "day_of_week",
                      "n_columns")

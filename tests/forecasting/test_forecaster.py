@@ -179,3 +179,15 @@ def test_rows_that_go_back_in_time_are_warned_about(cycle):
         model.partial_fit(cycle.iloc[50:60])
     with pytest.warns(UserWarning, match="9 row.s. go back in time"):
         forecaster().fit(cycle.iloc[300:310].iloc[::-1])
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_warnings_point_at_the_callers_line(cycle, method):
+    with pytest.warns(UserWarning, match="value range") as caught:
+        getattr(HTMForecaster(), method)(cycle.iloc[:20])
+    model = forecaster().fit(cycle.iloc[100:200])
+    with pytest.warns(UserWarning, match="back in time") as backwards:
+        getattr(model, "partial_fit")(cycle.iloc[50:60])
+    for record in (*caught, *backwards):
+        if "value range" in str(record.message) or "back in time" in str(record.message):
+            assert record.filename == __file__
