@@ -23,7 +23,7 @@ from .encoders import (
 from .pipeline import IncrementalPipeline
 from .presets import check_intensities
 from .spatial_pooler import SpatialPoolerTransformer
-from .spatial_pooler._input import BinaryRows
+from ._core.rows import BinaryRows
 from .spatial_pooler._parameters import ConfigCache
 from .spatial_pooler._state import PoolerState
 from .spatial_pooler._structure import SpatialPoolerStructure

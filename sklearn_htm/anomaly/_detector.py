@@ -19,7 +19,7 @@ from ..backtracking_tm import BacktrackingTM
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from ..spatial_pooler._structure import n_winners_of
 from ..temporal_memory import TemporalMemoryTransformer
-from ..utils._atomic import restore_on_failure
+from .._core.failure import restore_on_failure
 from ._likelihood import AnomalyLikelihood, log_likelihood
 from ._rows import MIN_RESOLUTION, SPARSITY, check_order, encode_rows, pooled, stream_pooler
 from ._rows import frame as _frame

@@ -44,7 +44,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..utils._atomic import restore_on_failure
+from .._core.failure import restore_on_failure
 
 #: ``log(1 - 0.9999999999)``: the denominator of the log likelihood.
 _LOG_FLOOR = -23.02585084720009

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..encoders._base import merge_codes
 from ..spatial_pooler import SpatialPoolerTransformer
-from ..spatial_pooler._input import BinaryRows
+from .._core.rows import BinaryRows
 
 #: Active columns of the pooler (NAB's HTM detector's 40 of 2,048).
 SPARSITY = 40 / 2048
@@ -32,7 +32,7 @@ def stream_pooler(n_columns, random_state, verbose, *, connected_threshold=0.2,
 
 def encode_rows(encoders, stamps, values):
     """The bits of the rows (the value code, then the date code), as
-    :class:`~sklearn_htm.spatial_pooler._input.BinaryRows`; ``encoders`` is
+    :class:`~sklearn_htm._core.rows.BinaryRows`; ``encoders`` is
     (value encoder, date encoder or None for no date code), fitted here on a
     stream's first call.
 
@@ -170,6 +170,6 @@ def frame(X):
 
 
 def stacked(top, bottom):
-    """Two :class:`~sklearn_htm.spatial_pooler._input.BinaryRows`, one above the other."""
+    """Two :class:`~sklearn_htm._core.rows.BinaryRows`, one above the other."""
     return BinaryRows(np.concatenate([top.indptr, bottom.indptr[1:] + top.indptr[-1]]),
                       np.concatenate([top.indices, bottom.indices]), top.n_features)

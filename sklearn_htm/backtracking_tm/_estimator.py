@@ -3,8 +3,8 @@
 How data flows:
 
 ``fit(X)`` / ``partial_fit(X)``
-    :func:`~sklearn_htm.spatial_pooler._input.validate_rows` ->
-    :func:`~sklearn_htm.spatial_pooler._input.binary_rows` (the active
+    :func:`~sklearn_htm._core.rows.validate_rows` ->
+    :func:`~sklearn_htm._core.rows.binary_rows` (the active
     columns of each row) -> :meth:`~._config.BTMConfig.from_params` -> a new
     state (``fit``, or the first ``partial_fit``) -> ``backend.run`` over
     chunks of rows, learning each -> the state and ``anomaly_``.
@@ -19,11 +19,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..spatial_pooler._input import binary_rows, validate_rows
-from ..temporal_memory._random import seed_state
+from .._core.rows import binary_rows, validate_rows
+from .._core.random import seed_state
 from ..utils._array_api import is_device_array, to_host
-from ..utils._atomic import restore_on_failure
-from ..utils._progress import ProgressReporter
+from .._core.failure import restore_on_failure
+from .._core.progress import ProgressReporter
 from ._config import BTMConfig
 from ._state import BTMState
 from .backends import BACKENDS, get_backend
@@ -342,7 +342,7 @@ class BacktrackingTM(BaseEstimator):
                              rows.indices)
 
     def _learn_rows(self, rows, reset, stream=True, warn_sparse=False, out=None):
-        """Learn validated rows (:class:`~sklearn_htm.spatial_pooler._input.
+        """Learn validated rows (:class:`~sklearn_htm._core.rows.
         BinaryRows`): the inner path of ``fit`` and ``partial_fit``, and of
         callers that validated their input once (the anomaly detector);
         ``warn_sparse``: warn, once the call is accepted, of rows too sparse

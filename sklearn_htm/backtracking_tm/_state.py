@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._core.pools import free_stack, grown, grown_capacity, grown_free_stack
 from ._config import PERMANENCE_DTYPE, cell_dtype
 
 #: Entries per block of the forward index.
@@ -102,21 +103,6 @@ class Layer(NamedTuple):
     update_presynaptic: np.ndarray  # uint16 or int32 (n_columns + 1, width)
 
 
-def _grown(array, capacity, fill):
-    out = np.full((capacity,) + array.shape[1:], fill, dtype=array.dtype)
-    out[: array.shape[0]] = array
-    return out
-
-
-def _grown_stack(stack, n_free, old, new):
-    """A free stack over ``new`` slots: the new ones below the old free ones
-    (so that the lowest free slot is used next either way)."""
-    out = np.empty(new, dtype=stack.dtype)
-    out[: new - old] = np.arange(new - 1, old - 1, -1, dtype=stack.dtype)
-    out[new - old: new - old + n_free] = stack[:n_free]
-    return out
-
-
 class BTMState:
     """The fitted state: a :class:`Layer` and the number of rows learned.
 
@@ -187,43 +173,39 @@ class BTMState:
     # ---------------------------------------------------------------- room
 
     def with_room(self, segments, blocks):
-        """Grow the pools (by half again, as often as needed) until
+        """Grow the pools (see :func:`~sklearn_htm._core.pools.grown_capacity`) until
         ``segments`` segment rows and ``blocks`` index blocks are free;
         returns whether anything grew."""
         layer = self.layer
         counters = layer.counters
-        grown = {}
+        changed = {}
         capacity = layer.segment_cell.shape[0]
         if counters[N_FREE_SEGMENTS] < segments:
-            new = max(capacity, 1)
-            while new - capacity + counters[N_FREE_SEGMENTS] < segments:
-                new += max(new // 2, 1)
-            grown.update(
-                segment_cell=_grown(layer.segment_cell, new, -1),
-                segment_length=_grown(layer.segment_length, new, 0),
-                segment_presynaptic=_grown(layer.segment_presynaptic, new, 0),
-                segment_permanence=_grown(layer.segment_permanence, new, 0),
-                segment_next=_grown(layer.segment_next, new, -1),
-                segment_serial=_grown(layer.segment_serial, new, 0),
-                free_segments=_grown_stack(layer.free_segments, counters[N_FREE_SEGMENTS],
+            new = grown_capacity(capacity, int(counters[N_FREE_SEGMENTS]), segments)
+            changed.update(
+                segment_cell=grown(layer.segment_cell, new, -1),
+                segment_length=grown(layer.segment_length, new, 0),
+                segment_presynaptic=grown(layer.segment_presynaptic, new, 0),
+                segment_permanence=grown(layer.segment_permanence, new, 0),
+                segment_next=grown(layer.segment_next, new, -1),
+                segment_serial=grown(layer.segment_serial, new, 0),
+                free_segments=grown_free_stack(layer.free_segments, counters[N_FREE_SEGMENTS],
                                            capacity, new),
             )
             counters[N_FREE_SEGMENTS] += new - capacity
         n_blocks = layer.block_items.shape[0]
         if counters[N_FREE_BLOCKS] < blocks:
-            new = max(n_blocks, 1)
-            while new - n_blocks + counters[N_FREE_BLOCKS] < blocks:
-                new += max(new // 2, 1)
-            grown.update(
-                block_items=_grown(layer.block_items, new, 0),
-                block_next=_grown(layer.block_next, new, -1),
-                free_blocks=_grown_stack(layer.free_blocks, counters[N_FREE_BLOCKS],
+            new = grown_capacity(n_blocks, int(counters[N_FREE_BLOCKS]), blocks)
+            changed.update(
+                block_items=grown(layer.block_items, new, 0),
+                block_next=grown(layer.block_next, new, -1),
+                free_blocks=grown_free_stack(layer.free_blocks, counters[N_FREE_BLOCKS],
                                          n_blocks, new),
             )
             counters[N_FREE_BLOCKS] += new - n_blocks
-        if grown:
-            self.layer = layer._replace(**grown)
-        return bool(grown)
+        if changed:
+            self.layer = layer._replace(**changed)
+        return bool(changed)
 
     # ------------------------------------------------------------ summaries
 
@@ -449,5 +431,5 @@ def _with_index(layer, spare_blocks=1024):
         out_length=out_length,
         block_items=block_items,
         block_next=block_next,
-        free_blocks=_grown_stack(np.zeros(0, dtype=np.int32), 0, used, capacity),
+        free_blocks=free_stack(capacity, used),
     )

@@ -11,8 +11,9 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from ..utils._array_api import csr_output
-from ..utils._atomic import restore_on_failure
+from .._core.failure import restore_on_failure
 from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
+from .._core.pools import indptr_from_lengths
 
 
 def merge_codes(codes):
@@ -33,8 +34,7 @@ def merge_codes(codes):
     bits = np.sort(np.concatenate(codes, axis=1).astype(np.int64), axis=1)
     keep = np.ones(bits.shape, dtype=bool)
     keep[:, 1:] = bits[:, 1:] != bits[:, :-1]
-    indptr = np.zeros(bits.shape[0] + 1, dtype=np.int64)
-    np.cumsum(keep.sum(axis=1), out=indptr[1:])
+    indptr = indptr_from_lengths(keep.sum(axis=1))
     return indptr, bits[keep]
 
 

@@ -17,8 +17,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..spatial_pooler._input import binary_rows, validate_rows
-from ..utils._atomic import restore_on_failure
+from .._core.rows import binary_rows, validate_rows
+from .._core.failure import restore_on_failure
 
 
 def softmax_rows(activations, seen):
@@ -243,7 +243,7 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
         return binary_rows(validate_rows(self, X, reset=False), self.binarize)
 
     def _activations(self, rows):
-        """Activations of :class:`~sklearn_htm.spatial_pooler._input.
+        """Activations of :class:`~sklearn_htm._core.rows.
         BinaryRows` (all categories)."""
         out = np.zeros((rows.shape[0], self.weights_.shape[1]), dtype=np.float64)
         indptr, indices = rows.indptr, rows.indices

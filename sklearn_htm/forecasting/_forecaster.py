@@ -20,10 +20,10 @@ from sklearn.utils.validation import check_is_fitted
 from ..anomaly._rows import MIN_RESOLUTION, check_order, encode_rows, pooled, stream_pooler
 from ..anomaly._rows import frame as _frame
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
-from ..spatial_pooler._input import BinaryRows
+from .._core.rows import BinaryRows
 from ..temporal_memory import TemporalMemoryTransformer
-from ..utils._atomic import restore_on_failure
-from ..utils._progress import ProgressReporter
+from .._core.failure import restore_on_failure
+from .._core.progress import ProgressReporter
 from ._classifier import SDRClassifier, softmax_rows
 
 # A warning of _start or _learn points at the caller of fit / partial_fit

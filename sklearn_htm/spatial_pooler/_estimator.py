@@ -37,10 +37,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._array_api import csr_output, is_device_array, to_device, to_host
-from ..utils._atomic import restore_on_failure
-from ..utils._progress import ProgressReporter
+from .._core.failure import restore_on_failure
+from .._core.progress import ProgressReporter
 from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
-from ._input import binary_rows, take_rows, validate_rows
+from .._core.rows import binary_rows, take_rows, validate_rows
 from ._memory import check_memory
 from ._parameters import ConfigCache, from_version_0_1
 from ._state import PERMANENCE_DTYPE, check_reachable, initial_state

@@ -26,6 +26,7 @@ from ._topology import (
     inhibition_neighbourhoods,
     round_half_up,
 )
+from .._core.pools import indptr_from_lengths
 
 #: The estimator parameters that shape the pooler when it is initialised
 #: (``fit`` or the first ``partial_fit``).
@@ -95,8 +96,7 @@ def build_neighbourhoods(column_shape, radius, wrap_around, sparsity):
     # The reverse lists: a stable sort of the (neighbour, owner) pairs by neighbour.
     owner = np.repeat(np.arange(n_columns, dtype=np.int32), sizes)
     order = np.argsort(indices, kind="stable")
-    reverse_indptr = np.zeros(n_columns + 1, dtype=np.int64)
-    np.cumsum(np.bincount(indices, minlength=n_columns), out=reverse_indptr[1:])
+    reverse_indptr = indptr_from_lengths(np.bincount(indices, minlength=n_columns))
     whole_layer = bool(
         np.all(sizes == n_columns - 1) and np.all(n_winners == n_winners[0])
     )

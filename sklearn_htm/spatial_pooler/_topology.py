@@ -12,6 +12,7 @@ the specification because the local boost target sums duty cycles in it.
 import math
 
 import numpy as np
+from .._core.pools import indptr_from_lengths
 
 # A pool smaller than 1/SPARSE_DRAW of its candidates is drawn by rejection
 # (cost follows the pool) rather than from a permutation of every candidate.
@@ -172,8 +173,7 @@ def potential_pools(
         chosen = candidates[draw_pool(rng, candidates.size, size)]
         pools.append(chosen.astype(np.int32))
     lengths = np.fromiter((p.size for p in pools), dtype=np.int64, count=n_columns)
-    indptr = np.zeros(n_columns + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
+    indptr = indptr_from_lengths(lengths)
     indices = np.concatenate(pools)
     return indptr, indices
 
@@ -236,7 +236,6 @@ def inhibition_neighbourhoods(column_shape, radius, wrap_around):
         hood = hypercube(center, radii, column_shape, wrap_around)
         hoods.append(hood[hood != c])
     lengths = np.fromiter((h.size for h in hoods), dtype=np.int64, count=n_columns)
-    indptr = np.zeros(n_columns + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
+    indptr = indptr_from_lengths(lengths)
     indices = np.concatenate(hoods).astype(np.int32, copy=False)
     return indptr, indices

@@ -3,8 +3,8 @@
 How data flows:
 
 ``fit(X)``
-    :func:`~sklearn_htm.spatial_pooler._input.validate_rows` ->
-    :func:`~sklearn_htm.spatial_pooler._input.binary_rows` (the active
+    :func:`~sklearn_htm._core.rows.validate_rows` ->
+    :func:`~sklearn_htm._core.rows.binary_rows` (the active
     columns of each row) -> :meth:`~._config.TMConfig.from_params` ->
     :meth:`~._state.TMState.empty` -> per pass (in order, the first row a
     sequence start) and per chunk of rows, ``backend.run(learn=True)`` ->
@@ -33,13 +33,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..spatial_pooler._input import BinaryRows, binary_rows, validate_rows
+from .._core.rows import BinaryRows, binary_rows, validate_rows
 from ..utils._array_api import csr_output, is_device_array, to_host
-from ..utils._atomic import restore_on_failure
-from ..utils._progress import ProgressReporter
+from .._core.failure import restore_on_failure
+from .._core.progress import ProgressReporter
 from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
 from ._config import PERMANENCE_DTYPE, TMConfig
-from ._random import seed_state
+from .._core.random import seed_state
 from ._state import TMState, canonical
 from .backends import BACKENDS, OUTPUTS, get_backend
 

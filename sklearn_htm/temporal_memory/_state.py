@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._core.pools import free_stack, grown, grown_capacity, grown_free_stack, indptr_from_lengths
 from ._config import PERMANENCE_DTYPE
 
 #: Items per block of a list.
@@ -179,14 +180,6 @@ class CanonicalConnections(NamedTuple):
         )
 
 
-def _free_stack(capacity, used):
-    """A free stack over slots ``used..capacity-1``, lowest on top."""
-    stack = np.zeros(capacity, dtype=np.int32)
-    n_free = capacity - used
-    stack[:n_free] = np.arange(capacity - 1, used - 1, -1, dtype=np.int32)
-    return stack
-
-
 def _pack_lists(owners, items, n_owners, block_items, block_next, first_block):
     """Write lists into blocks ``first_block...``; ``owners`` sorted, ``items``
     in list order. Returns heads, lengths, item positions (flat indices into
@@ -271,17 +264,17 @@ def pack(canon, n_cells, connected_threshold=None, spare=0.5):
         segment_synapse_head=padded(seg_head, seg_cap, -1, np.int32),
         segment_synapse_length=padded(seg_len, seg_cap, 0, np.int32),
         segment_position=padded(seg_pos, seg_cap, -1, np.int32),
-        segment_free=_free_stack(seg_cap, n_seg),
+        segment_free=free_stack(seg_cap, n_seg),
         synapse_presynaptic=padded(canon.synapse_presynaptic, syn_cap, -1, np.int32),
         synapse_segment=padded(segment_of_synapse, syn_cap, -1, np.int32),
         synapse_segment_position=padded(syn_seg_pos, syn_cap, -1, np.int32),
         synapse_presynaptic_position=padded(syn_pre_pos, syn_cap, -1, np.int32),
-        synapse_free=_free_stack(syn_cap, n_syn),
+        synapse_free=free_stack(syn_cap, n_syn),
         block_items=block_items,
         block_values=block_values,
         block_permanences=block_permanences,
         block_next=block_next,
-        block_free=_free_stack(block_cap, used),
+        block_free=free_stack(block_cap, used),
         counters=counters,
         tag_threshold=np.array([np.nan], dtype=PERMANENCE_DTYPE),
     )
@@ -314,8 +307,7 @@ def canonical(conn):
     segment_rank = rank[conn.synapse_segment[synapses]]
     synapses = synapses[np.lexsort((conn.synapse_presynaptic[synapses], segment_rank))]
     counts = np.bincount(rank[conn.synapse_segment[synapses]], minlength=order.shape[0])
-    indptr = np.zeros(order.shape[0] + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    indptr = indptr_from_lengths(counts)
     return CanonicalConnections(
         segment_cell=conn.segment_cell[order],
         segment_serial=conn.segment_serial[order],
@@ -326,22 +318,6 @@ def canonical(conn):
         next_serial=int(conn.counters[NEXT_SERIAL]),
         iteration=int(conn.counters[ITERATION]),
     )
-
-
-def _grown(array, capacity, fill):
-    grown = np.full((capacity,) + array.shape[1:], fill, dtype=array.dtype)
-    grown[: array.shape[0]] = array
-    return grown
-
-
-def _grown_stack(stack, n_free, old_capacity, new_capacity):
-    """The free stack with slots ``old..new-1`` pushed under the current free
-    ones (so that the lowest new slot is taken after the old free slots)."""
-    grown = np.zeros(new_capacity, dtype=np.int32)
-    added = new_capacity - old_capacity
-    grown[:added] = np.arange(new_capacity - 1, old_capacity - 1, -1, dtype=np.int32)
-    grown[added:added + n_free] = stack[:n_free]
-    return grown
 
 
 def with_capacity(conn, segments=0, synapses=0, blocks=0):
@@ -365,10 +341,10 @@ def with_capacity(conn, segments=0, synapses=0, blocks=0):
         if n_free >= need:
             continue
         old = fields[names[0]].shape[0]
-        new = max(2 * old, old + need - n_free)
+        new = grown_capacity(old, n_free, need)
         for name, fill in zip(names, fills):
-            fields[name] = _grown(fields[name], new, fill)
-        fields[stack_name] = _grown_stack(fields[stack_name], n_free, old, new)
+            fields[name] = grown(fields[name], new, fill)
+        fields[stack_name] = grown_free_stack(fields[stack_name], n_free, old, new)
         counters[free_index] = n_free + new - old
     fields["counters"] = counters
     fields["tag_threshold"] = conn.tag_threshold.copy()

@@ -232,7 +232,7 @@ def test_a_layer_saved_with_a_flag_row_per_set_loads_and_continues_alike():
 @given(params=configurations(), stream=streams(), n_scored=st.integers(1, 12))
 def test_inference_without_learning_equals_the_reference_and_changes_nothing(
         params, stream, n_scored):
-    from sklearn_htm.spatial_pooler._input import binary_rows
+    from sklearn_htm._core.rows import binary_rows
 
     rows, _ = stream
     learned, scored = rows[: max(1, len(rows) - n_scored)], binary_rows(rows[-n_scored:], 0.0)

@@ -27,7 +27,7 @@ from .test_estimator import assert_same_state
 
 numba = pytest.importorskip("numba")
 pytest.importorskip("sklearn_htm.spatial_pooler.backends._numba")
-from sklearn_htm.spatial_pooler._input import binary_rows  # noqa: E402
+from sklearn_htm._core.rows import binary_rows  # noqa: E402
 from sklearn_htm.spatial_pooler.backends._numba import _homeostasis, _intrinsics  # noqa: E402
 
 # These tests draw sparse topologies and small neighbourhoods on purpose

@@ -6,7 +6,7 @@ Python objects); "numba" (also "auto") runs compiled kernels over a
 bits. Backends are imported on first use.
 """
 
-from ...utils._backends import named_backend
+from ..._core.backends import named_backend
 
 BACKENDS = ("auto", "numpy", "numba")
 

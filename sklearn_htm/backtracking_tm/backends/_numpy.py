@@ -30,14 +30,15 @@ Not implemented (NAB's detector uses none of them): resets, pooling
 (``doPooling``), global decay and ``maxAge``. Inference without learning
 (``step(columns, learning=False)``) runs a step's inference alone.
 
-``below`` is the generator of :mod:`sklearn_htm.temporal_memory._random`.
+``below`` is the generator of :mod:`sklearn_htm._core.random`.
 """
 
 import copy
 
 import numpy as np
 
-from ...temporal_memory._random import IntegerGenerator
+from ..._core.pools import indptr_from_lengths, split
+from ..._core.random import IntegerGenerator
 from .._config import IN_SEQUENCE_FRACTION, PERMANENCE_DTYPE, UPDATE_VALID_STEPS
 from .._state import CELL_SET_NAMES, STEP_SETS
 
@@ -146,19 +147,19 @@ class ReferenceBacktrackingTM:
             "segment_cell": np.array([s.cell for s in table], dtype=np.int64),
             "segment_serial": np.array([s.serial for s in table], dtype=np.int64),
             "segment_alive": np.array([s.alive for s in table], dtype=bool),
-            "synapse_offsets": _offsets([len(s.synapses) for s in table]),
+            "synapse_offsets": indptr_from_lengths([len(s.synapses) for s in table]),
             "presynaptic": np.array([p for p, _ in synapses], dtype=np.int64),
             "permanence": np.array([v for _, v in synapses], dtype=PERMANENCE_DTYPE),
             "cells": np.array([cell for cell, _ in cell_lists], dtype=np.int64),
-            "cell_offsets": _offsets([len(refs) for _, refs in cell_lists]),
+            "cell_offsets": indptr_from_lengths([len(refs) for _, refs in cell_lists]),
             "cell_segments": np.array([r for _, refs in cell_lists for r in refs], dtype=np.int64),
             "updates": np.array([u[:3] for u in updates], dtype=np.int64).reshape(-1, 3),
-            "update_offsets": _offsets([len(u[3]) for u in updates]),
+            "update_offsets": indptr_from_lengths([len(u[3]) for u in updates]),
             "update_cells": np.array([c for u in updates for c in u[3]], dtype=np.int64),
             "sets": {name: np.array(sorted(cells), dtype=np.int64)
                      for name, cells in self.sets.items()},
             "confident": np.array(sorted(self.confident), dtype=np.int64),
-            **{f"{name}_offsets": _offsets([len(h) for h in history])
+            **{f"{name}_offsets": indptr_from_lengths([len(h) for h in history])
                for name, history in (("inf_history", self.inf_history),
                                      ("lrn_history", self.lrn_history))},
             **{name: np.array([c for h in history for c in h], dtype=np.int64)
@@ -183,16 +184,16 @@ class ReferenceBacktrackingTM:
             segment.synapses = [[presynaptic[j], permanence[j]]
                                 for j in range(offsets[k], offsets[k + 1])]
             table.append(segment)
-        lists = _split(state["cell_segments"].tolist(), state["cell_offsets"])
+        lists = split(state["cell_segments"].tolist(), state["cell_offsets"])
         self.cells = {cell: [table[r] for r in refs]
                       for cell, refs in zip(state["cells"].tolist(), lists)}
-        update_cells = _split(state["update_cells"].tolist(), state["update_offsets"])
+        update_cells = split(state["update_cells"].tolist(), state["update_offsets"])
         self.updates = [(cell, None if r < 0 else table[r], step, cells)
                         for (cell, r, step), cells in zip(state["updates"].tolist(), update_cells)]
         self.sets = {name: set(cells.tolist()) for name, cells in state["sets"].items()}
         self.confident = set(state["confident"].tolist())
         for name in ("inf_history", "lrn_history"):
-            setattr(self, name, _split(state[name].tolist(), state[f"{name}_offsets"]))
+            setattr(self, name, split(state[name].tolist(), state[f"{name}_offsets"]))
 
     # ---------------------------------------------------------------- step
 
@@ -531,15 +532,6 @@ class ReferenceBacktrackingTM:
         if len(history) > limit:
             del history[0]
         history.append(list(columns))
-
-
-def _offsets(lengths):
-    return np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
-
-
-def _split(flat, offsets):
-    offsets = offsets.tolist()
-    return [flat[offsets[k]:offsets[k + 1]] for k in range(len(offsets) - 1)]
 
 
 class NumpyBackend:

@@ -8,7 +8,7 @@ eagerly nor CuPy at all.
 
 import functools
 
-from ...utils._backends import backend_instance
+from ..._core.backends import backend_instance
 from ._base import SpatialPoolerBackend
 
 BACKENDS = ("auto", "numpy", "numba", "cupy")

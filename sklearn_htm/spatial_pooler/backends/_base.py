@@ -6,7 +6,7 @@ progress and keeps the fitted state. Between the two pass a
 structure and the learning constants), a
 :class:`~sklearn_htm.spatial_pooler._state.PoolerState` (numpy arrays) and
 the rows: host input as
-:class:`~sklearn_htm.spatial_pooler._input.BinaryRows` (canonical binary CSR
+:class:`~sklearn_htm._core.rows.BinaryRows` (canonical binary CSR
 parts), device input (CuPy) as it came, for the backends that take it.
 
 The numpy backend is the specification; every other backend gives the same

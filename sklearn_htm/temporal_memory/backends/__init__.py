@@ -6,7 +6,7 @@ GPU backend of the Temporal Memory yet, and the contract leaves room for one).
 Backends are imported on first use.
 """
 
-from ...utils._backends import named_backend
+from ..._core.backends import named_backend
 from ._base import OUTPUTS, RunResult, TemporalMemoryBackend
 
 BACKENDS = ("auto", "numpy", "numba")

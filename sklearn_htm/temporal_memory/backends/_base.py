@@ -4,7 +4,7 @@ A backend computes; the estimator validates, binarizes, chunks, reports
 progress and keeps the fitted state. Between the two pass a
 :class:`~sklearn_htm.temporal_memory._config.TMConfig`, a
 :class:`~sklearn_htm.temporal_memory._state.TMState` and the rows as
-:class:`~sklearn_htm.spatial_pooler._input.BinaryRows` (the active columns
+:class:`~sklearn_htm._core.rows.BinaryRows` (the active columns
 of each row, sorted). The numpy backend is the specification; every other
 backend gives the same bits for the same inputs.
 """

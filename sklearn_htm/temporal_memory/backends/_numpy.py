@@ -31,15 +31,16 @@ open, this module fixes it:
   and so is a segment left with fewer than ``min_threshold`` synapses
   (htm.core's pruning).
 
-``below`` is the generator of :mod:`sklearn_htm.temporal_memory._random`.
+``below`` is the generator of :mod:`sklearn_htm._core.random`.
 """
 
 import numpy as np
 
 from .._config import PERMANENCE_DTYPE, PERMANENCE_EPSILON
-from .._random import IntegerGenerator
+from ..._core.random import IntegerGenerator
 from .._state import CanonicalConnections, canonical, pack
 from ._base import RunResult, TemporalMemoryBackend
+from ..._core.pools import indptr_from_lengths
 
 _ONE = PERMANENCE_DTYPE(1.0)
 
@@ -97,7 +98,7 @@ class ReferenceTemporalMemory:
             segment_cell=np.array([s.cell for s in segments], dtype=np.int32),
             segment_serial=np.array([s.serial for s in segments], dtype=np.int64),
             segment_last_used=np.array([s.last_used for s in segments], dtype=np.int64),
-            synapse_indptr=np.concatenate(([0], np.cumsum(counts, dtype=np.int64))),
+            synapse_indptr=indptr_from_lengths(counts),
             synapse_presynaptic=np.array(presynaptic, dtype=np.int32),
             synapse_permanence=np.array(permanence, dtype=PERMANENCE_DTYPE),
             next_serial=self.next_serial,

@@ -7,8 +7,8 @@ Semantics of NuPIC's ``Cells4.cpp`` (``computeUpdate``, ``adaptSegment``,
 
 import numpy as np
 
-from ....temporal_memory.backends._numba._random import below
-from ....utils._numba_cache import internal_kernel
+from ...._core.random_kernels import below
+from ...._core.numba_cache import internal_kernel
 from ..._state import BLOCK, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS, N_UPDATES, NEXT_SERIAL
 from ._bundles import N_TOUCHED
 from ._sets import has_cell

@@ -5,7 +5,7 @@ Semantics of NuPIC's ``Cells4.cpp`` (``updateInferenceState``,
 reference states them.
 """
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ..._config import IN_SEQUENCE_FRACTION
 from ..._state import (
     CONFIDENT,

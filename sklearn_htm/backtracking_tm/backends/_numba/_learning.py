@@ -8,7 +8,7 @@ Semantics of NuPIC's ``Cells4.cpp`` (``updateLearningState``,
 numpy reference states them.
 """
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ..._config import UPDATE_VALID_STEPS
 from ..._state import (
     LEARNED_LENGTH,

@@ -3,7 +3,7 @@
 bit ``k`` of ``flags[member]`` and ``members[k, :sizes[k]]``; the layer has
 two families, its cell sets and its column sets."""
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 
 
 @internal_kernel(inline="always")

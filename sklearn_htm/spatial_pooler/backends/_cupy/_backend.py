@@ -40,7 +40,7 @@ imported on the first call only.
 import numpy as np
 
 from ....utils._array_api import is_device_array, is_sparse, to_host
-from ..._input import BinaryRows
+from ...._core.rows import BinaryRows
 from ..._memory import check_device_memory
 from ..._state import (
     BOOST_DTYPE,

@@ -46,6 +46,7 @@ from ._learning import clear_journal, learn_rows, undo_columns
 from ._selection import fresh_hint
 from ._transform import transform_rows
 from ._words import column_words, connected_words
+from ...._core.pools import indptr_from_lengths
 
 # Upper bound on the winner slots (rows x slots per row) one transform call
 # of the kernel fills; bounds the temporary memory of local inhibition.
@@ -364,7 +365,6 @@ def _winner_csr(counts, pieces, slots):
     if counts.size == 1:
         count = int(counts[0])
         return np.array([0, count], dtype=np.int64), pieces[0][0, :count]
-    indptr = np.zeros(counts.size + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    indptr = indptr_from_lengths(counts)
     winners = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
     return indptr, winners[np.arange(slots) < counts[:, None]]

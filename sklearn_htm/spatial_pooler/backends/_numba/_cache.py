@@ -1,16 +1,7 @@
 """Numba's on-disk cache for the Spatial Pooler's kernels, keyed by all of
-their source (every module of this package and
-:mod:`sklearn_htm.utils._portable_math`); see
-:mod:`sklearn_htm.utils._numba_cache`."""
+their source and the shared kernels (see
+:func:`sklearn_htm._core.numba_cache.layer_kernel_cache`)."""
 
-from ....utils import _numba_cache, _portable_math
+from ...._core.numba_cache import layer_kernel_cache
 
-_SOURCES = _numba_cache.package_sources(__file__, _portable_math.__file__)
-
-
-def source_digest(paths=_SOURCES):
-    """SHA-256 of the kernel modules' source, in a fixed order."""
-    return _numba_cache.source_digest(paths)
-
-
-cached_kernel = _numba_cache.kernel_cache(_SOURCES)
+cached_kernel = layer_kernel_cache(__file__)

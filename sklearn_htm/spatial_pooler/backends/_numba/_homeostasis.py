@@ -4,7 +4,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ....utils._portable_math import (
     EXP_ARG_MAX,
     EXP_ARG_MIN,

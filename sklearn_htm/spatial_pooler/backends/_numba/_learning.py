@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ..._state import crosses_update_round
 from ._arrays import empty, empty_2d, zeros, zeros_2d
 from ._bundles import BLOCK, LOCAL, TILE, U0, U1, U6, U63, U64

@@ -7,7 +7,7 @@ words (see :mod:`._words`), one row at a time or a tile of rows at once.
 
 import numpy as np
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ._bundles import TILE, U0, U1, U6, U63, UBLOCK
 from ._intrinsics import popcount, popcount_dot_block, popcount_dot_tile
 from ._words import word_location

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ._arrays import empty, zeros
 from ._bundles import LOCAL_WHOLE_LAYER, U1, U16, Selection, is_global_type
 

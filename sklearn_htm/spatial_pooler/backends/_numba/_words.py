@@ -23,7 +23,7 @@ vectorising the inner loops.
 import numpy as np
 from numba import njit
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ._arrays import empty, zeros
 from ._bundles import U0, U1, U6, U63, U64, UBLOCK
 from ._cache import cached_kernel

@@ -4,12 +4,12 @@ layout)."""
 
 import numpy as np
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ..._config import PERMANENCE_EPSILON
 from ..._state import BLOCK, ITERATION, N_FREE_SEGMENTS, N_FREE_SYNAPSES, NEXT_SERIAL
 from ._bundles import N_WINNERS, STAMP
 from ._lists import append, items, remove
-from ._random import below
+from ...._core.random_kernels import below
 
 _EPSILON = np.float32(PERMANENCE_EPSILON)
 _ONE = np.float32(1.0)

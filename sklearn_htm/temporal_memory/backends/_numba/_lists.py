@@ -8,7 +8,7 @@ item's value and permanence sit at the same place of ``block_values`` and
 ``block_permanences`` and move with it.
 """
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ..._state import BLOCK, N_FREE_BLOCKS
 
 

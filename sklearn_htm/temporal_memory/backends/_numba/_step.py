@@ -9,7 +9,7 @@ so its place in the step changes no bit).
 
 import numpy as np
 
-from ....utils._numba_cache import internal_kernel
+from ...._core.numba_cache import internal_kernel
 from ..._state import BLOCK, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS, N_FREE_SYNAPSES
 from ._bundles import (
     CONNECTED_SHIFT,

@@ -26,6 +26,7 @@ from ..utils._array_api import (
     is_sparse,
     validate_device_data,
 )
+from .pools import indptr_from_lengths
 
 _NUMERIC_KINDS = frozenset("biuf")
 _FAST_DTYPES = frozenset(
@@ -195,8 +196,7 @@ def binary_rows(X, binarize):
     if not sp.issparse(X):
         active = _active(X, binarize)
         counts = np.count_nonzero(active, axis=1)
-        indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
+        indptr = indptr_from_lengths(counts)
         return BinaryRows(indptr, np.nonzero(active)[1].astype(np.int32), n_features)
     if not (X.format == "csr" and X.has_canonical_format):
         X = sp.csr_matrix(X, copy=True)

@@ -1,11 +1,13 @@
-"""The integer generator of :mod:`sklearn_htm.temporal_memory._random`, in
-uint64 arithmetic (every constant a uint64, so nothing promotes to float)."""
+"""The integer generator of :mod:`sklearn_htm._core.random`, in
+uint64 arithmetic (every constant a uint64, so nothing promotes to float),
+for the kernels of every layer that draws (both Temporal Memories)."""
 
 import numpy as np
 
-from ....utils._numba_cache import internal_kernel
-from ..._random import GOLDEN_GAMMA, MIX1, MIX2
-from ._cache import cached_kernel
+from .numba_cache import core_kernel_cache, internal_kernel
+from .random import GOLDEN_GAMMA, MIX1, MIX2
+
+cached_kernel = core_kernel_cache()
 
 _GAMMA = np.uint64(GOLDEN_GAMMA)
 _MIX1 = np.uint64(MIX1)

@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from sklearn_htm.utils._progress import ProgressReporter
+from sklearn_htm._core.progress import ProgressReporter
 
 
 def reporter():
@@ -51,7 +51,7 @@ def test_verbosity_zero_says_nothing():
 
 def test_a_first_compile_is_one_warning_at_verbosity_zero(monkeypatch, capsys):
     from sklearn_htm.exceptions import KernelCompileWarning
-    from sklearn_htm.utils import _progress
+    from sklearn_htm._core import progress as _progress
 
     monkeypatch.setattr(_progress, "PREPARING_SILENT_S", 0.01)
     progress = ProgressReporter(0, 10, "test")

@@ -1,5 +1,11 @@
 """Numba's on-disk cache for a package of kernels, keyed by all of its source.
 
+The one keying rule of every layer's kernels: a layer's ``_cache.py`` calls
+:func:`layer_kernel_cache` with its own file and the non-kernel modules its
+kernels read constants or layouts from; the key then covers every module of
+that kernel package, those modules, and the shared kernels of
+:mod:`sklearn_htm._core` (:data:`CORE_KERNEL_SOURCES`).
+
 Numba invalidates a cached kernel when the file that defines it changes,
 not when a function it calls from another module (or a shared constant)
 does, so a change to one kernel module could load stale machine code for
@@ -51,7 +57,8 @@ def internal_kernel(function=None, **options):
 def kernel_cache(sources):
     """A ``cached_kernel`` decorator whose cache key includes ``sources``' digest.
 
-    The decorator is used as ``@cached_kernel`` or ``@cached_kernel(nogil=True)``.
+    The decorator is used as ``@cached_kernel`` or ``@cached_kernel(nogil=True)``;
+    its ``sources`` attribute lists the files its key covers.
     """
     key = source_digest(sources)
 
@@ -73,4 +80,33 @@ def kernel_cache(sources):
 
         return decorate(function) if function is not None else decorate
 
+    cached_kernel.sources = tuple(Path(source) for source in sources)
     return cached_kernel
+
+
+#: The shared modules whose kernels (or constants) any layer's kernels use:
+#: the integer generator and its compiled form, and the portable math
+#: functions. Every layer's cache key covers them.
+CORE_KERNEL_SOURCES = tuple(
+    Path(__file__).parent / name for name in ("random.py", "random_kernels.py")
+) + (Path(__file__).parent.parent / "utils" / "_portable_math.py",)
+
+
+def core_kernel_cache():
+    """The ``cached_kernel`` decorator of the shared kernels themselves."""
+    return kernel_cache(list(CORE_KERNEL_SOURCES))
+
+
+def layer_kernel_cache(package_file, *shared):
+    """The ``cached_kernel`` decorator of one layer's kernel package.
+
+    Parameters
+    ----------
+    package_file : str
+        ``__file__`` of a module of the kernel package: every ``.py`` file
+        beside it is part of the key.
+    *shared : str
+        Further source files the kernels depend on (the layer's state layout
+        and configuration modules).
+    """
+    return kernel_cache(package_sources(package_file, *shared, *CORE_KERNEL_SOURCES))

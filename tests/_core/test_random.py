@@ -5,8 +5,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_htm.temporal_memory._random import IntegerGenerator, seed_state
-from sklearn_htm.temporal_memory.backends._numba import _random as numba_random
+from sklearn_htm._core.random import IntegerGenerator, seed_state
+from sklearn_htm._core import random_kernels as numba_random
 
 # The first outputs of SplitMix64 seeded with 1234567 (Vigna's splitmix64.c,
 # the test vector that Java's SplittableRandom and other ports check against).
