@@ -113,10 +113,10 @@ def best_rate(n_rows, function, repeat):
 def rates(config, state, rows, args, numpy_too=False):
     """Transform and learning rates of numba (and numpy) on ``rows``."""
     fast = get_backend("numba")
-    fast.transform(config, state, rows[:100])
+    fast.infer(config, state, rows[:100])
     fast.learn(config, state.copy(), rows[:64], 32)
     out = {"transform": {"numba": best_rate(
-        rows.shape[0], lambda: fast.transform(config, state, rows), args.repeat)}}
+        rows.shape[0], lambda: fast.infer(config, state, rows), args.repeat)}}
     for batch_size in (1, 32):
         out[f"learn_batch_size_{batch_size}"] = {"numba": best_rate(
             rows.shape[0],
@@ -126,7 +126,7 @@ def rates(config, state, rows, args, numpy_too=False):
         slow = get_backend("numpy")
         few = rows[:args.numpy_rows]
         out["transform"]["numpy"] = best_rate(
-            few.shape[0], lambda: slow.transform(config, state, few), 1)
+            few.shape[0], lambda: slow.infer(config, state, few), 1)
         for batch_size in (1, 32):
             out[f"learn_batch_size_{batch_size}"]["numpy"] = best_rate(
                 few.shape[0],
@@ -142,7 +142,7 @@ def bench_workload(X, args):
     try:
         numba.set_num_threads(1)
         out["transform"]["numba_one_thread"] = best_rate(
-            rows.shape[0], lambda: get_backend("numba").transform(config, state, rows),
+            rows.shape[0], lambda: get_backend("numba").infer(config, state, rows),
             args.repeat)
     finally:
         numba.set_num_threads(threads)
@@ -434,7 +434,7 @@ out = {"n_columns": config.n_columns, "winners": config.n_active_columns,
 for batch_size in (1, 32):
     out[f"learn_batch_size_{batch_size}"] = best_rate(
         rows.shape[0], lambda: backend.learn(config, state.copy(), rows, batch_size), 1)
-out["transform"] = best_rate(rows.shape[0], lambda: backend.transform(config, state, rows), 1)
+out["transform"] = best_rate(rows.shape[0], lambda: backend.infer(config, state, rows), 1)
 out["peak_rss_gib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
 print(json.dumps(out))
 """

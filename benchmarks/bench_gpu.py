@@ -43,7 +43,7 @@ import scipy.sparse as sp
 from _report import description, emit
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
-from sklearn_htm.spatial_pooler._input import binary_rows
+from sklearn_htm._core.rows import binary_rows
 from sklearn_htm.spatial_pooler.backends import get_backend, gpu_available
 
 N_INPUTS, N_PIXELS, N_BITS = 3136, 784, 4
@@ -88,7 +88,7 @@ def encoded(pixels):
 
 def repeat_rows(X, n_rows):
     """``n_rows`` rows cycling through ``X``, as the backends take them
-    (:class:`~sklearn_htm.spatial_pooler._input.BinaryRows`)."""
+    (:class:`~sklearn_htm._core.rows.BinaryRows`)."""
     return binary_rows(sp.csr_matrix(X[np.arange(n_rows) % X.shape[0]]), 0.0)
 
 
@@ -119,7 +119,7 @@ def fresh_pooler(**params):
     ``POOLER``)."""
     pooler = SpatialPoolerTransformer(backend="numpy", **{**POOLER, **params})
     pooler.n_features_in_ = N_INPUTS
-    return pooler._initialise(N_INPUTS, np.random.RandomState(POOLER["random_state"]))
+    return pooler._start_stream(N_INPUTS)
 
 
 def dense_formulation(xp, config, state, X_dense):
@@ -149,11 +149,11 @@ def bench_transform(cupy, timer, config, state, X, args, numba):
     rows = repeat_rows(X, n)
     on_device_dense = cupy.asarray(rows.toarray())
     on_device_csr = csp.csr_matrix(rows.to_csr())
-    cuda.transform(config, state, rows[:1000])  # compile, cuBLAS handles
+    cuda.infer(config, state, rows[:1000])  # compile, cuBLAS handles
     out = {
-        "cupy_device_dense": timer.rate(n, lambda: cuda.transform(config, state, on_device_dense)),
-        "cupy_device_csr": timer.rate(n, lambda: cuda.transform(config, state, on_device_csr)),
-        "cupy_host_csr": timer.rate(n, lambda: cuda.transform(config, state, rows)),
+        "cupy_device_dense": timer.rate(n, lambda: cuda.infer(config, state, on_device_dense)),
+        "cupy_device_csr": timer.rate(n, lambda: cuda.infer(config, state, on_device_csr)),
+        "cupy_host_csr": timer.rate(n, lambda: cuda.infer(config, state, rows)),
         "dense_formulation_cupy": timer.rate(
             n, dense_formulation(cupy, config, state, on_device_dense.astype(cupy.float32))
         ),
@@ -163,8 +163,8 @@ def bench_transform(cupy, timer, config, state, X, args, numba):
         small.shape[0], dense_formulation(np, config, state, small.toarray().astype(np.float32))
     )
     if numba is not None:
-        numba.transform(config, state, small[:100])
-        out["numba"] = timer.rate(small.shape[0], lambda: numba.transform(config, state, small))
+        numba.infer(config, state, small[:100])
+        out["numba"] = timer.rate(small.shape[0], lambda: numba.infer(config, state, small))
     return out
 
 
@@ -200,7 +200,7 @@ def exactness(config, state, X, args, other):
         for f in ("permanences", "active_duty_cycles", "overlap_duty_cycles",
                   "min_overlap_duty_cycles", "boost_factors")
     )
-    sdr = [backend.transform(config, learned[name], rows)
+    sdr = [backend.infer(config, learned[name], rows)
            for name, backend in (("cupy", cuda), ("other", other))]
     same_sdr = all(np.array_equal(a, b) for a, b in zip(*sdr))
     return {"against": other.name, "rows": rows.shape[0], "state_equal": same_state,

@@ -26,12 +26,8 @@ from sklearn.base import clone
 
 from sklearn_htm import BacktrackingTM, __version__
 from sklearn_htm.nab._runner import run_corpus
-from sklearn_htm.nab._scoring import (
-    read_results,
-    read_windows,
-    score_all_profiles,
-    scores_report,
-)
+from sklearn_htm.nab._io import read_results, read_windows, scores_report
+from sklearn_htm.nab._scoring import score_all_profiles
 
 #: Alternatives to the defaults, each run with random_state 0 to 2 (a
 #: Temporal Memory given as an estimator gets that random_state itself).

@@ -79,7 +79,7 @@ from _report import command, description, emit
 
 import sklearn_htm
 from sklearn_htm import HTMAnomalyDetector
-from sklearn_htm.utils._progress import ProgressReporter
+from sklearn_htm._core.progress import ProgressReporter
 
 ROOT = Path(__file__).resolve().parent.parent
 NYC_TAXI = "data/realKnownCause/nyc_taxi.csv"

@@ -226,7 +226,8 @@ def load_nab(path):
     import pandas as pd
 
     from .nab._runner import corpus_files
-    from .nab._scoring import probation_length, read_windows
+    from .nab._io import read_windows
+    from .nab._windows import probation_length
 
     folder = Path(path)
     if not folder.is_dir():

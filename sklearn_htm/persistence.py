@@ -23,8 +23,8 @@ from .encoders import (
 from .pipeline import IncrementalPipeline
 from .presets import check_intensities
 from .spatial_pooler import SpatialPoolerTransformer
+from ._core.layer import ConfigCache, StreamStructure
 from ._core.rows import BinaryRows
-from .spatial_pooler._parameters import ConfigCache
 from .spatial_pooler._state import PoolerState
 from .spatial_pooler._structure import SpatialPoolerStructure
 from .temporal_memory import TemporalMemoryTransformer
@@ -39,7 +39,8 @@ def _type_name(cls):
 #: hold, for ``skops.io.load(..., trusted=...)``: the estimators and the
 #: classes that keep the Spatial Pooler's and the Temporal Memories' fitted
 #: state and structure (numpy arrays, dicts, tuples and numbers only), the
-#: pooler's empty configuration cache, and the image recipe's check of its
+#: layers' empty configuration cache and the Temporal Memories' stream
+#: structure (parameter names and values), and the image recipe's check of its
 #: input (a function).
 SKOPS_TRUSTED_TYPES = tuple(
     _type_name(cls)
@@ -65,6 +66,7 @@ SKOPS_TRUSTED_TYPES = tuple(
         SpatialPoolerStructure,
         SpatialPoolerTransformer,
         ConfigCache,
+        StreamStructure,
         TemporalMemoryTransformer,
         TMState,
     )

@@ -157,7 +157,8 @@ def test_ablation_study_and_table(digits):
     for row in rows:
         assert 0 <= row["accuracy"] <= 1 and row["fit_time"] >= 0
         assert row["pipeline"].score(X[300:400], y[300:400]) == row["accuracy"]
-    # sklearn's LR on raw digits is well above 90%; a broken split or scaler is not.
+    # A loose bound that sklearn's LR on raw digits clears by far; a broken split or
+    # scaler does not.
     assert rows[0]["accuracy"] > 0.85
     assert rows[2]["pipeline"][1].n_columns_ == 64
     with pytest.raises(ValueError, match="include may only name"):
@@ -181,7 +182,7 @@ def test_digits_demo_trained_pooler_beats_untrained(capsys):
     assert "sklearn digits, 1347 training and 450 test" in printed
     assert printed.count("SP + LR") == 2
     accuracy = {row["model"]: row["accuracy"] for row in rows}
-    # Deterministic (fixed seeds); the margin is about 0.14 with this setup.
+    # Deterministic (fixed seeds); 0.05 is a loose bound on the gain, not its measure.
     assert accuracy["trained SP + LR"] > accuracy["untrained SP + LR"] + 0.05
     assert accuracy["trained SP + LR"] > 0.8
 

@@ -465,7 +465,7 @@ def test_failure_inside_learning_changes_nothing(monkeypatch, backend, exception
     """The backend's learn modifies the state it was given and then raises,
     on its first call or after two chunks have been learned."""
     # Chunks of 4 rows (2 batches of 2): 20 rows take 5 calls per pass.
-    monkeypatch.setattr(get_backend(backend), "learn_chunk_rows", 4)
+    monkeypatch.setattr(get_backend(backend), "chunk_rows", 4)
     X = pooler_data()
     params = dict(backend=backend, batch_size=2, max_iter=2)
     estimator = prepared("pooler", call, X)
@@ -510,10 +510,10 @@ def test_failure_inside_transform_changes_nothing(monkeypatch, backend, exceptio
     expected = estimator.transform(X).toarray()
     module = get_backend(backend)
 
-    def failing_transform(config, state, rows):
+    def failing_infer(config, state, rows):
         raise exception("injected failure")
 
-    monkeypatch.setattr(module, "transform", failing_transform)
+    monkeypatch.setattr(module, "infer", failing_infer)
     with pytest.raises(exception, match="injected failure"):
         estimator.transform(X)
     assert_unchanged(estimator, before)

@@ -1,48 +1,41 @@
 """NuPIC's backtracking Temporal Memory as a scikit-learn estimator.
 
-How data flows:
-
-``fit(X)`` / ``partial_fit(X)``
-    :func:`~sklearn_htm._core.rows.validate_rows` ->
-    :func:`~sklearn_htm._core.rows.binary_rows` (the active
-    columns of each row) -> :meth:`~._config.BTMConfig.from_params` -> a new
-    state (``fit``, or the first ``partial_fit``) -> ``backend.run`` over
-    chunks of rows, learning each -> the state and ``anomaly_``.
+It joins the layers' skeleton (:class:`~sklearn_htm._core.layer.HTMLayer`),
+which runs ``fit`` and ``partial_fit``; this module keeps what is NuPIC's
+algorithm's own: its parameters and their checks
+(:meth:`~._config.BTMConfig.from_params`), the warning about rows too
+sparse to predict, and the fitted attributes. Each backend makes its own
+kind of state (``backend.new_state``). Rows are learned in place: a call
+that fails while learning keeps the rows learned, a prefix of X.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from .._core.rows import binary_rows, validate_rows
+from .._core.layer import HTMLayer, layer_constraints
+from .._core.messages import warn_caller
 from .._core.random import seed_state
-from ..utils._array_api import is_device_array, to_host
-from .._core.failure import restore_on_failure
-from .._core.progress import ProgressReporter
 from ._config import BTMConfig
-from ._state import BTMState
-from .backends import BACKENDS, get_backend
+from .backends import REGISTRY
 
 #: Cells are numbered below this (int32 cell indices in the kernels).
 MAX_CELLS = 2**31 - 1
 
-#: Parameters that fix the layer's layout (parameter: configuration field);
-#: a stream cannot change them.
-STRUCTURAL_PARAMS = {
-    "n_cells_per_column": "cells_per_column",
-    "max_synapses_per_segment": "max_synapses_per_segment",
-    "max_new_synapse_count": "new_synapse_count",
-    "max_inf_backtrack": "max_inf_backtrack",
-    "max_lrn_backtrack": "max_lrn_backtrack",
-}
+#: Parameters that fix the layer's layout; a stream cannot change them.
+STRUCTURAL_PARAMS = (
+    "n_cells_per_column",
+    "max_synapses_per_segment",
+    "max_new_synapse_count",
+    "max_inf_backtrack",
+    "max_lrn_backtrack",
+)
 
 
-class BacktrackingTM(BaseEstimator):
+class BacktrackingTM(HTMLayer):
     """NuPIC's backtracking Temporal Memory: online sequence learning whose
     raw anomaly is the anomaly detector of NAB's published HTM results.
 
@@ -172,11 +165,12 @@ class BacktrackingTM(BaseEstimator):
         "max_inf_backtrack": [Interval(Integral, 0, None, closed="left")],
         "max_lrn_backtrack": [Interval(Integral, 0, None, closed="left")],
         "max_seq_length": [Interval(Integral, 0, None, closed="left")],
-        "binarize": [None, Interval(Real, None, None, closed="neither")],
-        "backend": [StrOptions(set(BACKENDS))],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **layer_constraints(REGISTRY),
     }
+
+    _backends = REGISTRY
+    STRUCTURAL_PARAMS = STRUCTURAL_PARAMS
+    _layer_name = "backtracking Temporal Memory"
 
     def __init__(self, *, n_cells_per_column=32, activation_threshold=13, min_threshold=10,
                  max_new_synapse_count=20, initial_permanence=0.21, connected_threshold=0.5,
@@ -232,11 +226,7 @@ class BacktrackingTM(BaseEstimator):
             When every row has fewer active columns than
             ``activation_threshold`` (raw anomalies would stay near 1).
         """
-        with restore_on_failure(self):
-            for name in ("_state", "_backend_name", "_structure"):
-                self.__dict__.pop(name, None)
-            self._learn(X, reset=True, stream=False)
-        return self
+        return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -249,25 +239,15 @@ class BacktrackingTM(BaseEstimator):
         ValueError when X has another number of columns than the stream, or
         ``backend`` names another backend than the one the stream started on.
         """
-        with restore_on_failure(self):
-            self._learn(X, reset=not hasattr(self, "_state"), stream=True)
-        return self
+        return self._partial_fit(X)
 
     # ------------------------------------------------------- fitted attributes
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "_state")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.requires_fit = True
         return tags
-
-    @property
-    def n_samples_seen_(self):
-        check_is_fitted(self)
-        return int(self._state.n_samples_seen)
 
     @property
     def n_segments_(self):
@@ -296,7 +276,8 @@ class BacktrackingTM(BaseEstimator):
 
     # ------------------------------------------------------------- internals
 
-    def _config(self, n_columns):
+    def _build_config(self):
+        n_columns = self._structure.n_features
         config = BTMConfig.from_params(vars(self), n_columns)
         if config.n_cells > MAX_CELLS:
             raise ValueError(
@@ -318,87 +299,55 @@ class BacktrackingTM(BaseEstimator):
                 )
         return config
 
-    def _learn(self, X, reset, stream):
-        X = validate_rows(self, X, reset=reset)
-        if is_device_array(X):
-            X = to_host(X)
-        self._learn_rows(binary_rows(X, self.binarize), reset, stream, warn_sparse=True)
+    def _new_state(self, config, random_state):
+        return self._backends.get(self.backend).new_state(config, seed_state(random_state))
 
-    def _partial_fit_rows(self, rows, out=None):
-        """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
-        _input.BinaryRows`) continuing a started stream: the inner path of
-        callers that validated their input once (the anomaly detector).
-        Returns the rows' raw anomalies, written into ``out`` (when given)
-        as each row is learned: after a failure, those of the rows learned
-        (``n_samples_seen_`` tells how many) are there."""
-        self._learn_rows(rows, reset=False, stream=True, out=out)
-        return self.anomaly_
+    def _call_context(self, rows, first):
+        """Warn, once the call is accepted, of rows too sparse for
+        ``activation_threshold`` (the public path only)."""
+        widest = int(np.diff(rows.indptr).max(initial=0))
+        if widest < self.activation_threshold:
+            warn_caller(
+                f"The rows of X have at most {widest} active columns, fewer than "
+                f"activation_threshold={self.activation_threshold}: a segment grows one "
+                "synapse per active column of a row, so it hardly ever predicts and raw "
+                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
+                "such sparse rows."
+            )
+
+    def _state_backend(self):
+        """The backend whose kind of state this stream holds."""
+        return next(self._backends.get(name) for name in self._backends.available()
+                    if self._backends.get(name).owns(self._state))
+
+    def _check_continuation(self):
+        super()._check_continuation()
+        if hasattr(self, "_state") and not self._backends.get(self.backend).owns(self._state):
+            raise ValueError(
+                f"backend={self.backend!r} differs from the "
+                f"{self._state_backend().name!r} backend this stream started on; call fit "
+                "to start again on it."
+            )
+
+    def _new_result(self, n_rows, out):
+        return np.empty(n_rows, dtype=np.float64) if out is None else out
+
+    def _learn_chunk(self, backend, config, state, rows, context, start, stop, result):
+        backend.learn(config, state, rows, result[start:stop])
+
+    def _commit(self, state, result):
+        self._state = state
+        if result is not None:
+            self.anomaly_ = result
+
+    def _begin(self, n_features):
+        """Start the stream over ``n_features`` columns, learning nothing."""
+        self.n_features_in_ = int(n_features)
+        config, state = self._start_stream(n_features)
+        self._commit(state, None)
+        return self
 
     def _score_rows(self, rows):
         """Raw anomalies of validated rows as the stream's continuation,
         inferred without learning; nothing of the layer changes."""
-        backend = get_backend(self._backend_name)
-        return backend.score(self._config(rows.shape[1]), self._state, rows.indptr,
-                             rows.indices)
-
-    def _learn_rows(self, rows, reset, stream=True, warn_sparse=False, out=None):
-        """Learn validated rows (:class:`~sklearn_htm._core.rows.
-        BinaryRows`): the inner path of ``fit`` and ``partial_fit``, and of
-        callers that validated their input once (the anomaly detector);
-        ``warn_sparse``: warn, once the call is accepted, of rows too sparse
-        for ``activation_threshold`` (the public path)."""
-        config = self._config(rows.shape[1])
-        backend = get_backend(self.backend)
-        if reset:
-            rng = seed_state(check_random_state(self.random_state))
-            if backend.name == "numpy":
-                from .backends._numpy import ReferenceBacktrackingTM
-
-                state = ReferenceBacktrackingTM(config, rng)
-            else:
-                state = BTMState.empty(config, rng)
-        else:
-            self._check_continuation(config, backend)
-            # Learned in place, after every check of the input has passed (a
-            # copy of a large layer per call would cost more than learning);
-            # an interrupted call leaves the rows learned so far.
-            state = self._state
-        widest = int(np.diff(rows.indptr).max(initial=0)) if warn_sparse else None
-        if warn_sparse and widest < config.activation_threshold:
-            warnings.warn(
-                f"The rows of X have at most {widest} active columns, fewer than "
-                f"activation_threshold={config.activation_threshold}: a segment grows one "
-                "synapse per active column of a row, so it hardly ever predicts and raw "
-                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
-                "such sparse rows.",
-                UserWarning,
-                stacklevel=5,  # the caller of fit / partial_fit, through _fit_context
-            )
-        anomaly = np.empty(rows.shape[0], dtype=np.float64) if out is None else out
-        # A stream of short partial_fit calls does not print a line per call.
-        reporter = ProgressReporter(self.verbose, rows.shape[0], "BacktrackingTM",
-                                    quiet_when_quick=stream)
-        self._state, self._backend_name, self._structure = state, backend.name, config
-        for start in range(0, rows.shape[0], backend.chunk_rows):
-            stop = min(start + backend.chunk_rows, rows.shape[0])
-            part = rows[start:stop]
-            with reporter.preparing(backend.name, backend.is_ready()):
-                backend.run(config, state, part.indptr, part.indices, anomaly[start:stop])
-            reporter.update(stop - start)
-        self.anomaly_ = anomaly
-
-    def _check_continuation(self, config, backend):
-        """Refuse a call that cannot continue the stream."""
-        if backend.name != self._backend_name:
-            raise ValueError(
-                f"backend={self.backend!r} differs from the {self._backend_name!r} backend "
-                "this stream started on; call fit to start again on it."
-            )
-        for name in STRUCTURAL_PARAMS:
-            field = STRUCTURAL_PARAMS[name]
-            if getattr(config, field) != getattr(self._structure, field):
-                raise ValueError(
-                    f"{name}={getattr(self, name)} differs from the value this stream "
-                    f"started with ({getattr(self._structure, field)}); it fixes the "
-                    "layer's layout: call fit to start again."
-                )
+        return self._state_backend().infer(self._config(), self._state, rows)

@@ -89,7 +89,7 @@ _PERIODS = {name: period for name, period, _ in _ATTRIBUTES}
 
 def calendar_fields(stamps):
     """The calendar of naive timestamps, computed with numpy (no pandas
-    objects: a one-row call pays microseconds).
+    objects, so that a one-row call stays cheap).
 
     Parameters
     ----------

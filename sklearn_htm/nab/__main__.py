@@ -39,11 +39,11 @@ def _parser():
     run.add_argument("--output", required=True,
                      help="where to write the results (in OUTPUT/sklearnhtm)")
     run.add_argument("--n-jobs", type=_positive, default=1,
-                     help="series run in parallel (default: 1; the published figures "
-                          "use 2 on 2 cores)")
+                     help="series run in parallel (default: 1; the documentation's NAB "
+                          "table uses 2 on 2 cores)")
     run.add_argument("--random-state", type=int, default=0,
-                     help="the detector's seed (default: 0, the published figures' "
-                          "first seed)")
+                     help="the detector's seed (default: 0, the first seed of the "
+                          "documentation's NAB table)")
     score = commands.add_parser(
         "score", help="score a detector's results folder",
         description="Score RESULTS (<group>/<detector>_<name>.csv files, such as "
@@ -81,7 +81,8 @@ def _main(args):
         print(json.dumps({"results": folder,
                           "seconds": round(time.perf_counter() - start, 1)}))
         return 0
-    from ._scoring import read_results, read_windows, score_all_profiles, scores_report
+    from ._io import read_results, read_windows, scores_report
+    from ._scoring import score_all_profiles
 
     results = read_results(args.results)
     if not results:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._scoring import probation_length, read_windows
+from ._io import read_windows
+from ._windows import probation_length
 
 #: The detector's name in NAB's results layout.
 DETECTOR = "sklearnhtm"

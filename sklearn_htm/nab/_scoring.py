@@ -23,9 +23,9 @@ The three profiles (:data:`~sklearn_htm.metrics.NAB_PROFILES`) weigh these outco
 
 This module is an independent implementation of the rules of NAB's
 ``nab/sweeper.py``, ``nab/scorer.py``, ``nab/optimizer.py`` and
-``nab/runner.py`` (numenta/NAB, commit ea702d7); it reproduces NAB's published
-figures for Numenta's HTM detector (70.10 standard, 63.12 reward_low_FP_rate,
-74.32 reward_low_FN_rate).
+``nab/runner.py`` (numenta/NAB, commit ea702d7). Scoring NAB's stored
+results of Numenta's HTM detector with it gives NAB's published figures for
+that detector; the documentation's anomaly detection page quotes them.
 
 References
 ----------
@@ -36,15 +36,17 @@ References
    ``nab/scorer.py``, ``nab/optimizer.py``, ``nab/runner.py``.
 """
 
-import json
 import math
-import os
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from ._io import read_results, read_windows, scores_report
+from ._thresholds import _best_threshold, _sweep_values
+from ._windows import PROBATION_FRACTION, PROBATION_MAX_ROWS, _prepare, probation_length
 
 __all__ = [
     "PROBATION_FRACTION",
@@ -58,6 +60,7 @@ __all__ = [
     "score_all_profiles",
     "score_corpus",
     "score_series",
+    "scores_report",
 ]
 
 #: Weights of each outcome in NAB's three scoring profiles (``config/profiles.json``).
@@ -67,32 +70,6 @@ PROFILES = {
     "reward_low_FP_rate": {"tp": 1.0, "fp": 0.22, "fn": 1.0, "tn": 1.0},
     "reward_low_FN_rate": {"tp": 1.0, "fp": 0.11, "fn": 2.0, "tn": 1.0},
 }
-
-#: Fraction of each file, from its start, that is not scored...
-PROBATION_FRACTION = 0.15
-#: ...up to this many rows (NAB: 15% of 5000 rows).
-PROBATION_MAX_ROWS = 750
-
-# The threshold that stands for "no detection at all" in the sweep: above every
-# anomaly score (scores lie in [0, 1]). NAB's sweeper starts from the same value.
-_NO_DETECTION = 1.1
-
-
-def _scaled_sigmoid(position):
-    """``2 * sigmoid(-5 * position) - 1``, and -1 past 3 window widths.
-
-    -1 (a window's left edge) gives 0.98661, 0 (its right edge) gives 0, and
-    positive positions (after a window) give negative values down to -1.
-    """
-    position = np.asarray(position, dtype=float)
-    with np.errstate(over="ignore"):
-        value = 2.0 / (1.0 + np.exp(5.0 * position)) - 1.0
-    return np.where(position > 3.0, -1.0, value)
-
-
-# The scaled sigmoid at a window's left edge: an in-window value is divided by it,
-# so that the earliest possible detection earns exactly the tp weight.
-_MAX_TP = float(_scaled_sigmoid(-1.0))
 
 
 class SeriesScore(NamedTuple):
@@ -167,46 +144,6 @@ class CorpusScore(NamedTuple):
     files: dict
 
 
-class _Prepared(NamedTuple):
-    """Profile-independent data of one series: its scored rows only."""
-
-    scores: np.ndarray  # anomaly scores of the rows after the probation period
-    window: np.ndarray  # window id (0..n_scored_windows-1) of each row, -1 outside
-    unit: np.ndarray  # in a window: its reward per unit tp weight, in (0, 1];
-    #                   outside: its cost per unit fp weight, in [-1, 0]
-    n_windows: int
-    n_scored_windows: int
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def probation_length(n_rows):
-    """Number of leading rows of a series that NAB does not score.
-
-    ``min(floor(0.15 * n_rows), 750)``: 15% of the series, at most 750 rows (15%
-    of 5000), as in NAB's sweeper.
-
-    Parameters
-    ----------
-    n_rows : int
-        Length of the series, ``>= 0``.
-
-    Returns
-    -------
-    int
-        Rows ``0 .. probation_length(n_rows) - 1`` are in the probation period.
-
-    Raises
-    ------
-    ValueError
-        If ``n_rows`` is not a non-negative integer.
-    """
-    if isinstance(n_rows, bool) or not isinstance(n_rows, Integral) or n_rows < 0:
-        raise ValueError(f"n_rows must be a non-negative integer, got {n_rows!r}.")
-    return int(min(math.floor(PROBATION_FRACTION * int(n_rows)), PROBATION_MAX_ROWS))
-
-
 def _weights(profile):
     if not isinstance(profile, str) or profile not in PROFILES:
         raise ValueError(
@@ -222,137 +159,6 @@ def _check_threshold(threshold, name="threshold"):
     if not math.isfinite(threshold):
         raise ValueError(f"{name} must be finite, got {threshold!r}.")
     return threshold
-
-
-def _as_ns(values, name):
-    """Timestamps as int64 nanoseconds (tz-aware ones in UTC)."""
-    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
-        raise ValueError(f"{name} must be a 1-d sequence of timestamps.")
-    try:
-        index = pd.DatetimeIndex(pd.to_datetime(values))
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise ValueError(f"{name} could not be read as timestamps: {exc}") from exc
-    if index.hasnans:
-        raise ValueError(f"{name} contains missing timestamps (NaT).")
-    if index.tz is not None:
-        index = index.tz_convert("UTC").tz_localize(None)
-    return index.as_unit("ns").asi8
-
-
-def _as_scores(values, name):
-    try:
-        scores = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array of floats: {exc}") from exc
-    if scores.ndim != 1:
-        raise ValueError(f"{name} must be 1-d, got shape {scores.shape}.")
-    if np.isnan(scores).any():
-        raise ValueError(f"{name} contains NaN.")
-    if scores.size and (scores.min() < 0.0 or scores.max() > 1.0):
-        raise ValueError(
-            f"{name} must lie in [0, 1], got values in [{scores.min()}, {scores.max()}]."
-        )
-    return scores
-
-
-def _window_bounds(ts, windows, name):
-    """First and last row of each window, sorted; refuses empty or overlapping ones.
-
-    A window covers the rows from the first one at or after its start up to the
-    row before the first later one past its end, which are exactly the rows
-    between its start and end timestamps when these occur in the series.
-    """
-    if windows is None:
-        windows = []
-    if isinstance(windows, (str, bytes)):
-        raise ValueError(f"{name} must be a list of (start, end) pairs.")
-    windows = list(windows)
-    for i, window in enumerate(windows):
-        if isinstance(window, (str, bytes)) or np.ndim(window) != 1 or len(window) != 2:
-            raise ValueError(f"{name}[{i}] must be a (start, end) pair, got {window!r}.")
-    if not windows:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    flat = _as_ns([t for window in windows for t in window], name)
-    starts, ends = flat[0::2], flat[1::2]
-    if (starts > ends).any():
-        i = int(np.flatnonzero(starts > ends)[0])
-        raise ValueError(f"{name}[{i}] ends before it starts: {windows[i]!r}.")
-    order = np.argsort(starts, kind="stable")
-    lefts = np.empty(len(windows), dtype=np.int64)
-    rights = np.empty(len(windows), dtype=np.int64)
-    n = len(ts)
-    for k, i in enumerate(order):
-        at_or_after = np.flatnonzero(ts >= starts[i])
-        left = int(at_or_after[0]) if at_or_after.size else n
-        past = np.flatnonzero(ts[left:] > ends[i])
-        right = left + (int(past[0]) if past.size else n - left) - 1
-        if right < left:
-            raise ValueError(f"{name}[{i}] holds no timestamp of the series: {windows[i]!r}.")
-        if k and left <= rights[k - 1]:
-            raise ValueError(f"{name}[{i}] overlaps another window: {windows[i]!r}.")
-        lefts[k], rights[k] = left, right
-    return lefts, rights
-
-
-_SERIES_NAMES = ("timestamps", "anomaly_scores", "windows")
-
-
-def _prepare(timestamps, anomaly_scores, windows, names=_SERIES_NAMES):
-    """Check one series and compute each scored row's profile-independent value."""
-    ts = _as_ns(timestamps, names[0])
-    scores = _as_scores(anomaly_scores, names[1])
-    if len(ts) != len(scores):
-        raise ValueError(
-            f"{names[0]} and {names[1]} must have the same length, got {len(ts)} and {len(scores)}."
-        )
-    lefts, rights = _window_bounds(ts, windows, names[2])
-    n = len(ts)
-    rows = np.arange(n)
-    widths = rights - lefts + 1
-
-    # Window of each row: +1 at a window's left edge, -1 after its right edge.
-    marks = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(marks, lefts, np.arange(1, len(lefts) + 1))
-    np.add.at(marks, rights + 1, -np.arange(1, len(lefts) + 1))
-    window = np.cumsum(marks[:n]) - 1
-
-    unit = np.empty(n)
-    inside = window >= 0
-    k = window[inside]
-    # Position in the window: -1 at its left edge, -1/width at its right edge.
-    position = -(rights[k] - rows[inside] + 1) / widths[k]
-    unit[inside] = _scaled_sigmoid(position) / _MAX_TP
-
-    outside = rows[~inside]
-    previous = np.searchsorted(rights, outside, side="left") - 1  # last window ended before
-    cost = np.full(outside.size, -1.0)  # before the first window: the full cost
-    after = previous >= 0
-    prev = previous[after]
-    span = (widths[prev] - 1).astype(float)
-    distance = (outside[after] - rights[prev]).astype(float)
-    with np.errstate(divide="ignore"):  # a 1-row window: every later row counts as far
-        past = np.where(span > 0, distance / np.where(span > 0, span, 1.0), np.inf)
-    cost[after] = _scaled_sigmoid(past)
-    unit[~inside] = cost
-
-    start = probation_length(n)
-    n_early = int(np.count_nonzero(rights < start))  # windows over before scoring starts
-    scored_window = window[start:]
-    scored_window = np.where(scored_window >= 0, scored_window - n_early, -1)
-    return _Prepared(
-        scores=scores[start:],
-        window=scored_window,
-        unit=unit[start:],
-        n_windows=len(lefts),
-        n_scored_windows=len(lefts) - n_early,
-    )
-
-
-def _sweep_values(prepared, weights):
-    """Weighted value of each scored row: reward inside a window, cost outside."""
-    inside = prepared.window >= 0
-    return np.where(inside, prepared.unit * weights["tp"], prepared.unit * weights["fp"])
 
 
 def _evaluate(prepared, weights, threshold):
@@ -378,49 +184,6 @@ def _evaluate(prepared, weights, threshold):
         n_windows=prepared.n_windows,
         n_scored_windows=prepared.n_scored_windows,
     )
-
-
-def _sweep(prepared_list, weights):
-    """Corpus raw score at every candidate threshold, in one pass over sorted scores.
-
-    Candidates are 1.1 (nothing detected) and every distinct anomaly score of a
-    scored row, in decreasing order; at each one, every row whose score is at
-    least the candidate is a detection.
-
-    Returns
-    -------
-    thresholds, totals : ndarray of shape (n_candidates,)
-    """
-    scores, windows, values = [], [], []
-    n_windows = 0
-    for prepared in prepared_list:
-        scores.append(prepared.scores)
-        windows.append(np.where(prepared.window >= 0, prepared.window + n_windows, -1))
-        values.append(_sweep_values(prepared, weights))
-        n_windows += prepared.n_scored_windows
-    scores = np.concatenate(scores) if scores else np.empty(0)
-    windows = np.concatenate(windows) if windows else np.empty(0, dtype=np.int64)
-    values = np.concatenate(values) if values else np.empty(0)
-
-    order = np.argsort(-scores, kind="stable")
-    scores, windows, values = scores[order], windows[order], values[order]
-
-    # Lowering the threshold past a row adds a false positive's cost, or raises its
-    # window's part from max(-fn, best so far) to max(-fn, best so far, its reward).
-    change = values.copy()
-    inside = windows >= 0
-    if inside.any():
-        fn = -weights["fn"]
-        part = pd.Series(values[inside]).groupby(windows[inside]).cummax().to_numpy()
-        part = np.maximum(part, fn)
-        before = pd.Series(part).groupby(windows[inside]).shift(1, fill_value=fn).to_numpy()
-        change[inside] = part - before
-    totals = -weights["fn"] * n_windows + np.cumsum(change)
-
-    last_of_value = np.flatnonzero(np.r_[scores[1:] != scores[:-1], True]) if scores.size else []
-    thresholds = np.r_[_NO_DETECTION, scores[last_of_value]]
-    totals = np.r_[-weights["fn"] * n_windows, totals[last_of_value]]
-    return thresholds, totals
 
 
 def _normalise(raw, null, perfect):
@@ -476,9 +239,7 @@ def _prepare_corpus(results, windows):
 
 def _score_prepared(prepared, weights, threshold):
     if threshold is None:
-        thresholds, totals = _sweep(list(prepared.values()), weights)
-        # The first maximum: among equal scores, the highest threshold (as NAB).
-        threshold = float(thresholds[int(np.argmax(totals))])
+        threshold = _best_threshold(list(prepared.values()), weights)
     files = {name: _evaluate(p, weights, threshold) for name, p in prepared.items()}
 
     def summary(names):
@@ -669,100 +430,3 @@ def score_all_profiles(results, windows, thresholds=None):
         for name, weights in PROFILES.items()
     }
 
-
-def scores_report(scores):
-    """:func:`score_all_profiles`'s result as JSON-ready data (what
-    ``python -m sklearn_htm.nab score`` prints): each profile's score
-    (rounded to 4 decimals), ``"thresholds"`` and ``"groups"`` (each profile's
-    per-group scores; None for a group without windows)."""
-    def finite(value):
-        return None if isinstance(value, float) and math.isnan(value) else round(value, 4)
-
-    report = {profile: round(result.score, 4) for profile, result in scores.items()}
-    report["thresholds"] = {profile: result.threshold for profile, result in scores.items()}
-    report["groups"] = {profile: {group: finite(value) for group, value in result.groups.items()}
-                        for profile, result in scores.items()}
-    return report
-
-
-def read_results(folder, detector=None):
-    """Read a detector's NAB results folder back into a ``results`` mapping.
-
-    Parameters
-    ----------
-    folder : str or path-like
-        ``<folder>/<group>/<detector>_<name>.csv`` files with (at least) the
-        columns ``timestamp`` and ``anomaly_score``, as NAB writes them in
-        ``results/<detector>/``. Files directly in ``folder`` (NAB's
-        ``<detector>_<profile>_scores.csv``) are skipped.
-    detector : str, optional
-        The detector's name, stripped from the file names; by default the name
-        of ``folder``.
-
-    Returns
-    -------
-    dict of str to DataFrame
-        ``"<group>/<name>.csv"`` (the keys of NAB's windows) to a DataFrame with
-        columns ``timestamp`` (datetime64) and ``anomaly_score`` (float).
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``folder`` is not a directory.
-    ValueError
-        If a results file's name lacks the ``<detector>_`` prefix or the file
-        lacks a needed column.
-    """
-    folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"folder is not a directory: {folder!r}.")
-    if detector is None:
-        detector = os.path.basename(os.path.normpath(folder))
-    prefix = f"{detector}_"
-    results = {}
-    for group in sorted(os.listdir(folder)):
-        group_dir = os.path.join(folder, group)
-        if not os.path.isdir(group_dir):
-            continue
-        for file_name in sorted(os.listdir(group_dir)):
-            if not file_name.endswith(".csv"):
-                continue
-            if not file_name.startswith(prefix):
-                raise ValueError(
-                    f"results file {os.path.join(group, file_name)!r} does not start with "
-                    f"the detector prefix {prefix!r}."
-                )
-            path = os.path.join(group_dir, file_name)
-            frame = pd.read_csv(path)
-            missing = {"timestamp", "anomaly_score"} - set(frame.columns)
-            if missing:
-                raise ValueError(f"results file {path!r} lacks the column(s) {sorted(missing)}.")
-            frame = pd.DataFrame(
-                {
-                    "timestamp": pd.to_datetime(frame["timestamp"]),
-                    "anomaly_score": frame["anomaly_score"].astype(float),
-                }
-            )
-            results[f"{group}/{file_name[len(prefix):]}"] = frame
-    return results
-
-
-def read_windows(path):
-    """Read NAB's windows file (``labels/combined_windows.json``).
-
-    Parameters
-    ----------
-    path : str or path-like
-        A JSON object mapping each file name to a list of ``[start, end]``
-        timestamp strings.
-
-    Returns
-    -------
-    dict of str to list of (Timestamp, Timestamp)
-    """
-    with open(path) as handle:
-        raw = json.load(handle)
-    return {
-        name: [(pd.Timestamp(start), pd.Timestamp(end)) for start, end in limits]
-        for name, limits in raw.items()
-    }

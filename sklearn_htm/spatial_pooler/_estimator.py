@@ -1,49 +1,31 @@
 """The Spatial Pooler as a scikit-learn transformer.
 
-How data flows (each step one function, in this order):
-
-``fit(X)``
-    :func:`~._input.validate_rows` -> :func:`~._input.binary_rows` ->
-    :func:`~._structure.resolve_structure` -> :func:`~._memory.check_memory`
-    -> :meth:`~._state.PoolerConfig.from_params` ->
-    :func:`~._state.initial_state` -> per pass (shuffled) and per chunk of
-    rows, ``backend.learn`` -> the fitted state.
-``partial_fit(X)``
-    the same, initialising only on the first call; later calls learn in
-    place (a compiled backend, one chunk) or on a copy kept on success.
-``transform(X)``
-    :func:`~._input.validate_rows` -> :func:`~._input.binary_rows` ->
-    ``backend.transform`` -> :func:`~sklearn_htm.utils._array_api.csr_output`.
-
-The configuration handed to the backends is rebuilt only when a parameter
-changes, so a stream of one-row calls pays for none of these decisions
-again; the backends keep what they derive from the state (the numba
-backend's connected-synapse words) with the state.
+It joins the layers' skeleton (:class:`~sklearn_htm._core.layer.HTMLayer`),
+which runs ``fit`` and ``partial_fit``; this module keeps what is the
+pooler's own: its parameters, its structure (:func:`~._structure.
+resolve_structure`, :func:`~._memory.check_memory`), its configuration
+(:meth:`~._state.PoolerConfig.from_params`), its initial state
+(:func:`~._state.initial_state`), ``fit``'s shuffled passes, learning in
+place with a journal (or on a copy) so that a failed ``partial_fit`` keeps
+nothing, ``transform`` and ``score``.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._array_api import csr_output, is_device_array, to_device, to_host
-from .._core.failure import restore_on_failure
-from .._core.progress import ProgressReporter
-from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
+from .._core.layer import MAX_ITER_CONSTRAINT, HTMLayer, layer_constraints
+from .._core.messages import warn_caller
 from .._core.rows import binary_rows, take_rows, validate_rows
+from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
 from ._memory import check_memory
-from ._parameters import ConfigCache, from_version_0_1
-from ._state import PERMANENCE_DTYPE, check_reachable, initial_state
+from ._parameters import from_version_0_1
+from ._state import PERMANENCE_DTYPE, PoolerConfig, check_reachable, initial_state
 from ._structure import (
     STRUCTURAL_PARAMS,
     check_grid_dimensions,
@@ -51,12 +33,10 @@ from ._structure import (
     resolve_structure,
 )
 from ._topology import uncovered_inputs
-from .backends import BACKENDS, get_backend
+from .backends import REGISTRY
 
 
-class SpatialPoolerTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
-):
+class SpatialPoolerTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, HTMLayer):
     """HTM Spatial Pooler: binary input to a sparse distributed representation.
 
     Each of ``n_columns`` columns watches a random potential pool of inputs
@@ -253,15 +233,16 @@ class SpatialPoolerTransformer(
         "min_pct_overlap_duty_cycle": [Interval(Real, 0, 1, closed="both")],
         "update_period": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": MAX_ITER_CONSTRAINT,
         "shuffle": ["boolean"],
-        "binarize": [None, Interval(Real, None, None, closed="neither")],
         "sparse_output": ["boolean"],
         "dtype": "no_validation",  # checked by utils._validation.check_output_dtype
-        "backend": [StrOptions(set(BACKENDS))],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **layer_constraints(REGISTRY),
     }
+
+    _backends = REGISTRY
+    STRUCTURAL_PARAMS = STRUCTURAL_PARAMS
+    _layer_name = "pooler"
 
     def __init__(
         self,
@@ -346,28 +327,7 @@ class SpatialPoolerTransformer(
         MemoryBudgetError
             If the pooler would not fit in memory.
         """
-        with restore_on_failure(self):
-            check_output_dtype(self.dtype, self.sparse_output)
-            check_sparse_output(self)
-            X = validate_rows(self, X, reset=True)
-            backend = get_backend(self.backend)
-            rows = self._binary_rows(X, backend)
-            self._random_state = check_random_state(self.random_state)
-            config, state = self._initialise(rows.shape[1], self._random_state)
-            check_reachable(config, state)
-            n_samples = rows.shape[0]
-            reporter = ProgressReporter(
-                self.verbose, n_samples * self.max_iter, "SpatialPooler.fit"
-            )
-            for _ in range(self.max_iter):
-                epoch = rows
-                if self.shuffle:
-                    epoch = take_rows(rows, self._random_state.permutation(n_samples))
-                self._learn(backend, config, state, epoch, reporter)
-            state.owner = id(self)
-            self._state = state
-            self.n_iter_ = self.max_iter
-        return self
+        return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -395,65 +355,12 @@ class SpatialPoolerTransformer(
             As ``fit``; also when a structural parameter was changed since
             the pooler was initialised.
         """
-        first_call = not hasattr(self, "_state")
-        # A changed structural parameter is refused first.
-        config = None if first_call else self._config()
-        with restore_on_failure(self):
-            check_output_dtype(self.dtype, self.sparse_output)
-            if first_call:
-                check_sparse_output(self)
-            X = validate_rows(self, X, reset=first_call)
-            backend = get_backend(self.backend)
-            rows = self._binary_rows(X, backend)
-            if first_call:
-                self._begin(rows.shape[1])
-            self._partial_fit_rows(rows, backend, config)
-        return self
-
-    def _begin(self, n_features):
-        """Draw the initial state for ``n_features`` inputs, learning nothing
-        (what a first ``partial_fit`` does before it learns its rows)."""
-        self.n_features_in_ = int(n_features)
-        self._random_state = check_random_state(self.random_state)
-        config, state = self._initialise(n_features, self._random_state)
-        check_reachable(config, state)
-        state.owner = id(self)
-        self._state = state
-        return self
-
-    def _partial_fit_rows(self, rows, backend=None, config=None):
-        """``partial_fit`` on rows already validated and binarized
-        (:class:`~._input.BinaryRows`) by a started pooler: the inner path
-        of callers that validated their input once (the anomaly detector)."""
-        backend = get_backend(self.backend) if backend is None else backend
-        config = self._config() if config is None else config
-        check_reachable(config, self._state)
-        journal = None
-        if self._learns_in_place(backend, rows.shape[0]):
-            # One kernel call on a state this pooler owns: in place, with
-            # a journal to undo it if anything raises before we return.
-            state = self._state
-            state.keep_derived(backend.name)
-            journal = backend.begin_journal(config, state)
-        else:
-            state = self._state.copy()
-        reporter = ProgressReporter(
-            self.verbose, rows.shape[0], "SpatialPooler.partial_fit", quiet_when_quick=True
-        )
-        try:
-            self._learn(backend, config, state, rows, reporter, journal)
-        except BaseException:
-            if journal is not None:
-                journal.undo()
-            raise
-        state.owner = id(self)
-        self._state = state
-        return self
+        return self._partial_fit(X)
 
     def _transform_rows(self, rows):
         """The winners of validated rows (:class:`~._input.BinaryRows` on the
         host) as CSR parts ``(indptr, indices)``; changes nothing."""
-        return get_backend(self.backend).transform(self._config(), self._state, rows)
+        return self._backends.get(self.backend).infer(self._config(), self._state, rows)
 
     def transform(self, X):
         """Return the SDR of each row: 1 for the active columns, 0 elsewhere.
@@ -483,9 +390,9 @@ class SpatialPoolerTransformer(
         config = self._config()
         dtype = check_output_dtype(self.dtype, self.sparse_output)
         X = validate_rows(self, X, reset=False)
-        backend = get_backend(self.backend)
+        backend = self._backends.get(self.backend)
         rows = self._binary_rows(X, backend)
-        indptr, indices = backend.transform(config, self._state, rows)
+        indptr, indices = backend.infer(config, self._state, rows)
         if is_device_array(X) and not is_device_array(indices):
             indptr, indices = to_device(indptr), to_device(indices)
         # Winners are sorted and unique: a canonical CSR row.
@@ -521,9 +428,6 @@ class SpatialPoolerTransformer(
         return separation_score(self, rows.to_csr())
 
     # ------------------------------------------------------- fitted attributes
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "_state")
 
     def _synapse_matrix(self, data):
         """A CSR matrix over the potential synapses, with copied index arrays
@@ -569,10 +473,6 @@ class SpatialPoolerTransformer(
         return self._state.boost_factors.copy()
 
     @property
-    def n_samples_seen_(self):
-        return self._state.n_samples_seen
-
-    @property
     def column_shape_(self):
         return self._structure.column_shape
 
@@ -611,86 +511,103 @@ class SpatialPoolerTransformer(
 
     # ------------------------------------------------------------- internals
 
-    def _binary_rows(self, X, backend):
-        """X binarized where the backend computes: on the host, unless X is
-        on the device and the backend takes device input."""
-        if is_device_array(X) and not backend.accepts_device_input:
-            X = to_host(X)
-        return binary_rows(X, self.binarize)
+    def _check_call(self, first):
+        check_output_dtype(self.dtype, self.sparse_output)
+        if first:
+            check_sparse_output(self)
 
-    def _params(self, names):
-        return {name: getattr(self, name) for name in names}
-
-    def _initialise(self, n_features, rng):
-        """Resolve the structure, check it fits in memory and draw a fresh state."""
-        params = self._params(STRUCTURAL_PARAMS)
+    def _resolve_structure(self, n_features):
+        """Resolve the structure, check it fits in memory, and warn of inputs
+        no column sees and of local inhibition denser than asked."""
+        params = {name: getattr(self, name) for name in STRUCTURAL_PARAMS}
         structure = resolve_structure(params, n_features, build=False)
         check_grid_dimensions(params, structure)
         check_memory(structure, params)
         unseen = uncovered_inputs(structure.column_shape, structure.input_shape,
                                   structure.potential_radius, structure.wrap_around)
         if unseen:
-            warnings.warn(
+            warn_caller(
                 f"{unseen} of {structure.n_inputs} inputs are within potential_radius="
                 f"{structure.potential_radius} of no column (column grid "
                 f"{structure.column_shape} over input_shape {structure.input_shape}): they "
                 "can never affect the output. Raise potential_radius, or give the column "
-                "grid more columns along the dimensions it does not span.",
-                UserWarning,
-                stacklevel=3,
+                "grid more columns along the dimensions it does not span."
             )
-        self._structure = structure.with_neighbourhoods()
+        structure = structure.with_neighbourhoods()
         if not structure.global_inhibition:
-            density = local_density(self._structure.neighbourhoods)
+            density = local_density(structure.neighbourhoods)
             if density > 1.5 * structure.sparsity:
-                warnings.warn(
+                warn_caller(
                     f"Local inhibition over neighbourhoods of about "
-                    f"{np.diff(self._structure.neighbourhoods.indptr).mean() + 1:.0f} columns "
+                    f"{np.diff(structure.neighbourhoods.indptr).mean() + 1:.0f} columns "
                     f"(inhibition_radius={structure.inhibition_radius}) lets at least one "
                     f"column of each win: about {density:.1%} of the columns active where "
                     f"sparsity={structure.sparsity:g} asks for {structure.sparsity:.1%}. "
                     "Raise inhibition_radius (or sparsity) so that sparsity times a "
-                    "neighbourhood's size is at least 1.",
-                    UserWarning,
-                    stacklevel=3,
+                    "neighbourhood's size is at least 1."
                 )
-        self._config_cache = ConfigCache()
-        config = self._config()
-        return config, initial_state(config, rng)
+        return structure
 
-    def _config(self):
-        """The :class:`~._state.PoolerConfig` of the current parameters (see
-        :class:`~._parameters.ConfigCache`)."""
-        return self._config_cache.config_for(self)
+    def _structure_key(self, params, structure):
+        return resolve_structure(params, structure.n_inputs, build=False).key
+
+    def _build_config(self):
+        return PoolerConfig.from_params(self._structure, self.get_params(deep=False))
+
+    def _new_state(self, config, random_state):
+        # The host stream persists: fit's shuffles draw from it.
+        self._random_state = random_state
+        return initial_state(config, random_state)
+
+    def _check_state(self, config, state):
+        check_reachable(config, state)
+
+    def _begin(self, n_features):
+        """Draw the initial state for ``n_features`` inputs, learning nothing
+        (what a first ``partial_fit`` does before it learns its rows)."""
+        self.n_features_in_ = int(n_features)
+        config, state = self._start_stream(n_features)
+        self._check_state(config, state)
+        self._commit(state, None)
+        return self
+
+    def _passes(self, rows, context):
+        """``max_iter`` passes, each over the rows shuffled with the
+        estimator's random stream (when ``shuffle``)."""
+        for _ in range(self.max_iter):
+            if self.shuffle:
+                yield take_rows(rows, self._random_state.permutation(rows.shape[0])), context
+            else:
+                yield rows, context
 
     def _chunk_rows(self, backend):
         """Rows per ``backend.learn`` call: a multiple of ``batch_size``."""
-        return max(1, backend.learn_chunk_rows // self.batch_size) * self.batch_size
+        return max(1, backend.chunk_rows // self.batch_size) * self.batch_size
 
-    def _learns_in_place(self, backend, n_rows):
-        """Whether ``partial_fit`` of ``n_rows`` rows may learn in place: one
-        call of a backend that can undo it, on a state whose arrays this
-        pooler owns (not shared with a shallow copy, not a memory map). A
-        state is marked as this pooler's when it commits it, and every state
-        it commits was built or copied by it; a loaded state is not marked,
-        so the first call after loading learns on a copy."""
-        return (
-            backend.atomic_learn
-            and n_rows <= self._chunk_rows(backend)
-            and self._state.owner == id(self)
-        )
+    def _begin_learning(self, backend, config, n_rows, context):
+        """In place with a journal when one kernel call learns the rows on a
+        state this pooler owns (not shared with a shallow copy, not a memory
+        map: a state is marked as this pooler's when it commits it, and a
+        loaded state is not, so the first call after loading learns on a
+        copy); otherwise on a copy, kept only if every call succeeds. Either
+        way a failed call keeps nothing."""
+        if (backend.atomic_learn and n_rows <= self._chunk_rows(backend)
+                and self._state.owner == id(self)):
+            state = self._state
+            state.keep_derived(backend.name)
+            journal = backend.begin_journal(config, state)
+            return state, journal, journal.undo
+        return self._state.copy(), None, None
 
-    def _learn(self, backend, config, state, rows, reporter, journal=None):
-        """Learn from ``rows`` in order, in chunks aligned on ``batch_size``."""
+    def _learn_chunk(self, backend, config, state, rows, journal, start, stop, result):
+        """One ``backend.learn`` call (``journal``: this call's context, the
+        journal of an in-place ``partial_fit``)."""
         state.keep_derived(backend.name)
-        chunk = self._chunk_rows(backend)
-        n_rows = rows.shape[0]
-        for start in range(0, n_rows, chunk):
-            block = rows if n_rows <= chunk else rows[start:start + chunk]
-            with reporter.preparing(backend.name, backend.is_ready(learning=True)):
-                if journal is None:
-                    backend.learn(config, state, block, self.batch_size)
-                else:
-                    backend.learn(config, state, block, self.batch_size, journal=journal)
-            reporter.update(block.shape[0])
+        if journal is None:
+            backend.learn(config, state, rows, self.batch_size)
+        else:
+            backend.learn(config, state, rows, self.batch_size, journal=journal)
 
+    def _commit(self, state, result):
+        state.owner = id(self)
+        self._state = state

@@ -157,6 +157,18 @@ class SpatialPoolerStructure:
         )
 
     @property
+    def fitted_params(self):
+        """The structural parameters' resolved values, by parameter name
+        (what the continuation check names)."""
+        return {
+            "input_shape": self.input_shape, "n_columns": self.column_shape,
+            "potential_radius": self.potential_radius, "potential_pct": self.potential_pct,
+            "sparsity": self.sparsity, "wrap_around": self.wrap_around,
+            "global_inhibition": self.global_inhibition,
+            "inhibition_radius": self.inhibition_radius,
+        }
+
+    @property
     def expected_synapses(self):
         """Potential synapses the pools will hold (an upper bound)."""
         return expected_synapse_count(

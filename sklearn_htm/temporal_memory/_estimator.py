@@ -1,79 +1,40 @@
 """The Temporal Memory as a scikit-learn transformer.
 
-How data flows:
-
-``fit(X)``
-    :func:`~sklearn_htm._core.rows.validate_rows` ->
-    :func:`~sklearn_htm._core.rows.binary_rows` (the active
-    columns of each row) -> :meth:`~._config.TMConfig.from_params` ->
-    :meth:`~._state.TMState.empty` -> per pass (in order, the first row a
-    sequence start) and per chunk of rows, ``backend.run(learn=True)`` ->
-    the fitted state and ``anomaly_``.
-``partial_fit(X)``
-    the same without passes, continuing the stream: the context (previous
-    active and winner cells) and the generator carry over. Rows are learned
-    in place, after every check of the input has passed (a copy of a large
-    layer would cost more than the learning).
-``transform(X)``
-    the same validation -> ``backend.run(learn=False)`` from a cleared
-    context -> :func:`~sklearn_htm.utils._array_api.csr_output`.
+It joins the layers' skeleton (:class:`~sklearn_htm._core.layer.HTMLayer`)
+and the stream interface both Temporal Memories share
+(:class:`~sklearn_htm._core.sequences.SequenceMemoryMixin`); this module
+keeps what is htm.core's algorithm's own: its parameters and their checks
+(:meth:`~._config.TMConfig.from_params`), its empty state
+(:meth:`~._state.TMState.empty`), ``transform``'s choice of cells and the
+fitted attributes. Rows are learned in place (a copy of a large layer per
+call would cost more than the learning): a call that fails while learning
+keeps the rows learned, a prefix of X.
 """
 
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
-from sklearn.utils import check_random_state
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from .._core.rows import BinaryRows, binary_rows, validate_rows
-from ..utils._array_api import csr_output, is_device_array, to_host
-from .._core.failure import restore_on_failure
-from .._core.progress import ProgressReporter
-from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
-from ._config import PERMANENCE_DTYPE, TMConfig
+from .._core.layer import MAX_ITER_CONSTRAINT, HTMLayer, layer_constraints
+from .._core.messages import warn_caller
 from .._core.random import seed_state
+from .._core.rows import BinaryRows
+from .._core.sequences import SequenceCall, SequenceMemoryMixin
+from ..utils._array_api import csr_output
+from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
+from ._config import PERMANENCE_DTYPE, STRUCTURAL_PARAMS, TMConfig
 from ._state import TMState, canonical
-from .backends import BACKENDS, OUTPUTS, get_backend
+from .backends import OUTPUTS, REGISTRY
 
 #: Cells are numbered below this (the kernels sort segments by cell << 40 | serial).
 MAX_CELLS = 2**23
 
 
-def check_sequence_starts(sequence_starts, n_rows):
-    """``sequence_starts`` as a bool array of ``n_rows`` (all False for None).
-
-    Raises
-    ------
-    ValueError
-        If it is not one flag (bool, or 0 / 1) per row.
-    """
-    if sequence_starts is None:
-        return np.zeros(n_rows, dtype=bool)
-    starts = np.asarray(sequence_starts)
-    if starts.ndim != 1 or starts.shape[0] != n_rows:
-        raise ValueError(
-            f"sequence_starts must hold one flag per row of X ({n_rows}); got an array "
-            f"of shape {starts.shape}."
-        )
-    if starts.dtype != bool:
-        if starts.dtype.kind not in "iuf" or not np.isin(starts, (0, 1)).all():
-            raise ValueError(
-                "sequence_starts must be booleans (True where a new sequence begins), "
-                "or 0 / 1."
-            )
-    return starts.astype(bool)
-
-
 class TemporalMemoryTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    SequenceMemoryMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, HTMLayer
 ):
     """HTM Temporal Memory: learns sequences of SDRs and predicts the next one.
 
@@ -216,15 +177,16 @@ class TemporalMemoryTransformer(
         "max_new_synapse_count": [Interval(Integral, 1, None, closed="left")],
         "max_segments_per_cell": [Interval(Integral, 1, None, closed="left")],
         "max_synapses_per_segment": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": MAX_ITER_CONSTRAINT,
         "output": [StrOptions(set(OUTPUTS))],
-        "binarize": [None, Interval(Real, None, None, closed="neither")],
         "sparse_output": ["boolean"],
         "dtype": "no_validation",  # checked by utils._validation.check_output_dtype
-        "backend": [StrOptions(set(BACKENDS))],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **layer_constraints(REGISTRY),
     }
+
+    _backends = REGISTRY
+    STRUCTURAL_PARAMS = STRUCTURAL_PARAMS
+    _layer_name = "Temporal Memory"
 
     def __init__(
         self,
@@ -299,26 +261,7 @@ class TemporalMemoryTransformer(
             segment can reach, or a layer of 2**23 cells or more (columns x
             ``n_cells_per_column``).
         """
-        with restore_on_failure(self):
-            check_output_dtype(self.dtype, self.sparse_output)
-            check_sparse_output(self)
-            X = validate_rows(self, X, reset=True)
-            rows = self._binary_rows(X)
-            starts = check_sequence_starts(sequence_starts, rows.shape[0])
-            config = self._config(rows.shape[1])
-            state = TMState.empty(config.n_cells, seed_state(check_random_state(self.random_state)))
-            backend = get_backend(self.backend)
-            reporter = ProgressReporter(
-                self.verbose, rows.shape[0] * self.max_iter, "TemporalMemory.fit"
-            )
-            for _ in range(self.max_iter):
-                epoch_starts = starts.copy()
-                epoch_starts[0] = True
-                anomaly = self._learn(backend, config, state, rows, epoch_starts, reporter)
-            self._state = state
-            self.anomaly_ = anomaly
-            self.n_iter_ = self.max_iter
-        return self
+        return self._fit(X, sequence_starts=sequence_starts)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sequence_starts=None):
@@ -351,30 +294,7 @@ class TemporalMemoryTransformer(
             As ``fit``; also for a width other than the fitted one, or a
             changed ``n_cells_per_column``.
         """
-        first_call = not hasattr(self, "_state")
-        with restore_on_failure(self):
-            check_output_dtype(self.dtype, self.sparse_output)
-            if first_call:
-                check_sparse_output(self)
-            X = validate_rows(self, X, reset=first_call)
-            rows = self._binary_rows(X)
-            starts = check_sequence_starts(sequence_starts, rows.shape[0])
-            config = self._config(rows.shape[1])
-            backend = get_backend(self.backend)
-            if first_call:
-                state = TMState.empty(
-                    config.n_cells, seed_state(check_random_state(self.random_state))
-                )
-                starts[0] = True
-            else:
-                state = self._state
-            reporter = ProgressReporter(
-                self.verbose, rows.shape[0], "TemporalMemory.partial_fit", quiet_when_quick=True
-            )
-            anomaly = self._learn(backend, config, state, rows, starts, reporter)
-            self._state = state
-            self.anomaly_ = anomaly
-        return self
+        return self._partial_fit(X, sequence_starts=sequence_starts)
 
     def transform(self, X, sequence_starts=None):
         """The chosen cells (``output``) of each row, without learning.
@@ -404,44 +324,14 @@ class TemporalMemoryTransformer(
             For NaN or infinite input, a wrong number of columns, non-binary
             input with ``binarize=None``, or a malformed ``sequence_starts``.
         """
-        result, config = self._run_without_learning(X, sequence_starts, self.output)
+        if self.output not in OUTPUTS:
+            self._validate_params()  # scikit-learn's InvalidParameterError, naming output
+        result = self._infer_public(X, sequence_starts, output=self.output)
         dtype = check_output_dtype(self.dtype, self.sparse_output)
-        return csr_output(result.indptr, result.indices, config.n_cells, dtype,
+        return csr_output(result.indptr, result.indices, self.n_cells_, dtype,
                           self.sparse_output)
 
-    def anomaly_score(self, X, sequence_starts=None):
-        """Raw anomaly of each row of X, without learning.
-
-        X is run as ``transform`` runs it; a row's raw anomaly is the
-        fraction of its active columns that the previous row's cells did not
-        predict (htm.core's ``computeRawAnomalyScore``).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_columns)
-        sequence_starts : array-like of bool, shape (n_samples,), default=None
-            True at the rows that begin a new sequence.
-
-        Returns
-        -------
-        anomaly : ndarray of float64, shape (n_samples,)
-            In [0, 1]: 1 for the first row of a sequence (nothing predicts it)
-            and 0 for a row without active columns.
-        """
-        result, _ = self._run_without_learning(X, sequence_starts, None)
-        return result.anomaly
-
-    def reset(self):
-        """Clear the context: the next ``partial_fit`` row begins a sequence
-        (htm.core's ``reset``). Returns self."""
-        check_is_fitted(self)
-        self._state.reset()
-        return self
-
     # ------------------------------------------------------- fitted attributes
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "_state")
 
     @property
     def n_cells_(self):
@@ -487,10 +377,6 @@ class TemporalMemoryTransformer(
         return self._state.cell_activity.copy()
 
     @property
-    def n_samples_seen_(self):
-        return self._state.n_samples_seen
-
-    @property
     def _n_features_out(self):
         return self.n_cells_
 
@@ -503,22 +389,18 @@ class TemporalMemoryTransformer(
 
     # ------------------------------------------------------------- internals
 
-    def _binary_rows(self, X):
-        if is_device_array(X):
-            X = to_host(X)
-        return binary_rows(X, self.binarize)
+    def _check_call(self, first):
+        check_output_dtype(self.dtype, self.sparse_output)
+        if first:
+            check_sparse_output(self)
 
-    def _config(self, n_columns, learning=True):
+    def _build_config(self):
         """The configuration of the current parameters, after the checks that
-        no parameter constraint can express (the warning only when learning)."""
-        # Attributes, not get_params(): this runs on every call of a stream.
+        no parameter constraint can express."""
+        n_columns = self._structure.n_features
+        # Attributes, not get_params(): cheaper, and the cache calls this
+        # only after a parameter changed.
         config = TMConfig.from_params(vars(self), n_columns)
-        if hasattr(self, "_state") and config.n_cells != self._state.n_cells:
-            raise ValueError(
-                f"n_cells_per_column={self.n_cells_per_column} differs from the "
-                f"{self._state.n_cells // n_columns} cells per column this Temporal "
-                "Memory was fitted with; call fit to start again."
-            )
         if config.n_cells >= MAX_CELLS:
             raise ValueError(
                 f"{n_columns} columns x n_cells_per_column={self.n_cells_per_column} "
@@ -533,73 +415,38 @@ class TemporalMemoryTransformer(
                     f" = {reachable} synapses to one context; lower {name} or raise "
                     "max_new_synapse_count."
                 )
-        if (learning and config.initial_permanence < config.connected_threshold
-                and config.permanence_increment == 0):
-            warnings.warn(
+        if config.initial_permanence < config.connected_threshold and (
+                config.permanence_increment == 0):
+            warn_caller(
                 f"initial_permanence={self.initial_permanence} is below "
                 f"connected_threshold={self.connected_threshold} and "
                 "permanence_increment=0: no synapse can ever connect, so nothing is "
-                "ever predicted.",
-                UserWarning,
-                stacklevel=3,
+                "ever predicted."
             )
         return config
 
-    def _learn(self, backend, config, state, rows, starts, reporter, out=None, cells=None):
-        """Learn ``rows`` in chunks; returns their raw anomalies (in ``out``
-        when given, chunk by chunk). ``cells``: a list to which each chunk's
-        active cells are appended (as :class:`~sklearn_htm.spatial_pooler.
-        _input.BinaryRows`)."""
-        anomaly = np.empty(rows.shape[0], dtype=np.float64) if out is None else out
-        output = None if cells is None else "active_cells"
-        for start in range(0, rows.shape[0], backend.chunk_rows):
-            stop = min(start + backend.chunk_rows, rows.shape[0])
-            with reporter.preparing(backend.name, backend.is_ready(learn=True)):
-                result = backend.run(config, state, rows[start:stop], starts[start:stop],
-                                     True, output)
-            anomaly[start:stop] = result.anomaly
-            if cells is not None:
-                cells.append(BinaryRows(result.indptr, result.indices, config.n_cells))
-            reporter.update(stop - start)
-        return anomaly
+    def _new_state(self, config, random_state):
+        return TMState.empty(config.n_cells, seed_state(random_state))
 
-    def _partial_fit_rows(self, rows, out=None, cells=None):
-        """``partial_fit`` of validated rows (:class:`~sklearn_htm.spatial_pooler.
-        _input.BinaryRows`) continuing a started stream, without sequence
-        starts: the inner path of callers that validated their input once
-        (the anomaly detector, the forecaster). Returns the rows' raw
-        anomalies, written into ``out`` (when given) chunk by chunk;
+    def _learn_chunk(self, backend, config, state, rows, context, start, stop, result):
+        output = None if context.cells is None else "active_cells"
+        run = backend.learn(config, state, rows, context.starts[start:stop], output)
+        result[start:stop] = run.anomaly
+        if context.cells is not None:
+            context.cells.append(BinaryRows(run.indptr, run.indices, config.n_cells))
+
+    def _partial_fit_rows(self, rows, out=None, cells=None, *, context=None, **call):
+        """``partial_fit`` of validated rows continuing a started stream,
+        without sequence starts (see :meth:`HTMLayer._partial_fit_rows`);
         ``cells``: a list that receives the rows' active cells, chunk by
-        chunk (see :meth:`_learn`)."""
-        config = self._config(rows.shape[1])
-        reporter = ProgressReporter(
-            self.verbose, rows.shape[0], "TemporalMemory.partial_fit", quiet_when_quick=True
-        )
-        starts = np.zeros(rows.shape[0], dtype=bool)
-        self.anomaly_ = self._learn(get_backend(self.backend), config, self._state, rows,
-                                    starts, reporter, out, cells)
-        return self.anomaly_
+        chunk (as :class:`~sklearn_htm._core.rows.BinaryRows`)."""
+        if context is None:
+            context = SequenceCall(np.zeros(rows.shape[0], dtype=bool), cells)
+        return super()._partial_fit_rows(rows, out, context=context, **call)
 
-    def _score_rows(self, rows, output=None):
-        """Raw anomalies of validated rows as the stream's continuation (from
-        the current context), without learning; nothing changes. With
-        ``output`` (an ``output`` name), returns the backend's whole
+    def _infer(self, backend, config, rows, starts, output=None):
+        """``backend.infer`` from the current state (only read): the raw
+        anomalies, or with ``output`` (an ``output`` name) the whole
         :class:`~.backends._base.RunResult`, the cells of each row included."""
-        config = self._config(rows.shape[1], learning=False)
-        starts = np.zeros(rows.shape[0], dtype=bool)
-        result = get_backend(self.backend).run(config, self._state.copy(), rows, starts, False,
-                                               output)
+        result = backend.infer(config, self._state, rows, starts, output)
         return result.anomaly if output is None else result
-
-    def _run_without_learning(self, X, sequence_starts, output):
-        check_is_fitted(self)
-        if self.output not in OUTPUTS:
-            self._validate_params()  # scikit-learn's InvalidParameterError, naming output
-        X = validate_rows(self, X, reset=False)
-        rows = self._binary_rows(X)
-        starts = check_sequence_starts(sequence_starts, rows.shape[0])
-        starts[0] = True
-        config = self._config(rows.shape[1], learning=False)
-        return get_backend(self.backend).run(config, self._state, rows, starts, False,
-                                             output), config
-

@@ -336,17 +336,17 @@ def test_a_temporal_memory_failing_part_way_keeps_the_rows_it_learned(monkeypatc
 
     X = series(400, seed=11)
     model = detector(block_size=8).fit(X.iloc[:100])
-    original = NumbaBackend.run
+    original = NumbaBackend.learn
     calls = []
 
-    def failing(self, config, state, indptr, indices, out=None):
+    def failing(self, config, state, rows, out=None):
         calls.append(1)
         if len(calls) == 3:  # learn 3 rows of the block, then fail
-            original(self, config, state, indptr[:4], indices, out[:3])
+            original(self, config, state, rows[:3], out[:3])
             raise MemoryError
-        return original(self, config, state, indptr, indices, out)
+        return original(self, config, state, rows, out)
 
-    monkeypatch.setattr(NumbaBackend, "run", failing)
+    monkeypatch.setattr(NumbaBackend, "learn", failing)
     with pytest.raises(MemoryError):
         model.partial_fit(X.iloc[100:300])
     monkeypatch.undo()

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sklearn_htm._core.pools import indptr_from_lengths
+from sklearn_htm._core.rows import BinaryRows
 from sklearn_htm import BacktrackingTM
 
 # Random configurations often have thresholds above the rows' width.
@@ -136,13 +138,13 @@ def test_pools_grow_without_changing_the_bits():
     config = BTMConfig.from_params(params, 12)
     rng = np.random.RandomState(0)
     rows = [np.flatnonzero(rng.rand(12) < 0.3) for _ in range(150)]
-    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
-    indices = np.concatenate(rows).astype(np.int32)
+    rows = BinaryRows(indptr_from_lengths([len(r) for r in rows]),
+                      np.concatenate(rows).astype(np.int32), 12)
     seed = np.array([7], dtype=np.uint64)
     small = BTMState.empty(config, seed, segments=2, blocks=1)
     reference = ReferenceBacktrackingTM(config, seed.copy())
-    np.testing.assert_array_equal(NumbaBackend().run(config, small, indptr, indices),
-                                  NumpyBackend().run(config, reference, indptr, indices))
+    np.testing.assert_array_equal(NumbaBackend().learn(config, small, rows),
+                                  NumpyBackend().learn(config, reference, rows))
     assert small.canonical() == reference.canonical()
     assert small.layer.segment_cell.shape[0] > 2 and small.layer.block_items.shape[0] > 1
 

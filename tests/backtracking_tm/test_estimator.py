@@ -71,7 +71,8 @@ def _bad_calls(width):
         "other backend": (ok, {"backend": "numpy"}, "backend"),
         "other layout": (ok, {"n_cells_per_column": 5}, "n_cells_per_column"),
         "unreachable": (ok, {"activation_threshold": 7}, "can never be reached"),
-        "too many new synapses": (ok, {"max_synapses_per_segment": 5}, "exceeds"),
+        "too many new synapses": (ok, {"max_synapses_per_segment": 5},
+                                  "max_synapses_per_segment=5"),
     }
 
 
@@ -93,7 +94,7 @@ def test_a_refused_call_says_why_and_leaves_the_state_as_it_was(case):
 def test_verbose_reports_fit_but_not_every_short_call_of_a_stream(capsys):
     X = np.tile(sequence(), (2, 1))
     BacktrackingTM(verbose=1, **SMALL).fit(X)
-    assert "[BacktrackingTM] 16/16 samples (100%)" in capsys.readouterr().out
+    assert "[BacktrackingTM.fit] 16/16 samples (100%)" in capsys.readouterr().out
     tm = BacktrackingTM(verbose=1, **SMALL)
     for row in range(16):
         tm.partial_fit(X[row:row + 1])

@@ -18,9 +18,6 @@ import pytest
 
 from sklearn_htm.nab._scoring import (
     PROFILES,
-    probation_length,
-    read_results,
-    read_windows,
     score_all_profiles,
     score_corpus,
     score_series,
@@ -42,25 +39,6 @@ def _scores(n=N, detections=(), value=1.0):
     scores = np.zeros(n)
     scores[list(detections)] = value
     return scores
-
-
-# ---------------------------------------------------------------------- probation
-
-
-@pytest.mark.parametrize(
-    "n_rows, expected",
-    [(0, 0), (6, 0), (7, 1), (10, 1), (100, 15), (1000, 150), (5000, 750), (5007, 750),
-     (100_000, 750)],
-)
-def test_probation_length(n_rows, expected):
-    # floor(0.15 * n), capped at 0.15 * 5000 = 750; 0.15 * 7 = 1.05 -> 1.
-    assert probation_length(n_rows) == expected
-
-
-@pytest.mark.parametrize("bad", [-1, 2.5, "10", True, None])
-def test_probation_length_refuses_non_counts(bad):
-    with pytest.raises(ValueError, match="n_rows"):
-        probation_length(bad)
 
 
 # ---------------------------------------------------------------------- one series
@@ -388,36 +366,3 @@ def test_corpus_input_errors():
         score_all_profiles(results, windows, {"lenient": 0.5})
     with pytest.raises(ValueError, match=r"thresholds\['standard'\] must be a real number"):
         score_all_profiles(results, windows, {"standard": "high"})
-
-
-# ---------------------------------------------------------------------- files
-
-
-def test_read_results_and_windows(tmp_path):
-    folder = tmp_path / "mydet"
-    (folder / "grp").mkdir(parents=True)
-    t = _times(20)
-    frame = pd.DataFrame({"timestamp": t, "value": 1.0, "anomaly_score": np.linspace(0, 1, 20),
-                          "label": 0})
-    frame.to_csv(folder / "grp" / "mydet_series.csv", index=False)
-    (folder / "mydet_standard_scores.csv").write_text("Detector,Score\n")
-    results = read_results(folder)
-    assert list(results) == ["grp/series.csv"]
-    assert list(results["grp/series.csv"].columns) == ["timestamp", "anomaly_score"]
-    np.testing.assert_allclose(results["grp/series.csv"]["anomaly_score"], np.linspace(0, 1, 20))
-
-    (tmp_path / "windows.json").write_text(
-        '{"grp/series.csv": [["2020-01-01 00:10:00.000000", "2020-01-01 00:12:00.000000"]]}'
-    )
-    windows = read_windows(tmp_path / "windows.json")
-    assert windows == {"grp/series.csv": [(t[10], t[12])]}
-    # probation = floor(3.0) = 3 rows; window 10..12 caught at its left edge by row 10
-    # (score 10/19 >= 0.5); rows 13..19 are false positives after the window.
-    result = score_corpus(results, windows, threshold=0.5)
-    assert result.files["grp/series.csv"].tp == 3
-    assert result.files["grp/series.csv"].fp == 7
-
-    with pytest.raises(ValueError, match="does not start with the detector prefix"):
-        read_results(folder, detector="other")
-    with pytest.raises(FileNotFoundError):
-        read_results(tmp_path / "missing")

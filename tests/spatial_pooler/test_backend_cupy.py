@@ -12,9 +12,16 @@ Three layers, so that most of the backend is tested without a GPU:
    array-API pipeline. On a GPU machine::
 
        SCIPY_ARRAY_API=1 pytest -m gpu tests/test_backend_cupy.py
+
+The device copy that a state keeps between calls is tested on layers 1 and
+2: uploads are counted through the array module (``CountingNumpy``), and
+the estimators run ``backend="cupy"`` on the host kernels (``emulated_gpu``).
 """
 
+import copy
+import dataclasses
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -28,11 +35,14 @@ from hypothesis import strategies as st
 from sklearn.utils import check_random_state
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
+from sklearn_htm._core.rows import from_csr
 from sklearn_htm.exceptions import MemoryBudgetError
+from sklearn_htm.spatial_pooler import backends as sp_backends
 from sklearn_htm.spatial_pooler.backends import _numpy as reference
-from sklearn_htm.spatial_pooler.backends import gpu_available
+from sklearn_htm.spatial_pooler.backends import get_backend, gpu_available
 from sklearn_htm.spatial_pooler.backends._cupy import _array_ops as ao
 from sklearn_htm.spatial_pooler.backends._cupy import _backend as cu
+from sklearn_htm.spatial_pooler.backends._cupy import _device_state as dstate
 from sklearn_htm.spatial_pooler.backends._cupy import _kernels as kernels
 from sklearn_htm.utils._array_api import csr_output, is_device_array, to_host
 from sklearn_htm.utils._portable_math import EXP_COEFFICIENTS
@@ -70,10 +80,7 @@ def make_case(params, n_features):
     """Config and fresh state of a pooler with these parameters."""
     pooler = SpatialPoolerTransformer(backend="numpy", **params)
     pooler.n_features_in_ = n_features
-    config, state = pooler._initialise(
-        n_features, check_random_state(params["random_state"])
-    )
-    return config, state
+    return pooler._start_stream(n_features)
 
 
 def bits(array):
@@ -370,6 +377,293 @@ def test_emulated_comparison_catches_a_wrong_tie_rule(tmp_path):
     assert not np.array_equal(cu.transform_with(ops, config, state, X)[1], expected[1])
 
 
+# ------------------------- the device copy kept between calls (layers 1 and 2)
+
+HOST_ARRAYS = STATE_FIELDS + ("potential_indptr", "potential_indices")
+
+
+class CountingNumpy:
+    """``numpy`` as the ops' array module, counting the uploads of one
+    state's host arrays (an ``asarray`` or ``array`` of one of them)."""
+
+    def __init__(self, state):
+        self.state = state
+        self.uploads = 0
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def _count(self, value):
+        self.uploads += any(value is getattr(self.state, name) for name in HOST_ARRAYS)
+
+    def asarray(self, value, *args, **kwargs):
+        self._count(value)
+        return np.asarray(value, *args, **kwargs)
+
+    def array(self, value, *args, **kwargs):
+        self._count(value)
+        return np.array(value, *args, **kwargs)
+
+
+@pytest.fixture(scope="session", params=["array_ops", "kernel_ops"])
+def ops_factory(request):
+    """``xp -> ops``: the array-generic steps, or the CUDA sources run on the host."""
+    if request.param == "array_ops":
+        return cu.ArrayOps
+    host = request.getfixturevalue("host_kernels")
+    return lambda xp: cu.KernelOps(xp, host, NumpyGemm(), column_block=64, max_warps=2)
+
+
+def small_case(global_inhibition=True, n_rows=24, seed=5):
+    """A pooler whose learning changes everything quickly, and its rows."""
+    params = dict(n_columns=24, sparsity=0.2, global_inhibition=global_inhibition,
+                  inhibition_radius=None if global_inhibition else 3, boost_strength=10.0,
+                  permanence_increment=0.1, permanence_decrement=0.05,
+                  duty_cycle_period=10, min_pct_overlap_duty_cycle=0.5, update_period=3,
+                  random_state=seed)
+    config, state = make_case(params, 30)
+    X = sp.csr_matrix(np.random.RandomState(seed).random_sample((n_rows, 30)) < 0.3)
+    return config, state, X
+
+
+@pytest.mark.parametrize("global_inhibition", [True, False])
+def test_later_calls_on_an_unchanged_state_upload_nothing(ops_factory, global_inhibition):
+    config, state, X = small_case(global_inhibition)
+    expected = state.copy()
+    xp = CountingNumpy(state)
+    ops = ops_factory(xp)
+    cu.transform_with(ops, config, state, X[:1])
+    assert xp.uploads == len(HOST_ARRAYS)  # the counter sees every upload
+    dev = state.derived["cupy"]
+    for start in range(0, X.shape[0], 4):
+        rows = X[start:start + 4]
+        cu.learn_with(ops, config, state, rows, 2)
+        reference.learn(config, expected, rows, 2)
+        assert_same_state(expected, state)  # the host arrays are current
+        assert_same_sdr(reference.transform(config, expected, rows[:1]),
+                        cu.transform_with(ops, config, state, rows[:1]))
+    assert xp.uploads == len(HOST_ARRAYS)
+    assert state.derived["cupy"] is dev
+
+
+@given(pooler_cases(max_rows=12, max_columns=24, max_features=24), st.integers(1, 4),
+       st.booleans())
+def test_the_kept_copy_matches_reference_over_many_calls(ops_factory, case, n_calls,
+                                                         learn_on_a_copy):
+    """Learning and inference alternate on one device copy; optionally the
+    state is copied after the first call (``partial_fit``'s path), and the
+    original, left alone, must keep its own results."""
+    config, state, X, batch_size = case
+    ops = ops_factory(np)
+    expected = state.copy()
+    bounds = np.linspace(0, X.shape[0], n_calls + 1).astype(int)
+    original = None
+    for call, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        reference.learn(config, expected, X[start:stop], batch_size)
+        cu.learn_with(ops, config, state, X[start:stop], batch_size)
+        assert_same_state(expected, state)
+        assert_same_sdr(reference.transform(config, expected, X),
+                        cu.transform_with(ops, config, state, X))
+        assert state.derived["cupy"].n_samples_seen == state.n_samples_seen
+        if call == 0 and learn_on_a_copy:
+            original, original_expected = state, expected.copy()
+            original_dev = original.derived["cupy"]
+            state = state.copy()
+            assert state.derived["cupy"] is not original_dev
+    if original is not None:
+        assert original.derived["cupy"] is original_dev
+        assert_same_state(original_expected, original)
+        assert_same_sdr(reference.transform(config, original_expected, X),
+                        cu.transform_with(ops, config, original, X))
+
+
+def test_a_copied_state_learns_on_its_own_device_copy(ops_factory):
+    """``state.copy()`` copies the device copy: learning on one leaves the
+    other's results alone, and neither uploads."""
+    config, state, X = small_case()
+    xp = CountingNumpy(state)
+    ops = ops_factory(xp)
+    before = reference.transform(config, state, X)
+    assert_same_sdr(before, cu.transform_with(ops, config, state, X))
+    twin = state.copy()
+    assert twin.derived["cupy"] is not state.derived["cupy"]
+    expected = state.copy()
+    cu.learn_with(ops, config, twin, X, 2)
+    reference.learn(config, expected, X, 2)
+    assert_same_state(expected, twin)
+    assert_same_sdr(before, cu.transform_with(ops, config, state, X))
+    assert_same_sdr(reference.transform(config, expected, X),
+                    cu.transform_with(ops, config, twin, X))
+    assert not np.array_equal(before[1], reference.transform(config, expected, X)[1])
+    assert xp.uploads == len(HOST_ARRAYS)
+
+
+@pytest.mark.parametrize("other", ["numpy", "numba"])
+@pytest.mark.parametrize("keep_derived", [True, False])
+def test_a_stale_copy_is_not_used_after_another_backend_learns(ops_factory, other,
+                                                               keep_derived):
+    """The estimator drops the copy (``keep_derived``) before another backend
+    learns; a caller that does not is caught by the samples seen."""
+    config, state, X = small_case(global_inhibition=False)
+    expected = state.copy()
+    ops = ops_factory(np)
+    for backend_name, rows in (("cupy", X[:8]), (other, X[8:16]), ("cupy", X[16:])):
+        reference.learn(config, expected, rows, 2)
+        if backend_name == "cupy":
+            cu.learn_with(ops, config, state, rows, 2)
+        else:
+            stale = state.derived["cupy"]
+            if keep_derived:
+                state.keep_derived(other)
+                assert "cupy" not in state.derived
+            get_backend(other).learn(config, state, from_csr(rows, X.shape[1]), 2)
+            assert_same_sdr(reference.transform(config, expected, X),
+                            cu.transform_with(ops, config, state, X))
+            assert state.derived["cupy"] is not stale
+        assert_same_state(expected, state)
+    assert_same_sdr(reference.transform(config, expected, X),
+                    cu.transform_with(ops, config, state, X))
+
+
+def test_a_new_connected_threshold_reconnects_on_the_device(ops_factory):
+    config, state, X = small_case()
+    expected = state.copy()
+    xp = CountingNumpy(state)
+    ops = ops_factory(xp)
+    cu.learn_with(ops, config, state, X[:10], 2)
+    reference.learn(config, expected, X[:10], 2)
+    moved = dataclasses.replace(config, connected_threshold=np.float32(0.3))
+    assert_same_sdr(reference.transform(moved, expected, X),
+                    cu.transform_with(ops, moved, state, X))
+    cu.learn_with(ops, moved, state, X[10:], 2)
+    reference.learn(moved, expected, X[10:], 2)
+    assert_same_state(expected, state)
+    assert_same_sdr(reference.transform(config, expected, X),
+                    cu.transform_with(ops, config, state, X))
+    assert xp.uploads == len(HOST_ARRAYS)
+
+
+def test_a_failed_learn_drops_the_half_changed_copy(ops_factory, monkeypatch):
+    config, state, X = small_case()
+    expected = state.copy()
+    ops = ops_factory(np)
+    cu.transform_with(ops, config, state, X)
+    steps = []
+
+    def interrupted_step(*args):
+        if steps:
+            raise KeyboardInterrupt
+        steps.append(type(ops).learn_step(ops, *args))
+
+    monkeypatch.setattr(ops, "learn_step", interrupted_step)
+    with pytest.raises(KeyboardInterrupt):
+        cu.learn_with(ops, config, state, X, 2)
+    assert "cupy" not in state.derived
+    assert_same_state(expected, state)  # nothing was written back
+    monkeypatch.undo()
+    assert_same_sdr(reference.transform(config, expected, X),
+                    cu.transform_with(ops, config, state, X))
+
+
+def test_pickling_a_state_drops_its_device_copy(ops_factory):
+    config, state, X = small_case()
+    ops = ops_factory(np)
+    cu.learn_with(ops, config, state, X, 2)
+    assert "cupy" in state.derived
+    bare = state.copy()
+    bare.derived.clear()
+    assert pickle.dumps(state) == pickle.dumps(bare)
+    loaded = pickle.loads(pickle.dumps(state))
+    assert loaded.derived == {}
+    assert_same_state(state, loaded)
+    assert_same_sdr(cu.transform_with(ops, config, state, X),
+                    cu.transform_with(ops, config, loaded, X))
+
+
+class OneStateDevice(cu.ArrayOps):
+    """Array ops on a device with room for one state's copy (or none)."""
+
+    def __init__(self, room=1):
+        super().__init__(np)
+        self.room = room
+
+    def device_state(self, config, state):
+        if sum(dev.ops is self for dev in dstate._LIVE) >= self.room:
+            raise MemoryBudgetError("no room on the device")
+        return super().device_state(config, state)
+
+
+def test_an_upload_that_does_not_fit_drops_the_other_states_copies():
+    config, first, X = small_case()
+    second = first.copy()
+    expected = reference.transform(config, first, X)
+    ops = OneStateDevice()
+    assert_same_sdr(expected, cu.transform_with(ops, config, first, X))
+    assert_same_sdr(expected, cu.transform_with(ops, config, second, X))
+    assert "cupy" not in first.derived and "cupy" in second.derived
+    assert_same_sdr(expected, cu.transform_with(ops, config, first, X))
+    assert "cupy" in first.derived and "cupy" not in second.derived
+    with pytest.raises(MemoryBudgetError, match="no room"):
+        cu.transform_with(OneStateDevice(room=0), config, first.copy(), X)
+
+
+@pytest.fixture
+def emulated_gpu(monkeypatch, host_ops):
+    """``backend="cupy"`` on this machine: the probe says yes, the kernels run
+    on the host, and ``uploads`` counts the device copies made."""
+    uploads = []
+    upload = host_ops.device_state
+
+    def counted(config, state):
+        uploads.append(state)
+        return upload(config, state)
+
+    monkeypatch.setattr(sp_backends, "gpu_available", lambda: True)
+    monkeypatch.setattr(cu, "_kernel_ops", host_ops)
+    monkeypatch.setattr(host_ops, "device_state", counted)
+    return uploads
+
+
+@pytest.mark.parametrize("other", ["numpy", "numba"])
+def test_estimator_keeps_one_copy_along_a_stream_and_drops_it_for_another_backend(
+        emulated_gpu, digit_bits, other):
+    X, _ = digit_bits
+    X = X[:120]
+    params = dict(n_columns=64, sparsity=0.1, batch_size=4, boost_strength=5.0,
+                  duty_cycle_period=30, random_state=0)
+    gpu = SpatialPoolerTransformer(backend="cupy", **params).fit(X[:60])
+    host = SpatialPoolerTransformer(backend="numpy", **params).fit(X[:60])
+    assert len(emulated_gpu) == 1
+    for row in range(60, 80):
+        assert (gpu.transform(X[row:row + 1]) != host.transform(X[row:row + 1])).nnz == 0
+        gpu.partial_fit(X[row:row + 1])
+        host.partial_fit(X[row:row + 1])
+    assert len(emulated_gpu) == 1  # partial_fit's copies are device copies
+    gpu.set_params(backend=other).partial_fit(X[80:100])
+    host.partial_fit(X[80:100])
+    assert "cupy" not in gpu._state.derived
+    gpu.set_params(backend="cupy")
+    assert (gpu.transform(X) != host.transform(X)).nnz == 0
+    assert len(emulated_gpu) == 2
+    gpu.partial_fit(X[100:])
+    host.partial_fit(X[100:])
+    assert_same_state(host._state, gpu._state)
+    assert (gpu.transform(X) != host.transform(X)).nnz == 0
+    assert len(emulated_gpu) == 2
+
+
+def test_a_pickled_or_cloned_estimator_carries_no_device_copy(emulated_gpu, digit_bits):
+    X, _ = digit_bits
+    pooler = SpatialPoolerTransformer(n_columns=64, sparsity=0.1, batch_size=8,
+                                      backend="cupy", random_state=0).fit(X[:100])
+    expected = pooler.transform(X[:100]).toarray()
+    assert "cupy" in pooler._state.derived
+    for twin in (pickle.loads(pickle.dumps(pooler)), copy.deepcopy(pooler)):
+        assert twin._state.derived == {}
+        np.testing.assert_array_equal(twin.transform(X[:100]).toarray(), expected)
+    assert len(emulated_gpu) == 3
+
+
 # ------------------------------------------------------------ layer 3: GPU
 
 
@@ -440,6 +734,38 @@ def test_gpu_device_input_gives_device_output(cupy):
     cu.learn(config, learned_device, cupy.asarray(X.toarray()), 8)
     assert_same_state(learned_host, learned_device)
     assert isinstance(learned_device.permanences, np.ndarray)
+
+
+@pytest.mark.gpu
+@requires_gpu
+def test_gpu_state_stays_on_the_device_between_calls(cupy, monkeypatch):
+    """One upload for a stream of calls, exact throughout; ``state.copy()``
+    copies the device arrays on the device."""
+    config, state = make_case(dict(n_columns=256, sparsity=0.05, random_state=2), 3136)
+    X = mnist_like(60, 2)
+    expected = state.copy()
+    ops = cu.kernel_ops()
+    uploads = []
+    upload = ops.device_state
+    monkeypatch.setattr(ops, "device_state",
+                        lambda config, state: uploads.append(state) or upload(config, state))
+    cu.transform(config, state, X[:1])
+    dev = state.derived["cupy"]
+    assert isinstance(dev.permanences, cupy.ndarray)
+    for start in range(0, 60, 20):
+        cu.learn(config, state, X[start:start + 20], 8)
+        reference.learn(config, expected, X[start:start + 20], 8)
+        assert_same_state(expected, state)
+        assert_same_sdr(reference.transform(config, expected, X[:10]),
+                        cu.transform(config, state, X[:10]))
+        indptr, indices = cu.transform(config, state, cupy.asarray(X[:10].toarray()))
+        assert_same_sdr(reference.transform(config, expected, X[:10]),
+                        (indptr.get(), indices.get()))
+    assert len(uploads) == 1 and state.derived["cupy"] is dev
+    twin = state.copy().derived["cupy"]
+    assert twin.permanences.data.ptr != dev.permanences.data.ptr
+    assert twin.device == dev.device
+    cupy.testing.assert_array_equal(twin.connected, dev.connected)
 
 
 @pytest.mark.gpu

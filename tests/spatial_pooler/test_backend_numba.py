@@ -296,8 +296,8 @@ def test_backend_accepts_read_only_arrays():
     X_frozen = sp.csr_matrix(
         (read_only(X.data), read_only(X.indices), read_only(X.indptr)), shape=X.shape
     )
-    expected = get_backend("numpy").transform(config, state, binary_rows(X, 0.0))
-    found = numba_backend.transform(config, frozen, binary_rows(X_frozen, 0.0))
+    expected = get_backend("numpy").infer(config, state, binary_rows(X, 0.0))
+    found = numba_backend.infer(config, frozen, binary_rows(X_frozen, 0.0))
     for a, b in zip(expected, found):
         np.testing.assert_array_equal(a, b)
     learned = state.copy()
@@ -313,7 +313,7 @@ def test_transform_of_no_rows():
     pooler = SpatialPoolerTransformer(n_columns=16, random_state=0, backend="numpy").fit(
         np.eye(20)
     )
-    indptr, indices = numba_backend.transform(
+    indptr, indices = numba_backend.infer(
         pooler._config(), pooler._state, binary_rows(sp.csr_matrix((0, 20)), 0.0)
     )
     np.testing.assert_array_equal(indptr, [0])

@@ -108,7 +108,7 @@ def test_every_backend_fulfils_the_contract():
     for name in available_backends():
         backend = get_backend(name)
         assert isinstance(backend, SpatialPoolerBackend) and backend.name == name
-        assert backend.learn_chunk_rows >= 1
+        assert backend.chunk_rows >= 1
     assert get_backend("numba").atomic_learn and not get_backend("numpy").atomic_learn
 
 

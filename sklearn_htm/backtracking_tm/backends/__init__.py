@@ -1,4 +1,5 @@
-"""Compute backends of the backtracking Temporal Memory.
+"""Compute backends of the backtracking Temporal Memory, behind the one
+backend contract (:class:`~._base.BacktrackingTMBackend`).
 
 "numpy" is the specification (a readable reference whose state is its own
 Python objects); "numba" (also "auto") runs compiled kernels over a
@@ -6,22 +7,15 @@ Python objects); "numba" (also "auto") runs compiled kernels over a
 bits. Backends are imported on first use.
 """
 
-from ..._core.backends import named_backend
+from ..._core.backends import BackendRegistry
+from ._base import BacktrackingTMBackend
 
-BACKENDS = ("auto", "numpy", "numba")
-
-_CLASSES = {
+REGISTRY = BackendRegistry("backtracking Temporal Memory", {
     "numpy": ("sklearn_htm.backtracking_tm.backends._numpy", "NumpyBackend"),
     "numba": ("sklearn_htm.backtracking_tm.backends._numba", "NumbaBackend"),
-}
+})
 
+BACKENDS = REGISTRY.names
+get_backend = REGISTRY.get
 
-def get_backend(backend):
-    """The backend that ``backend`` names ("auto" is numba).
-
-    Raises
-    ------
-    ValueError
-        If ``backend`` is not one of :data:`BACKENDS`.
-    """
-    return named_backend(backend, _CLASSES, BACKENDS)
+__all__ = ["BACKENDS", "REGISTRY", "BacktrackingTMBackend", "get_backend"]

@@ -41,6 +41,7 @@ from ..._core.pools import indptr_from_lengths, split
 from ..._core.random import IntegerGenerator
 from .._config import IN_SEQUENCE_FRACTION, PERMANENCE_DTYPE, UPDATE_VALID_STEPS
 from .._state import CELL_SET_NAMES, STEP_SETS
+from ._base import BacktrackingTMBackend
 
 _ONE = PERMANENCE_DTYPE(1.0)
 _ZERO = PERMANENCE_DTYPE(0.0)
@@ -534,27 +535,29 @@ class ReferenceBacktrackingTM:
         history.append(list(columns))
 
 
-class NumpyBackend:
+class NumpyBackend(BacktrackingTMBackend):
     """The reference backend (slow: for tests and as the specification). Its
     state is a :class:`ReferenceBacktrackingTM`."""
 
     name = "numpy"
     chunk_rows = 200
 
-    def is_ready(self):
-        return True
+    def new_state(self, config, rng_state):
+        return ReferenceBacktrackingTM(config, rng_state)
 
-    def score(self, config, state, indptr, indices):
-        """Raw anomalies of the rows inferred without learning, on a copy."""
+    def owns(self, state):
+        return isinstance(state, ReferenceBacktrackingTM)
+
+    def infer(self, config, state, rows):
         state = copy.deepcopy(state)
         state.config = config
+        indptr, indices = rows.indptr, rows.indices
         return np.array([state.step(indices[indptr[r]:indptr[r + 1]], learning=False)
                          for r in range(indptr.shape[0] - 1)], dtype=np.float64)
 
-    def run(self, config, state, indptr, indices, out=None):
-        """Learn the rows (CSR parts of their active columns, sorted) with
-        ``config``'s constants; returns their raw anomalies."""
+    def learn(self, config, state, rows, out=None):
         state.config = config
+        indptr, indices = rows.indptr, rows.indices
         anomaly = np.zeros(indptr.shape[0] - 1, dtype=np.float64) if out is None else out
         for r in range(anomaly.shape[0]):
             anomaly[r] = state.step(indices[indptr[r]:indptr[r + 1]])

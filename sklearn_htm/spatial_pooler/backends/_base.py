@@ -1,7 +1,7 @@
-"""The contract every Spatial Pooler backend fulfils.
+"""The Spatial Pooler's backend contract: the one of
+:mod:`sklearn_htm._core.backends`, with what the pooler's calls take.
 
-A backend computes; the estimator validates, binarizes, chunks, reports
-progress and keeps the fitted state. Between the two pass a
+Between the estimator and a backend pass a
 :class:`~sklearn_htm.spatial_pooler._state.PoolerConfig` (the resolved
 structure and the learning constants), a
 :class:`~sklearn_htm.spatial_pooler._state.PoolerState` (numpy arrays) and
@@ -13,17 +13,19 @@ The numpy backend is the specification; every other backend gives the same
 bits for the same inputs.
 """
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
+
+from ..._core.backends import Backend
 
 
-class SpatialPoolerBackend(ABC):
+class SpatialPoolerBackend(Backend):
     """Base class of the Spatial Pooler's compute backends.
 
     Attributes
     ----------
     name : str
         The ``backend`` parameter's value that selects it.
-    learn_chunk_rows : int
+    chunk_rows : int
         Rows the estimator hands to one :meth:`learn` call (rounded to a
         multiple of ``batch_size``): progress reports and interrupts happen
         between calls, so a call should take well under a second, and long
@@ -32,7 +34,7 @@ class SpatialPoolerBackend(ABC):
         Whether a :meth:`learn` call either raises before changing the state
         or completes (a compiled kernel that cannot be interrupted half way),
         and :meth:`begin_journal` can undo it. The estimator then lets a call
-        of at most ``learn_chunk_rows`` rows learn in place on a state it
+        of at most ``chunk_rows`` rows learn in place on a state it
         owns; otherwise it learns on a copy of the state and keeps the copy
         only when every call succeeded.
     accepts_device_input : bool
@@ -40,12 +42,12 @@ class SpatialPoolerBackend(ABC):
     """
 
     name = None
-    learn_chunk_rows = 2048
+    chunk_rows = 2048
     atomic_learn = False
     accepts_device_input = False
 
     @abstractmethod
-    def transform(self, config, state, rows):
+    def infer(self, config, state, rows):
         """Winning columns of every row, with the current state.
 
         Parameters
@@ -74,13 +76,6 @@ class SpatialPoolerBackend(ABC):
         records what the call overwrites.
         """
 
-    def is_ready(self, learning):
-        """Whether the kernels of a ``learn`` (``learning=True``) or
-        ``transform`` call are ready in this process; a backend whose first
-        call compiles (or loads compiled code) says False until then, so that
-        the estimator can say what the wait is."""
-        return True
-
     def begin_journal(self, config, state):
         """An object whose ``undo()`` puts ``state`` back as it is now, after
         one :meth:`learn` call given it as ``journal`` (or none).
@@ -91,6 +86,3 @@ class SpatialPoolerBackend(ABC):
         soon as the kernel returns).
         """
         raise NotImplementedError(f"{self!r} does not learn in place")
-
-    def __repr__(self):
-        return f"<{type(self).__name__} {self.name!r}>"

@@ -213,9 +213,9 @@ class NumpyBackend(SpatialPoolerBackend):
     name = "numpy"
     # The reference learns tens of rows per second: small calls keep progress
     # reports and interrupts within a second or so.
-    learn_chunk_rows = 16
+    chunk_rows = 16
 
-    def transform(self, config, state, rows):
+    def infer(self, config, state, rows):
         return transform(config, state, rows.to_csr())
 
     def learn(self, config, state, rows, batch_size, journal=None):

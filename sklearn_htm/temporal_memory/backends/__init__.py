@@ -6,26 +6,16 @@ GPU backend of the Temporal Memory yet, and the contract leaves room for one).
 Backends are imported on first use.
 """
 
-from ..._core.backends import named_backend
+from ..._core.backends import BackendRegistry
 from ._base import OUTPUTS, RunResult, TemporalMemoryBackend
 
-BACKENDS = ("auto", "numpy", "numba")
-
-_CLASSES = {
+REGISTRY = BackendRegistry("Temporal Memory", {
     "numpy": ("sklearn_htm.temporal_memory.backends._numpy", "NumpyBackend"),
     "numba": ("sklearn_htm.temporal_memory.backends._numba", "NumbaBackend"),
-}
+})
 
+BACKENDS = REGISTRY.names
+get_backend = REGISTRY.get
 
-def get_backend(backend):
-    """The backend (a :class:`TemporalMemoryBackend`) that ``backend`` names.
-
-    Raises
-    ------
-    ValueError
-        If ``backend`` is not one of :data:`BACKENDS`.
-    """
-    return named_backend(backend, _CLASSES, BACKENDS)
-
-
-__all__ = ["BACKENDS", "OUTPUTS", "RunResult", "TemporalMemoryBackend", "get_backend"]
+__all__ = ["BACKENDS", "OUTPUTS", "REGISTRY", "RunResult", "TemporalMemoryBackend",
+           "get_backend"]

@@ -1,7 +1,6 @@
-"""The contract every Temporal Memory backend fulfils.
-
-A backend computes; the estimator validates, binarizes, chunks, reports
-progress and keeps the fitted state. Between the two pass a
+"""The Temporal Memory's backend contract: the one of
+:mod:`sklearn_htm._core.backends`, with what the Temporal Memory's calls
+take. Between the estimator and a backend pass a
 :class:`~sklearn_htm.temporal_memory._config.TMConfig`, a
 :class:`~sklearn_htm.temporal_memory._state.TMState` and the rows as
 :class:`~sklearn_htm._core.rows.BinaryRows` (the active columns
@@ -9,10 +8,12 @@ of each row, sorted). The numpy backend is the specification; every other
 backend gives the same bits for the same inputs.
 """
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from typing import NamedTuple
 
 import numpy as np
+
+from ..._core.backends import Backend
 
 #: What :meth:`TemporalMemoryBackend.run` can return for every row.
 OUTPUTS = ("active_cells", "winner_cells", "predictive_cells")
@@ -38,7 +39,7 @@ class RunResult(NamedTuple):
     indices: np.ndarray
 
 
-class TemporalMemoryBackend(ABC):
+class TemporalMemoryBackend(Backend):
     """Base class of the Temporal Memory's compute backends.
 
     Attributes
@@ -77,6 +78,10 @@ class TemporalMemoryBackend(ABC):
         RunResult
         """
 
-    def is_ready(self, learn):
-        """Whether the first :meth:`run` will not compile anything."""
-        return True
+    def learn(self, config, state, rows, starts, output=None):
+        """:meth:`run` with ``learn=True``."""
+        return self.run(config, state, rows, starts, True, output)
+
+    def infer(self, config, state, rows, starts, output=None):
+        """:meth:`run` with ``learn=False``: ``state`` is only read."""
+        return self.run(config, state, rows, starts, False, output)

@@ -3,6 +3,8 @@ grows the pools when the kernel stops for room (see :func:`._step.run_rows`)."""
 
 import numpy as np
 
+from ..._state import BTMState
+from .._base import BacktrackingTMBackend
 from ._bundles import new_scratch
 from ._step import run_rows
 
@@ -24,7 +26,7 @@ def room_per_row(config, width):
     return segments, blocks
 
 
-class NumbaBackend:
+class NumbaBackend(BacktrackingTMBackend):
     """Compiled kernels (:mod:`._step`, :mod:`._inference`, :mod:`._learning`,
     :mod:`._connections`)."""
 
@@ -34,13 +36,19 @@ class NumbaBackend:
     def __init__(self):
         self._compiled = False
 
-    def is_ready(self):
+    def is_ready(self, learning):
         return self._compiled
 
-    def score(self, config, state, indptr, indices):
-        """Raw anomalies of the rows as the stream's continuation, inferred
-        without learning; ``state`` is left as it was (the kernel runs on a
-        copy of its activity, sharing its segments)."""
+    def new_state(self, config, rng_state):
+        return BTMState.empty(config, rng_state)
+
+    def owns(self, state):
+        return isinstance(state, BTMState)
+
+    def infer(self, config, state, rows):
+        """(The kernel runs on a copy of the state's activity, sharing its
+        segments.)"""
+        indptr, indices = rows.indptr, rows.indices
         activity = state.activity_copy()
         anomaly = np.zeros(indptr.shape[0] - 1, dtype=np.float64)
         scratch = self._scratch(config, state)
@@ -57,10 +65,8 @@ class NumbaBackend:
             scratch = state.scratch["numba"] = new_scratch(config, state.layer)
         return scratch
 
-    def run(self, config, state, indptr, indices, out=None):
-        """Learn the rows (CSR parts of their active columns, sorted); returns
-        their raw anomalies, written into ``out`` (when given) as each row is
-        learned."""
+    def learn(self, config, state, rows, out=None):
+        indptr, indices = rows.indptr, rows.indices
         n_rows = indptr.shape[0] - 1
         kept = state.layer.lrn_history_length
         width = max(int(np.diff(indptr).max(initial=0)), int(kept.max(initial=0)))

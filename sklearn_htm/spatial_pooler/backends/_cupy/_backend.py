@@ -7,11 +7,16 @@ input, a CuPy array (non-zero = active) or a cupyx CSR matrix (non-zero
 stored values = active). ``transform`` answers with numpy arrays for host
 input and CuPy arrays for device input.
 
-The state stays a numpy :class:`~sklearn_htm._state.PoolerState` between
-calls: each call copies it to the device, works there and copies the changed
-arrays back, so pickling, ``clone`` and joblib workers never meet device
-memory. :data:`learn_chunk_rows` tells the estimator how many rows to hand
-over per ``learn`` call so that these copies stay a small part of the time.
+The state stays a numpy :class:`~sklearn_htm._state.PoolerState`, with its
+device copy (:class:`~._device_state.DeviceState`, the dense connected
+matrix included) kept in ``state.derived["cupy"]`` between calls: the first
+call on a state uploads it, later calls reuse it, and learning keeps it
+exact and downloads the arrays it changed, so that the host arrays are
+always current and pickling, ``clone``, joblib workers and the other
+backends never meet device memory (see :mod:`._device_state` for when the
+copy is dropped). :data:`chunk_rows` tells the estimator how many rows to
+hand over per ``learn`` call so that the downloads stay a small part of
+the time.
 
 How the work maps onto the GPU:
 
@@ -42,25 +47,19 @@ import numpy as np
 from ....utils._array_api import is_device_array, is_sparse, to_host
 from ...._core.rows import BinaryRows
 from ..._memory import check_device_memory
-from ..._state import (
-    BOOST_DTYPE,
-    DUTY_DTYPE,
-    PERMANENCE_DTYPE,
-    boost_factors,
-    crosses_update_round,
-)
+from ..._state import boost_factors, crosses_update_round
 from .._base import SpatialPoolerBackend
 from . import _array_ops as ao
 from . import _kernels as kernels
+from ._device_state import NAME, DeviceState, forget, resident
 from ._plumbing import CublasGemm, CupyLauncher
 
-name = "cupy"
+name = NAME
 
-# Rows the estimator should pass per learn() call. Each call copies the state
-# to the device and back (about 8 bytes per potential synapse each way, plus
-# rebuilding the dense connected matrix): at 2,048 rows per call that would
-# take about as long as the learning itself on the MNIST workload.
-learn_chunk_rows = 65536
+# Rows the estimator should pass per learn() call. Each call downloads the
+# arrays learning changed (4 bytes per potential synapse, a few float64 per
+# column), a fixed cost that small calls would make a large part of the time.
+chunk_rows = 65536
 
 
 class _Rows:
@@ -76,40 +75,6 @@ class _Rows:
             self.active = xp.asarray(X.data != 0)
         else:
             self.dense = xp.asarray(X)
-
-
-class _Device:
-    """One call's working copy of the state, in the ops' namespace."""
-
-    def __init__(self, xp, config, state, width, matmul_dtype):
-        self.width = width
-        self.n_samples_seen = state.n_samples_seen
-        self.indptr = xp.asarray(state.potential_indptr, dtype=xp.int64)
-        self.inputs = xp.asarray(state.potential_indices, dtype=xp.int32)
-        self.columns = ao.csr_row_ids(
-            xp, self.indptr, xp.arange(self.inputs.shape[0])
-        ).astype(xp.int32)
-        self.permanences = xp.array(state.permanences, dtype=PERMANENCE_DTYPE)
-        self.active_duty = xp.array(state.active_duty_cycles, dtype=DUTY_DTYPE)
-        self.overlap_duty = xp.array(state.overlap_duty_cycles, dtype=DUTY_DTYPE)
-        self.min_duty = xp.array(state.min_overlap_duty_cycles, dtype=DUTY_DTYPE)
-        self.boost = xp.array(state.boost_factors, dtype=BOOST_DTYPE)
-        self.connected = xp.zeros((config.n_columns, width), dtype=matmul_dtype)
-        self.connected[self.columns, self.inputs] = (
-            self.permanences >= config.connected_threshold
-        )
-        if not config.global_inhibition:
-            self.hood_indptr = xp.asarray(config.neighbourhood_indptr, dtype=xp.int64)
-            self.hood_indices = xp.asarray(config.neighbourhood_indices, dtype=xp.int32)
-            self.n_winners = xp.asarray(config.local_n_winners, dtype=xp.int32)
-
-    def write_back(self, state):
-        state.permanences[...] = to_host(self.permanences)
-        state.active_duty_cycles[...] = to_host(self.active_duty)
-        state.overlap_duty_cycles[...] = to_host(self.overlap_duty)
-        state.min_overlap_duty_cycles[...] = to_host(self.min_duty)
-        state.boost_factors[...] = to_host(self.boost)
-        state.n_samples_seen = self.n_samples_seen
 
 
 class ArrayOps:
@@ -133,9 +98,9 @@ class ArrayOps:
         return n_inputs
 
     def device_state(self, config, state):
-        return _Device(
-            self.xp, config, state, self.padded_width(config.n_inputs), self.matmul_dtype
-        )
+        """Upload ``state`` (a new :class:`DeviceState`; calls use
+        :func:`resident`, which uploads only when the state has no copy)."""
+        return DeviceState(self, config, state)
 
     def bytes_per_row(self, config, width):
         return width * np.dtype(self.matmul_dtype).itemsize + 16 * config.n_columns
@@ -418,7 +383,7 @@ def transform_with(ops, config, state, X):
     """``transform`` computed by ``ops`` (see the module docstring)."""
     xp = ops.xp
     rows = _Rows(xp, X)
-    dev = ops.device_state(config, state)
+    dev = resident(ops, config, state)
     block = _block_rows(ops, config, dev.width)
     parts = []
     for start in range(0, rows.n_rows, block):
@@ -430,12 +395,24 @@ def transform_with(ops, config, state, X):
 
 
 def learn_with(ops, config, state, X, batch_size):
-    """``learn`` computed by ``ops``; modifies ``state`` in place."""
-    xp = ops.xp
-    rows = _Rows(xp, X)
+    """``learn`` computed by ``ops``; modifies ``state`` in place and keeps
+    its device copy exact."""
+    rows = _Rows(ops.xp, X)
     if rows.n_rows == 0:
         return
-    dev = ops.device_state(config, state)
+    dev = resident(ops, config, state)
+    try:
+        _learn_rows(ops, config, dev, rows, batch_size)
+        dev.write_back(state)
+    except BaseException:
+        # A half-changed copy: the host arrays are the truth again.
+        forget(state, dev)
+        raise
+
+
+def _learn_rows(ops, config, dev, rows, batch_size):
+    """Learn ``rows`` on the device copy ``dev``, in chunks of whole batches."""
+    xp = ops.xp
     chunk = _block_rows(ops, config, dev.width, batch_size)
     for start in range(0, rows.n_rows, chunk):
         stop = min(start + chunk, rows.n_rows)
@@ -454,7 +431,6 @@ def learn_with(ops, config, state, X, batch_size):
             dev.n_samples_seen += b1 - b0
             if crosses_update_round(n_before, dev.n_samples_seen, config.update_period):
                 ops.update_min_duty(config, dev)
-    dev.write_back(state)
 
 
 # ------------------------------------------------------------ CuPy plumbing
@@ -488,11 +464,11 @@ def learn(config, state, X, batch_size):
 class CupyBackend(SpatialPoolerBackend):
     """The CuPy GPU backend (see the module docstring)."""
 
-    name = "cupy"
-    learn_chunk_rows = learn_chunk_rows
+    name = NAME
+    chunk_rows = chunk_rows
     accepts_device_input = True
 
-    def transform(self, config, state, rows):
+    def infer(self, config, state, rows):
         return transform(config, state, rows)
 
     def learn(self, config, state, rows, batch_size, journal=None):

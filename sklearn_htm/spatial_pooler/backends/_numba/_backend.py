@@ -252,7 +252,7 @@ class NumbaBackend(SpatialPoolerBackend):
     """The Numba CPU backend (see the module docstring)."""
 
     name = "numba"
-    learn_chunk_rows = 2048
+    chunk_rows = 2048
     atomic_learn = True
 
     def __init__(self):
@@ -292,7 +292,7 @@ class NumbaBackend(SpatialPoolerBackend):
     def begin_journal(self, config, state):
         return NumbaUndo(state, self.layout(config, state))
 
-    def transform(self, config, state, rows):
+    def infer(self, config, state, rows):
         layout = self.layout(config, state)
         words = layout.words
         inhibition = self._inhibition(config)

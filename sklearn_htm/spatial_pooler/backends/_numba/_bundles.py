@@ -16,7 +16,7 @@ batch
     against the state at the start of the step (the estimator's parameter).
 chunk
     The rows of one ``learn`` call of the driver (the estimator's
-    ``learn_chunk_rows``: progress and interrupt granularity), or, inside a
+    ``chunk_rows``: progress and interrupt granularity), or, inside a
     column's permanences, 64 consecutive synapses updated in one vector
     operation.
 tile

@@ -37,8 +37,8 @@ class NumbaBackend(TemporalMemoryBackend):
     def __init__(self):
         self._compiled = set()
 
-    def is_ready(self, learn):
-        return bool(learn) in self._compiled
+    def is_ready(self, learning):
+        return bool(learning) in self._compiled
 
     def run(self, config, state, rows, starts, learn, output):
         conn = state.connections

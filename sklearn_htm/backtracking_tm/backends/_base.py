@@ -1,0 +1,39 @@
+"""The backtracking Temporal Memory's backend contract: the one of
+:mod:`sklearn_htm._core.backends`, with what its calls take.
+
+Between the estimator and a backend pass a
+:class:`~sklearn_htm.backtracking_tm._config.BTMConfig`, the state (the
+backend's own kind: :class:`~sklearn_htm.backtracking_tm._state.BTMState`
+for numba, the reference's objects for numpy) and the rows as
+:class:`~sklearn_htm._core.rows.BinaryRows` (the active columns of each
+row, sorted).
+"""
+
+from abc import abstractmethod
+
+from ..._core.backends import Backend
+
+
+class BacktrackingTMBackend(Backend):
+    """Base class of the backtracking Temporal Memory's backends."""
+
+    @abstractmethod
+    def new_state(self, config, rng_state):
+        """A new stream's state, of this backend's kind; ``rng_state`` is
+        the generator's state (see :func:`sklearn_htm._core.random.seed_state`)."""
+
+    @abstractmethod
+    def owns(self, state):
+        """Whether ``state`` is of this backend's kind."""
+
+    @abstractmethod
+    def learn(self, config, state, rows, out=None):
+        """Learn ``rows`` in order, in place; returns their raw anomalies
+        (float64, one per row), written into ``out`` (when given) as each
+        row is learned, so that after an interrupt those of the rows learned
+        (``state.n_samples_seen`` counts them) are there."""
+
+    @abstractmethod
+    def infer(self, config, state, rows):
+        """Raw anomalies of ``rows`` inferred as the stream's continuation,
+        without learning; ``state`` is left as it was."""
