@@ -594,7 +594,7 @@ class SpatialPoolerTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         if (backend.atomic_learn and n_rows <= self._chunk_rows(backend)
                 and self._state.owner == id(self)):
             state = self._state
-            state.keep_derived(backend.name)
+            state.keep_scratch(backend.name)
             journal = backend.begin_journal(config, state)
             return state, journal, journal.undo
         return self._state.copy(), None, None
@@ -602,7 +602,7 @@ class SpatialPoolerTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin
     def _learn_chunk(self, backend, config, state, rows, journal, start, stop, result):
         """One ``backend.learn`` call (``journal``: this call's context, the
         journal of an in-place ``partial_fit``)."""
-        state.keep_derived(backend.name)
+        state.keep_scratch(backend.name)
         if journal is None:
             backend.learn(config, state, rows, self.batch_size)
         else:

@@ -4,15 +4,15 @@ Backends receive a :class:`PoolerConfig` (the resolved
 :class:`~sklearn_htm.spatial_pooler._structure.SpatialPoolerStructure` and
 the learning constants) and a :class:`PoolerState` (the arrays that learning
 changes). Both hold numpy arrays and Python scalars, so they pickle, copy and
-travel to joblib or Dask workers freely; device copies are a backend's
-private business during a call.
+travel to joblib or Dask workers freely.
 
-A state also carries *derived structures*: what a backend builds from the
-arrays to compute fast (the numba backend's connected-synapse bit words).
-They are built once, on a backend's first call, kept exact by that backend's
-learning, copied with the state, dropped by every other backend's learning
-(which would leave them stale) and never pickled: a loaded model rebuilds
-them on first use.
+A state also carries each backend's *scratch* (the one place for a backend's
+work data, as in every layer's state): what a backend builds from the
+arrays to compute fast (the numba backend's connected-synapse bit words, the
+CuPy backend's copy of the state on the device). It is built on a backend's
+first call, kept exact by that backend's learning, copied with the state,
+dropped by every other backend's learning (which would leave it stale) and
+never pickled: a loaded model rebuilds it on first use.
 
 Data types are part of the specification: permanences and boost factors are
 float32, duty cycles float64, overlaps int32, and the float32 constants below
@@ -113,7 +113,7 @@ class PoolerConfig:
 
 
 class PoolerState:
-    """Everything learning changes, and the backends' derived structures.
+    """Everything learning changes, and the backends' scratch.
 
     Attributes
     ----------
@@ -133,10 +133,10 @@ class PoolerState:
         Rows learned from. Kept in a one-element int64 array,
         ``samples_seen``, that a compiled learning kernel updates itself, so
         that a kernel call changes every part of the state or none.
-    derived : dict
-        Backend name -> derived structure (an object with a ``copy()`` method).
+    scratch : dict
+        Backend name -> its work data (an object with a ``copy()`` method).
 
-    ``copy()`` gives an independent snapshot (derived structures included).
+    ``copy()`` gives an independent snapshot (scratch included).
     """
 
     _ARRAYS = (
@@ -146,7 +146,7 @@ class PoolerState:
 
     def __init__(self, potential_indptr, potential_indices, permanences,
                  active_duty_cycles, overlap_duty_cycles, min_overlap_duty_cycles,
-                 boost_factors, n_samples_seen=0, derived=None):
+                 boost_factors, n_samples_seen=0, scratch=None):
         self.potential_indptr = potential_indptr
         self.potential_indices = compact_indices(potential_indices)
         self.permanences = permanences
@@ -155,9 +155,9 @@ class PoolerState:
         self.min_overlap_duty_cycles = min_overlap_duty_cycles
         self.boost_factors = boost_factors
         self.samples_seen = np.array([n_samples_seen], dtype=np.int64)
-        self.derived = {} if derived is None else derived
+        self.scratch = {} if scratch is None else scratch
         # id() of the estimator that committed this state (it may then learn
-        # in place: see SpatialPoolerTransformer._learns_in_place); never pickled.
+        # in place: see SpatialPoolerTransformer._begin_learning); never pickled.
         self.owner = None
 
     @property
@@ -180,13 +180,13 @@ class PoolerState:
             min_overlap_duty_cycles=self.min_overlap_duty_cycles.copy(),
             boost_factors=self.boost_factors.copy(),
             n_samples_seen=self.n_samples_seen,
-            derived={name: value.copy() for name, value in self.derived.items()},
+            scratch={name: value.copy() for name, value in self.scratch.items()},
         )
 
-    def keep_derived(self, name):
-        """Drop every derived structure but backend ``name``'s (about to learn)."""
-        for other in [key for key in self.derived if key != name]:
-            del self.derived[other]
+    def keep_scratch(self, name):
+        """Drop every backend's scratch but ``name``'s (about to learn)."""
+        for other in [key for key in self.scratch if key != name]:
+            del self.scratch[other]
 
     def __repr__(self):
         return (f"PoolerState(n_columns={self.boost_factors.size}, "

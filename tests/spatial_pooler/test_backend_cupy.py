@@ -434,7 +434,7 @@ def test_later_calls_on_an_unchanged_state_upload_nothing(ops_factory, global_in
     ops = ops_factory(xp)
     cu.transform_with(ops, config, state, X[:1])
     assert xp.uploads == len(HOST_ARRAYS)  # the counter sees every upload
-    dev = state.derived["cupy"]
+    dev = state.scratch["cupy"]
     for start in range(0, X.shape[0], 4):
         rows = X[start:start + 4]
         cu.learn_with(ops, config, state, rows, 2)
@@ -443,7 +443,7 @@ def test_later_calls_on_an_unchanged_state_upload_nothing(ops_factory, global_in
         assert_same_sdr(reference.transform(config, expected, rows[:1]),
                         cu.transform_with(ops, config, state, rows[:1]))
     assert xp.uploads == len(HOST_ARRAYS)
-    assert state.derived["cupy"] is dev
+    assert state.scratch["cupy"] is dev
 
 
 @given(pooler_cases(max_rows=12, max_columns=24, max_features=24), st.integers(1, 4),
@@ -464,14 +464,14 @@ def test_the_kept_copy_matches_reference_over_many_calls(ops_factory, case, n_ca
         assert_same_state(expected, state)
         assert_same_sdr(reference.transform(config, expected, X),
                         cu.transform_with(ops, config, state, X))
-        assert state.derived["cupy"].n_samples_seen == state.n_samples_seen
+        assert state.scratch["cupy"].n_samples_seen == state.n_samples_seen
         if call == 0 and learn_on_a_copy:
             original, original_expected = state, expected.copy()
-            original_dev = original.derived["cupy"]
+            original_dev = original.scratch["cupy"]
             state = state.copy()
-            assert state.derived["cupy"] is not original_dev
+            assert state.scratch["cupy"] is not original_dev
     if original is not None:
-        assert original.derived["cupy"] is original_dev
+        assert original.scratch["cupy"] is original_dev
         assert_same_state(original_expected, original)
         assert_same_sdr(reference.transform(config, original_expected, X),
                         cu.transform_with(ops, config, original, X))
@@ -486,7 +486,7 @@ def test_a_copied_state_learns_on_its_own_device_copy(ops_factory):
     before = reference.transform(config, state, X)
     assert_same_sdr(before, cu.transform_with(ops, config, state, X))
     twin = state.copy()
-    assert twin.derived["cupy"] is not state.derived["cupy"]
+    assert twin.scratch["cupy"] is not state.scratch["cupy"]
     expected = state.copy()
     cu.learn_with(ops, config, twin, X, 2)
     reference.learn(config, expected, X, 2)
@@ -499,10 +499,10 @@ def test_a_copied_state_learns_on_its_own_device_copy(ops_factory):
 
 
 @pytest.mark.parametrize("other", ["numpy", "numba"])
-@pytest.mark.parametrize("keep_derived", [True, False])
+@pytest.mark.parametrize("keep_scratch", [True, False])
 def test_a_stale_copy_is_not_used_after_another_backend_learns(ops_factory, other,
-                                                               keep_derived):
-    """The estimator drops the copy (``keep_derived``) before another backend
+                                                               keep_scratch):
+    """The estimator drops the copy (``keep_scratch``) before another backend
     learns; a caller that does not is caught by the samples seen."""
     config, state, X = small_case(global_inhibition=False)
     expected = state.copy()
@@ -512,14 +512,14 @@ def test_a_stale_copy_is_not_used_after_another_backend_learns(ops_factory, othe
         if backend_name == "cupy":
             cu.learn_with(ops, config, state, rows, 2)
         else:
-            stale = state.derived["cupy"]
-            if keep_derived:
-                state.keep_derived(other)
-                assert "cupy" not in state.derived
+            stale = state.scratch["cupy"]
+            if keep_scratch:
+                state.keep_scratch(other)
+                assert "cupy" not in state.scratch
             get_backend(other).learn(config, state, from_csr(rows, X.shape[1]), 2)
             assert_same_sdr(reference.transform(config, expected, X),
                             cu.transform_with(ops, config, state, X))
-            assert state.derived["cupy"] is not stale
+            assert state.scratch["cupy"] is not stale
         assert_same_state(expected, state)
     assert_same_sdr(reference.transform(config, expected, X),
                     cu.transform_with(ops, config, state, X))
@@ -558,7 +558,7 @@ def test_a_failed_learn_drops_the_half_changed_copy(ops_factory, monkeypatch):
     monkeypatch.setattr(ops, "learn_step", interrupted_step)
     with pytest.raises(KeyboardInterrupt):
         cu.learn_with(ops, config, state, X, 2)
-    assert "cupy" not in state.derived
+    assert "cupy" not in state.scratch
     assert_same_state(expected, state)  # nothing was written back
     monkeypatch.undo()
     assert_same_sdr(reference.transform(config, expected, X),
@@ -569,12 +569,12 @@ def test_pickling_a_state_drops_its_device_copy(ops_factory):
     config, state, X = small_case()
     ops = ops_factory(np)
     cu.learn_with(ops, config, state, X, 2)
-    assert "cupy" in state.derived
+    assert "cupy" in state.scratch
     bare = state.copy()
-    bare.derived.clear()
+    bare.scratch.clear()
     assert pickle.dumps(state) == pickle.dumps(bare)
     loaded = pickle.loads(pickle.dumps(state))
-    assert loaded.derived == {}
+    assert loaded.scratch == {}
     assert_same_state(state, loaded)
     assert_same_sdr(cu.transform_with(ops, config, state, X),
                     cu.transform_with(ops, config, loaded, X))
@@ -600,9 +600,9 @@ def test_an_upload_that_does_not_fit_drops_the_other_states_copies():
     ops = OneStateDevice()
     assert_same_sdr(expected, cu.transform_with(ops, config, first, X))
     assert_same_sdr(expected, cu.transform_with(ops, config, second, X))
-    assert "cupy" not in first.derived and "cupy" in second.derived
+    assert "cupy" not in first.scratch and "cupy" in second.scratch
     assert_same_sdr(expected, cu.transform_with(ops, config, first, X))
-    assert "cupy" in first.derived and "cupy" not in second.derived
+    assert "cupy" in first.scratch and "cupy" not in second.scratch
     with pytest.raises(MemoryBudgetError, match="no room"):
         cu.transform_with(OneStateDevice(room=0), config, first.copy(), X)
 
@@ -641,7 +641,7 @@ def test_estimator_keeps_one_copy_along_a_stream_and_drops_it_for_another_backen
     assert len(emulated_gpu) == 1  # partial_fit's copies are device copies
     gpu.set_params(backend=other).partial_fit(X[80:100])
     host.partial_fit(X[80:100])
-    assert "cupy" not in gpu._state.derived
+    assert "cupy" not in gpu._state.scratch
     gpu.set_params(backend="cupy")
     assert (gpu.transform(X) != host.transform(X)).nnz == 0
     assert len(emulated_gpu) == 2
@@ -657,9 +657,9 @@ def test_a_pickled_or_cloned_estimator_carries_no_device_copy(emulated_gpu, digi
     pooler = SpatialPoolerTransformer(n_columns=64, sparsity=0.1, batch_size=8,
                                       backend="cupy", random_state=0).fit(X[:100])
     expected = pooler.transform(X[:100]).toarray()
-    assert "cupy" in pooler._state.derived
+    assert "cupy" in pooler._state.scratch
     for twin in (pickle.loads(pickle.dumps(pooler)), copy.deepcopy(pooler)):
-        assert twin._state.derived == {}
+        assert twin._state.scratch == {}
         np.testing.assert_array_equal(twin.transform(X[:100]).toarray(), expected)
     assert len(emulated_gpu) == 3
 
@@ -750,7 +750,7 @@ def test_gpu_state_stays_on_the_device_between_calls(cupy, monkeypatch):
     monkeypatch.setattr(ops, "device_state",
                         lambda config, state: uploads.append(state) or upload(config, state))
     cu.transform(config, state, X[:1])
-    dev = state.derived["cupy"]
+    dev = state.scratch["cupy"]
     assert isinstance(dev.permanences, cupy.ndarray)
     for start in range(0, 60, 20):
         cu.learn(config, state, X[start:start + 20], 8)
@@ -761,8 +761,8 @@ def test_gpu_state_stays_on_the_device_between_calls(cupy, monkeypatch):
         indptr, indices = cu.transform(config, state, cupy.asarray(X[:10].toarray()))
         assert_same_sdr(reference.transform(config, expected, X[:10]),
                         (indptr.get(), indices.get()))
-    assert len(uploads) == 1 and state.derived["cupy"] is dev
-    twin = state.copy().derived["cupy"]
+    assert len(uploads) == 1 and state.scratch["cupy"] is dev
+    twin = state.copy().scratch["cupy"]
     assert twin.permanences.data.ptr != dev.permanences.data.ptr
     assert twin.device == dev.device
     cupy.testing.assert_array_equal(twin.connected, dev.connected)

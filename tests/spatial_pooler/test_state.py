@@ -1,4 +1,4 @@
-"""The fitted state and the backends' derived structures that live with it."""
+"""The fitted state and the backends' scratch that live with it."""
 
 import pickle
 
@@ -25,7 +25,7 @@ def data(seed, n_rows=40, n_features=96, density=0.3):
 
 def assert_words_exact(pooler):
     """The persisted words equal words rebuilt from today's permanences."""
-    layout = pooler._state.derived["numba"]
+    layout = pooler._state.scratch["numba"]
     rebuilt = numba_driver.build_layout(pooler._config(), pooler._state)
     for name in ("indptr", "index", "mask", "connected"):
         np.testing.assert_array_equal(getattr(layout.words, name), getattr(rebuilt.words, name))
@@ -46,10 +46,10 @@ def test_words_are_built_once_and_kept_exact_by_learning(seed, batch_size, local
         min_pct_overlap_duty_cycle=0.5, duty_cycle_period=5, random_state=seed,
         backend="numba",
     ).partial_fit(X[:5])
-    layout = pooler._state.derived["numba"]
+    layout = pooler._state.scratch["numba"]
     for start in range(5, 40, 7):
         pooler.partial_fit(X[start:start + 7])
-    assert pooler._state.derived["numba"].words.index is layout.words.index
+    assert pooler._state.scratch["numba"].words.index is layout.words.index
     assert_words_exact(pooler)
 
 
@@ -67,18 +67,18 @@ def test_one_row_learns_in_place_and_transform_changes_nothing():
     assert pooler._state is not state
 
 
-def test_derived_structures_are_not_pickled_and_are_rebuilt():
+def test_scratch_is_not_pickled_and_is_rebuilt():
     X = data(1)
     pooler = SpatialPoolerTransformer(n_columns=64, random_state=0, backend="numba").fit(X)
     expected = pooler.transform(X).toarray()
     with_words = pickle.dumps(pooler._state)
     bare = pooler._state.copy()
-    bare.derived.clear()
+    bare.scratch.clear()
     assert with_words == pickle.dumps(bare)
     loaded = pickle.loads(pickle.dumps(pooler))
-    assert loaded._state.derived == {}
+    assert loaded._state.scratch == {}
     np.testing.assert_array_equal(loaded.transform(X).toarray(), expected)
-    assert "numba" in loaded._state.derived
+    assert "numba" in loaded._state.scratch
 
 
 def test_another_backend_learning_drops_stale_words():
@@ -87,7 +87,7 @@ def test_another_backend_learning_drops_stale_words():
         n_columns=64, random_state=0, backend="numba", permanence_increment=0.2
     ).fit(X[:10])
     pooler.set_params(backend="numpy").partial_fit(X[10:30])
-    assert "numba" not in pooler._state.derived
+    assert "numba" not in pooler._state.scratch
     reference = pooler.transform(X).toarray()
     assert np.array_equal(pooler.set_params(backend="numba").transform(X).toarray(), reference)
     assert_words_exact(pooler)
@@ -178,7 +178,7 @@ def test_poolers_of_one_thread_share_a_journal_and_each_undo_is_its_own(monkeypa
     assert_interrupt_undone_and_continues(monkeypatch, second, X[3:6])
     assert not any(isinstance(value, numba_driver.Journal)
                    for pooler in (first, second)
-                   for value in vars(pooler._state.derived["numba"]).values())
+                   for value in vars(pooler._state.scratch["numba"]).values())
 
 
 def test_a_failing_progress_report_undoes_the_call():

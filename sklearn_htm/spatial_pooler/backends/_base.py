@@ -54,7 +54,7 @@ class SpatialPoolerBackend(Backend):
         ----------
         config : PoolerConfig
         state : PoolerState
-            Read only (derived structures may be built in ``state.derived``).
+            Read only (a backend's work data may be built in ``state.scratch``).
         rows : BinaryRows or device matrix
             Canonical binary rows.
 
@@ -70,7 +70,7 @@ class SpatialPoolerBackend(Backend):
         """Learn from ``rows`` in order, ``batch_size`` rows per step, in place.
 
         The last step may be smaller. Changes the arrays of ``state`` and
-        ``state.n_samples_seen``; keeps this backend's derived structures
+        ``state.n_samples_seen``; keeps this backend's scratch
         exact (the estimator drops the other backends' before the call).
         ``journal``, from :meth:`begin_journal` (``atomic_learn`` backends),
         records what the call overwrites.

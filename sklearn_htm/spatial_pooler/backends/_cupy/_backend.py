@@ -9,7 +9,7 @@ input and CuPy arrays for device input.
 
 The state stays a numpy :class:`~sklearn_htm._state.PoolerState`, with its
 device copy (:class:`~._device_state.DeviceState`, the dense connected
-matrix included) kept in ``state.derived["cupy"]`` between calls: the first
+matrix included) kept in ``state.scratch["cupy"]`` between calls: the first
 call on a state uploads it, later calls reuse it, and learning keeps it
 exact and downloads the arrays it changed, so that the host arrays are
 always current and pickling, ``clone``, joblib workers and the other

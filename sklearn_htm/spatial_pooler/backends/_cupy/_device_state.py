@@ -3,8 +3,8 @@
 A :class:`DeviceState` holds a
 :class:`~sklearn_htm.spatial_pooler._state.PoolerState` in the ops' array
 namespace: the potential pools, the learned arrays and the dense connected
-matrix that the GEMMs read. It is the backend's derived structure of the
-state, kept in ``state.derived["cupy"]`` as the numba backend keeps its
+matrix that the GEMMs read. It is the backend's scratch of the
+state, kept in ``state.scratch["cupy"]`` as the numba backend keeps its
 words:
 
 * uploaded by the first call on a state, then used by every ``infer`` and
@@ -13,7 +13,7 @@ words:
 * kept exact by learning, which works on it and then downloads the arrays
   it changed, so that the host arrays are always current (pickling,
   ``clone``, joblib and the other backends only ever read those);
-* dropped by the estimator's ``state.keep_derived`` when another backend
+* dropped by the estimator's ``state.keep_scratch`` when another backend
   learns, never pickled (``PoolerState.__getstate__`` keeps only the host
   arrays), and copied on the device, not shared, by ``state.copy()``;
 * dropped when a call that was changing it fails, and dropped from other
@@ -24,7 +24,7 @@ What a copy checks on each call is cheap: the same ops, device and
 structure, the same number of samples seen and the same array sizes. An
 in-place write to a state's host arrays that leaves ``n_samples_seen`` as
 it was goes unseen: the estimator changes a state only through a backend's
-``learn``, after ``keep_derived``, and any other code that writes to the
+``learn``, after ``keep_scratch``, and any other code that writes to the
 arrays of a state must call :func:`forget` first.
 """
 
@@ -37,8 +37,8 @@ from ....utils._array_api import to_host
 from ..._state import BOOST_DTYPE, DUTY_DTYPE, PERMANENCE_DTYPE
 from . import _array_ops as ao
 
-# The backend's name: the key of its copies in ``state.derived``, which the
-# estimator's ``keep_derived`` calls use.
+# The backend's name: the key of its copies in ``state.scratch``, which the
+# estimator's ``keep_scratch`` calls use.
 NAME = "cupy"
 
 # The attributes learning changes, copied by DeviceState.copy(); the others
@@ -84,7 +84,7 @@ class DeviceState:
     threshold : float32
         Connected threshold of ``connected``.
     owner : weakref or None
-        The state this copy is the derived structure of (None for a fresh
+        The state this copy is the scratch of (None for a fresh
         ``copy()``, until a call on its new state adopts it).
     """
 
@@ -166,9 +166,9 @@ class DeviceState:
             another copy).
         """
         state = self.owner() if self.owner is not None else None
-        if state is None or state.derived.get(NAME) is not self:
+        if state is None or state.scratch.get(NAME) is not self:
             return False
-        state.derived.pop(NAME, None)
+        state.scratch.pop(NAME, None)
         return True
 
     def _on_device(self):
@@ -187,12 +187,12 @@ def resident(ops, config, state):
         If the state does not fit in GPU memory even with every other
         state's copy dropped.
     """
-    dev = state.derived.get(NAME)
+    dev = state.scratch.get(NAME)
     if dev is None or not dev.serves(ops, config, state):
         # Release a stale copy before its replacement is allocated.
-        state.derived.pop(NAME, None)
+        state.scratch.pop(NAME, None)
         dev = None
-        dev = state.derived[NAME] = _upload(ops, config, state)
+        dev = state.scratch[NAME] = _upload(ops, config, state)
     if dev.owner is None or dev.owner() is not state:
         dev.owner = weakref.ref(state)
     if dev.threshold != config.connected_threshold:
@@ -204,8 +204,8 @@ def forget(state, dev=None):
     """Drop ``state``'s device copy (only if it is ``dev``, when given): for
     a copy left half changed by a failed call, or host arrays written
     directly."""
-    if dev is None or state.derived.get(NAME) is dev:
-        state.derived.pop(NAME, None)
+    if dev is None or state.scratch.get(NAME) is dev:
+        state.scratch.pop(NAME, None)
 
 
 def _memory_errors(xp):

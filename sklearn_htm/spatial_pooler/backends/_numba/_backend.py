@@ -6,7 +6,7 @@ Numba's on-disk cache afterwards (:mod:`._cache`). This driver builds their
 bundles (:mod:`._bundles`):
 
 * the connected-synapse words of a state (:class:`NumbaLayout`), built once
-  on the first call and kept in ``state.derived["numba"]``, where the
+  on the first call and kept in ``state.scratch["numba"]``, where the
   learning kernel keeps them exact;
 * the inhibition bundle of a configuration (neighbourhood layouts from the
   structure, and the selection's tuning), built once per configuration.
@@ -86,7 +86,7 @@ def _rows(rows):
 
 @dataclass
 class NumbaLayout:
-    """The numba backend's derived structure of a state: the potential pools'
+    """The numba backend's scratch of a state: the potential pools'
     row pointers, the connected-synapse words at ``threshold``
     (``words.connected`` is the only part that learning changes), the
     selection hint carried from one call to the next (work, never results,
@@ -279,9 +279,9 @@ class NumbaBackend(SpatialPoolerBackend):
     def layout(self, config, state):
         """``state``'s :class:`NumbaLayout`, built on first use and again when
         the connected threshold changed."""
-        layout = state.derived.get(self.name)
+        layout = state.scratch.get(self.name)
         if layout is None or layout.threshold != np.float32(config.connected_threshold):
-            layout = state.derived[self.name] = build_layout(config, state)
+            layout = state.scratch[self.name] = build_layout(config, state)
         return layout
 
     def is_ready(self, learning):
