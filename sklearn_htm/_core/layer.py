@@ -243,6 +243,16 @@ class HTMLayer(BaseEstimator):
         config = self._config()
         return config, self._new_state(config, check_random_state(self.random_state))
 
+    def _begin(self, n_features):
+        """Start a stream over ``n_features`` inputs, learning nothing: the
+        first call of an inner path (:meth:`_partial_fit_rows`) whose caller
+        validated its rows itself."""
+        self.n_features_in_ = int(n_features)
+        config, state = self._start_stream(n_features)
+        self._check_state(config, state)
+        self._commit(state, None)
+        return self
+
     # ---------------------------------------------------------- defaults
 
     def _resolve_structure(self, n_features):

@@ -80,14 +80,6 @@ class SequenceMemoryMixin:
         if result is not None:
             self.anomaly_ = result
 
-    def _begin(self, n_features):
-        """Start the stream over ``n_features`` columns, learning nothing
-        (the inner path's first call)."""
-        self.n_features_in_ = int(n_features)
-        config, state = self._start_stream(n_features)
-        self._commit(state, None)
-        return self
-
     def reset(self):
         """Clear the context: the next row learned begins a sequence
         (htm.core's and NuPIC's ``reset``). Returns self."""

@@ -562,15 +562,6 @@ class SpatialPoolerTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin
     def _check_state(self, config, state):
         check_reachable(config, state)
 
-    def _begin(self, n_features):
-        """Draw the initial state for ``n_features`` inputs, learning nothing
-        (what a first ``partial_fit`` does before it learns its rows)."""
-        self.n_features_in_ = int(n_features)
-        config, state = self._start_stream(n_features)
-        self._check_state(config, state)
-        self._commit(state, None)
-        return self
-
     def _passes(self, rows, context):
         """``max_iter`` passes, each over the rows shuffled with the
         estimator's random stream (when ``shuffle``)."""
