@@ -496,15 +496,11 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
 
     def _tm_learn(self, sdrs, out):
         """The TM learns the SDRs, their raw anomalies written into ``out``
-        (its first call, on the stream's first row, validates them once)."""
+        (on the stream's first row it starts the TM's stream first)."""
         tm = self.temporal_memory_
         if not hasattr(tm, "n_features_in_"):
-            with warnings.catch_warnings():
-                # Said by the detector itself, in its own terms (_start).
-                warnings.filterwarnings("ignore", message="The rows of X have at most")
-                out[:] = tm.partial_fit(sdrs.to_csr()).anomaly_
-        else:
-            tm._partial_fit_rows(sdrs, out)
+            tm._begin(sdrs.shape[1])
+        tm._partial_fit_rows(sdrs, out)
 
     def _commit(self, instants, values, raw):
         """The spatial rule and the likelihood over rows the parts learned."""

@@ -436,8 +436,7 @@ class HTMForecaster(BaseEstimator):
         """The Temporal Memory learns one SDR; returns its active cells."""
         tm = self.temporal_memory_
         if not hasattr(tm, "n_features_in_"):
-            tm.partial_fit(sdr.to_csr())
-            return self._last_cells()
+            tm._begin(sdr.shape[1])
         chunks = []
         tm._partial_fit_rows(sdr, cells=chunks)
         return chunks[0]
