@@ -13,7 +13,6 @@ nothing, ``transform`` and ``score``.
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
@@ -23,9 +22,10 @@ from .._core.layer import MAX_ITER_CONSTRAINT, HTMLayer, layer_constraints
 from .._core.messages import warn_caller
 from .._core.rows import binary_rows, take_rows, validate_rows
 from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
+from ._attributes import PoolerAttributes
 from ._memory import check_memory
 from ._parameters import from_version_0_1
-from ._state import PERMANENCE_DTYPE, PoolerConfig, check_reachable, initial_state
+from ._state import PoolerConfig, check_reachable, initial_state
 from ._structure import (
     STRUCTURAL_PARAMS,
     check_grid_dimensions,
@@ -36,7 +36,9 @@ from ._topology import uncovered_inputs
 from .backends import REGISTRY
 
 
-class SpatialPoolerTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, HTMLayer):
+class SpatialPoolerTransformer(
+    PoolerAttributes, ClassNamePrefixFeaturesOutMixin, TransformerMixin, HTMLayer
+):
     """HTM Spatial Pooler: binary input to a sparse distributed representation.
 
     Each of ``n_columns`` columns watches a random potential pool of inputs
@@ -190,18 +192,12 @@ class SpatialPoolerTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
     Notes
     -----
-    The boosting and pool defaults differ from htm.core's. With htm.core's
-    ``potential_pct=0.5``, this package's former ``boost_strength=2.0`` and
-    ``duty_cycle_period=1000``, the blog configuration (2048 columns, 2%
-    sparsity, MNIST one-hot encoded with 4 bits per pixel) left 1717 of the
-    2048 columns never active and one column active on every image, and
-    LogisticRegression on its SDRs scored 0.895 on the last 10,000 training
-    images after learning from the first 50,000. A never-winning column's
-    boost is ``exp(sparsity * boost_strength)``, only 1.04 there. With the
-    current defaults every column is in use and the same split scores 0.948;
-    pools of 0.15, 0.3 and 0.5 and boost strengths of 10 to 100 over windows
-    of 1,000 to 60,000 rows were compared. The documentation's MNIST page has
-    the test-set figures.
+    The boosting and pool defaults differ from htm.core's: with htm.core's
+    ``potential_pct=0.5`` and weak boosting over a short window most columns
+    of a 2048-column pooler never win on MNIST, because a never-winning
+    column's boost is only ``exp(sparsity * boost_strength)``. The
+    candidates compared and their scores are in the documentation's
+    performance page (``benchmarks/bench_defaults.py``).
 
     Examples
     --------
@@ -426,75 +422,6 @@ class SpatialPoolerTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin
         X = validate_rows(self, X, reset=False)
         rows = binary_rows(X if not is_device_array(X) else to_host(X), self.binarize)
         return separation_score(self, rows.to_csr())
-
-    # ------------------------------------------------------- fitted attributes
-
-    def _synapse_matrix(self, data):
-        """A CSR matrix over the potential synapses, with copied index arrays
-        so that scipy operations on it can never reach the fitted state."""
-        state = self._state
-        return sp.csr_matrix(
-            (data, state.potential_indices.copy(), state.potential_indptr.copy()),
-            shape=(self.n_columns_, self.n_features_in_),
-        )
-
-    @property
-    def permanences_(self):
-        return self._synapse_matrix(self._state.permanences.copy())
-
-    @property
-    def potential_pools_(self):
-        return self._synapse_matrix(
-            np.ones(self._state.potential_indices.size, dtype=bool)
-        )
-
-    @property
-    def connected_synapses_(self):
-        threshold = PERMANENCE_DTYPE(self.connected_threshold)
-        connected = self._synapse_matrix(self._state.permanences >= threshold)
-        connected.eliminate_zeros()
-        return connected
-
-    # Per-column arrays are copies: learning updates the state in place.
-    @property
-    def active_duty_cycles_(self):
-        return self._state.active_duty_cycles.copy()
-
-    @property
-    def overlap_duty_cycles_(self):
-        return self._state.overlap_duty_cycles.copy()
-
-    @property
-    def min_overlap_duty_cycles_(self):
-        return self._state.min_overlap_duty_cycles.copy()
-
-    @property
-    def boost_factors_(self):
-        return self._state.boost_factors.copy()
-
-    @property
-    def column_shape_(self):
-        return self._structure.column_shape
-
-    @property
-    def input_shape_(self):
-        return self._structure.input_shape
-
-    @property
-    def n_active_columns_(self):
-        return self._structure.n_active_columns
-
-    @property
-    def inhibition_radius_(self):
-        return self._structure.inhibition_radius
-
-    @property
-    def n_columns_(self):
-        return self._structure.n_columns
-
-    @property
-    def _n_features_out(self):
-        return self.n_columns_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
