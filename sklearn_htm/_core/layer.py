@@ -30,6 +30,7 @@ A layer writes only what is particular to its algorithm: its parameters,
 :meth:`_passes` and :meth:`_begin_learning`.
 """
 
+import functools
 import operator
 from numbers import Integral, Real
 from typing import NamedTuple
@@ -95,7 +96,7 @@ class ConfigCache:
         stream again only when a parameter changed (compared by identity:
         unchanged parameters cost a tuple of attribute reads)."""
         values = vars(estimator)
-        snapshot = tuple(values[name] for name in estimator._get_param_names())
+        snapshot = tuple(values[name] for name in _param_names(type(estimator)))
         if self.snapshot is not None and all(map(operator.is_, snapshot, self.snapshot)):
             return self.config
         estimator._validate_params()
@@ -321,6 +322,13 @@ class HTMLayer(BaseEstimator):
     def n_samples_seen_(self):
         """Rows learned since the stream started."""
         return int(self._state.n_samples_seen)
+
+
+@functools.cache
+def _param_names(cls):
+    """The parameter names of an estimator class (``_get_param_names``
+    inspects the signature: too slow for every call of a stream)."""
+    return tuple(cls._get_param_names())
 
 
 def _same_value(given, resolved):
