@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._core.layer import HTMLayer, layer_constraints
 from .._core.messages import warn_caller
 from .._core.random import seed_state
+from .._core.sequences import SequenceCall, SequenceMemoryMixin, check_sequence_starts
 from ._config import BTMConfig
 from .backends import REGISTRY
 
@@ -35,7 +36,7 @@ STRUCTURAL_PARAMS = (
 )
 
 
-class BacktrackingTM(HTMLayer):
+class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
     """NuPIC's backtracking Temporal Memory: online sequence learning whose
     raw anomaly is the anomaly detector of NAB's published HTM results.
 
@@ -61,12 +62,19 @@ class BacktrackingTM(HTMLayer):
     permanence (NuPIC's nonzero column confidence, which its anomaly
     region used). Each row is scored, then learned.
 
+    A *reset* (:meth:`reset`, or ``sequence_starts`` in ``fit`` and
+    ``partial_fit``) is NuPIC's: it forgets the context (the active and
+    predicted cells, the column confidences, the queued segment updates and
+    the inputs kept for backtracking), and the next row is inferred from the
+    start cells of its columns while learning starts over on them. A new
+    stream is not reset (a new NuPIC layer is not): its first row is an
+    ordinary step. :meth:`anomaly_score` infers rows without learning.
+
     Algorithm: NuPIC's ``Cells4.cpp`` (``BacktrackingTMCPP``; the Python
     twin is ``nupic/algorithms/backtracking_tm.py``), with the ties and
     random draws fixed as the numpy reference
     (``sklearn_htm/backtracking_tm/backends/_numpy.py``) states them. Not
-    implemented: resets (``sequence_starts``), pooling, global decay,
-    inference without learning.
+    implemented: pooling, global decay.
 
     Parameters
     ----------
@@ -124,9 +132,13 @@ class BacktrackingTM(HTMLayer):
         Rows learned since ``fit`` (or the first ``partial_fit``).
     n_segments_, n_synapses_ : int
         Segments in the layer, and synapses on them.
-    active_cells_, predicted_cells_ : ndarray of int64
-        Cells active, and predicted for the next row, after the last row
-        (``column * n_cells_per_column + cell``), sorted.
+    active_cells_ : ndarray of int64
+        Cells active after the last row learned (NuPIC's
+        ``infActiveState['t']``: ``column * n_cells_per_column + cell``),
+        sorted; empty after :meth:`reset`.
+    predictive_cells_ : ndarray of int64
+        Cells predicted for the next row (``infPredictedState['t']``),
+        sorted; empty after :meth:`reset`.
     confident_columns_ : ndarray of int64
         Columns the next row's raw anomaly will count as predicted, sorted.
 
@@ -198,7 +210,7 @@ class BacktrackingTM(HTMLayer):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sequence_starts=None):
         """Learn the rows of X as a new stream, in order.
 
         Parameters
@@ -208,6 +220,11 @@ class BacktrackingTM(HTMLayer):
             Pooler's output); binarized with ``binarize``.
         y : None
             Ignored.
+        sequence_starts : array-like of bool, shape (n_samples,), default=None
+            True at the rows that begin a new sequence: the layer is reset
+            before them, as :meth:`reset` does (bool, or 0 / 1). None: no
+            row is; in particular the first row is not (a new NuPIC layer
+            has not been reset), unless its flag is True.
 
         Returns
         -------
@@ -217,7 +234,8 @@ class BacktrackingTM(HTMLayer):
         ------
         ValueError
             For no rows, NaN or infinite input, non-binary input with
-            ``binarize=None``, thresholds above ``max_new_synapse_count``, or
+            ``binarize=None``, a malformed ``sequence_starts`` (not one flag
+            per row), thresholds above ``max_new_synapse_count``, or
             ``max_new_synapse_count > max_synapses_per_segment``.
 
         Warns
@@ -226,20 +244,81 @@ class BacktrackingTM(HTMLayer):
             When every row has fewer active columns than
             ``activation_threshold`` (raw anomalies would stay near 1).
         """
-        return self._fit(X)
+        return self._fit(X, sequence_starts=sequence_starts)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sequence_starts=None):
         """Learn the rows of X as the continuation of the stream (the first
         call starts it). Calls over consecutive chunks of a stream give the
-        bits of one call over all of it. A call refused for its input leaves
-        the state as it was.
+        bits of one call over all of it (a :meth:`reset` between two calls
+        equals a sequence start at the second call's first row). A call
+        refused for its input leaves the state as it was.
 
-        Parameters, return value and errors as :meth:`fit`; also raises
-        ValueError when X has another number of columns than the stream, or
-        ``backend`` names another backend than the one the stream started on.
+        Parameters, return value and errors as :meth:`fit`
+        (``sequence_starts`` included: the first row of a call begins a
+        sequence only where it says so); also raises ValueError when X has
+        another number of columns than the stream, or ``backend`` names
+        another backend than the one the stream started on.
         """
-        return self._partial_fit(X)
+        return self._partial_fit(X, sequence_starts=sequence_starts)
+
+    def anomaly_score(self, X, sequence_starts=None):
+        """Raw anomaly of each row of X, inferred without learning.
+
+        X is run as a sequence from a cleared context (as after
+        :meth:`reset`: its first row begins a sequence), with the segments
+        learned so far; nothing of the estimator changes. A row's raw
+        anomaly is the fraction of its columns that the previous step was
+        not confident of (as ``anomaly_`` while learning; NuPIC's column
+        confidence, see the class).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_columns)
+        sequence_starts : array-like of bool, shape (n_samples,), default=None
+            True at the further rows that begin a new sequence.
+
+        Returns
+        -------
+        anomaly : ndarray of float64, shape (n_samples,)
+            In [0, 1]: 1 for the first row of a sequence with active
+            columns (nothing is confident after a reset), 0 for a row
+            without active columns.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit`` or ``partial_fit``.
+        ValueError
+            For NaN or infinite input, a wrong number of columns, non-binary
+            input with ``binarize=None``, or a malformed ``sequence_starts``.
+        """
+        return self._infer_public(X, sequence_starts)
+
+    def reset(self):
+        """Begin a new sequence at the next row learned (NuPIC's ``reset``).
+
+        Forgets the activity (active and predicted cells of inference and
+        learning, at t and t-1, and the column confidences: ``active_cells_``,
+        ``predictive_cells_`` and ``confident_columns_`` become empty),
+        flushes the queued segment updates and the inputs kept for
+        backtracking (``_prevInfPatterns``, ``_prevLrnPatterns``), and sets
+        ``resetCalled``: the next row is inferred from the start cells of its
+        columns, learning starts over on them without backtracking, and its
+        raw anomaly is 1 (0 without active columns). The segments, the
+        counters and the generator are kept; the reset is saved with the
+        estimator.
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit`` or ``partial_fit``.
+        """
+        return super().reset()
 
     # ------------------------------------------------------- fitted attributes
 
@@ -265,7 +344,7 @@ class BacktrackingTM(HTMLayer):
         return self._state.members("inf_active")
 
     @property
-    def predicted_cells_(self):
+    def predictive_cells_(self):
         check_is_fitted(self)
         return self._state.members("inf_predicted")
 
@@ -302,9 +381,14 @@ class BacktrackingTM(HTMLayer):
     def _new_state(self, config, random_state):
         return self._backends.get(self.backend).new_state(config, seed_state(random_state))
 
-    def _call_context(self, rows, first):
-        """Warn, once the call is accepted, of rows too sparse for
-        ``activation_threshold`` (the public path only)."""
+    def _call_context(self, rows, first, sequence_starts=None):
+        """The call's sequence starts, checked against X, as given: unlike
+        htm.core's Temporal Memory, a new stream's first row is not made a
+        sequence start (NuPIC's ``resetCalled`` is False on a new layer; a
+        reset there would change NAB's figures). Then warn, once the call is
+        accepted, of rows too sparse for ``activation_threshold`` (the
+        public path only)."""
+        starts = check_sequence_starts(sequence_starts, rows.shape[0])
         widest = int(np.diff(rows.indptr).max(initial=0))
         if widest < self.activation_threshold:
             warn_caller(
@@ -314,6 +398,12 @@ class BacktrackingTM(HTMLayer):
                 "anomalies stay near 1. Lower activation_threshold and min_threshold for "
                 "such sparse rows."
             )
+        return SequenceCall(starts)
+
+    def _passes(self, rows, context):
+        """``fit``'s one pass, with the sequence starts as given (the first
+        row is not made one; see :meth:`_call_context`)."""
+        return [(rows, context)]
 
     def _state_backend(self):
         """The backend whose kind of state this stream holds."""
@@ -329,25 +419,15 @@ class BacktrackingTM(HTMLayer):
                 "to start again on it."
             )
 
-    def _new_result(self, n_rows, out):
-        return np.empty(n_rows, dtype=np.float64) if out is None else out
-
     def _learn_chunk(self, backend, config, state, rows, context, start, stop, result):
-        backend.learn(config, state, rows, result[start:stop])
+        starts = context.starts[start:stop]
+        if starts.any():
+            backend.learn(config, state, rows, result[start:stop], starts=starts)
+        else:  # a stream without sequence starts (the detector's): the call as before them
+            backend.learn(config, state, rows, result[start:stop])
 
-    def _commit(self, state, result):
-        self._state = state
-        if result is not None:
-            self.anomaly_ = result
-
-    def _begin(self, n_features):
-        """Start the stream over ``n_features`` columns, learning nothing."""
-        self.n_features_in_ = int(n_features)
-        config, state = self._start_stream(n_features)
-        self._commit(state, None)
-        return self
-
-    def _score_rows(self, rows):
-        """Raw anomalies of validated rows as the stream's continuation,
-        inferred without learning; nothing of the layer changes."""
-        return self._state_backend().infer(self._config(), self._state, rows)
+    def _infer(self, backend, config, rows, starts):
+        """Raw anomalies of validated rows inferred without learning from
+        the current state (only read), reset before the rows where
+        ``starts`` is True (see :meth:`SequenceMemoryMixin._score_rows`)."""
+        return backend.infer(config, self._state, rows, starts)

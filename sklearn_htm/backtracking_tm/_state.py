@@ -14,7 +14,15 @@ Layout (:class:`Layer`):
   in blocks of :data:`BLOCK` (the kernels count a segment's synapses to a
   set of cells by walking the cells' lists);
 - *history*: the last inputs (active columns) kept for backtracking;
-- *updates*: the learning updates queued for the next step.
+- *updates*: the learning updates queued for the next step;
+- *counters* (:data:`ITERATION` ... :data:`RESET_CALLED`): the step
+  counters, the pools' and lists' sizes, and whether ``reset`` was called
+  since the last row (NuPIC's ``resetCalled``).
+
+A reset (:meth:`BTMState.reset`, or a sequence start inside a kernel run)
+empties every cell and column set, the histories and the queued updates and
+sets ``counters[RESET_CALLED]``; the next row is then inferred from its
+start cells and learning starts over on them, and the row clears the flag.
 
 Nothing in the behaviour depends on pool positions: ties are broken by a
 segment's serial (its creation count), as in the numpy reference.
@@ -61,7 +69,8 @@ NEXT_SERIAL = 5
 N_UPDATES = 6
 N_INF_HISTORY = 7
 N_LRN_HISTORY = 8
-N_COUNTERS = 9
+RESET_CALLED = 9       # 1 from reset() to the next row (NuPIC's resetCalled), else 0
+N_COUNTERS = 10
 
 
 class Layer(NamedTuple):
@@ -233,6 +242,22 @@ class BTMState:
     def copy(self):
         return BTMState(Layer(*(a.copy() for a in self.layer)), self.n_samples_seen)
 
+    def reset(self):
+        """NuPIC's ``reset``: empty the cell sets (inference and learning,
+        active and predicted, at t and t-1), the column confidences, the
+        queued updates and both input histories, and set ``resetCalled``
+        (``counters[RESET_CALLED]``): the next row begins a sequence. The
+        segments, the counters of steps and the generator are kept. (The
+        kernels' in-run reset, ``_step.begin_sequence``, does the same.)"""
+        layer = self.layer
+        layer.flags.fill(0)
+        layer.n_cells_in.fill(0)
+        layer.column_flags.fill(0)
+        layer.n_columns_in.fill(0)
+        counters = layer.counters
+        counters[N_UPDATES] = counters[N_INF_HISTORY] = counters[N_LRN_HISTORY] = 0
+        counters[RESET_CALLED] = 1
+
     def activity_copy(self):
         """A state that shares this one's segments, index and queued updates
         and owns copies of what inference changes (the cell and column sets,
@@ -313,6 +338,10 @@ class BTMState:
 
     def __setstate__(self, saved):
         layer = saved["layer"]
+        if layer.counters.shape[0] < N_COUNTERS:  # saved before resets (no RESET_CALLED)
+            counters = np.zeros(N_COUNTERS, dtype=np.int64)
+            counters[: layer.counters.shape[0]] = layer.counters
+            layer = layer._replace(counters=counters)
         if "members" in saved:  # saved as what was learned (see __getstate__)
             n_cells = layer.cell_head.shape[0]
             capacity, width = layer.segment_length.shape[0], layer.segment_presynaptic.shape[1]
@@ -344,7 +373,8 @@ class BTMState:
         """What the numpy reference must reproduce exactly: a dict of the
         segments (by cell, then serial: their synapses in slot order), the
         cell and column sets (sorted), the history, the queued updates, the
-        counters, the average input density and the generator."""
+        counters (and whether a reset is pending), the average input
+        density and the generator."""
         layer = self.layer
         counters = layer.counters
         segments = []
@@ -375,6 +405,7 @@ class BTMState:
             "updates": updates,
             "counters": (int(counters[ITERATION]), int(counters[PAM_COUNTER]),
                          int(counters[LEARNED_LENGTH]), int(counters[NEXT_SERIAL])),
+            "reset_called": bool(counters[RESET_CALLED]),
             "avg_input_density": float(layer.avg_input_density[0]),
             "rng": int(layer.rng[0]),
         }

@@ -1,7 +1,10 @@
 """The numba backend gives the numpy reference's bits (segments, synapses,
 permanences, cell and column sets, history, queued updates, counters,
-generator and anomalies), under hypothesis, also when its state is saved
-and loaded between calls (the forward index is rebuilt on load)."""
+generator and anomalies), under hypothesis, also across resets (sequence
+starts at random rows, or ``reset()`` between calls) and when its state is
+saved and loaded between calls (the forward index is rebuilt on load)."""
+
+import copy
 
 import pickle
 
@@ -45,7 +48,8 @@ def configurations(draw):
 @st.composite
 def streams(draw):
     """Rows drawn from a small alphabet of patterns, in order or at random,
-    with noise rows (so that there is a sequence to learn and to lose)."""
+    with noise rows (so that there is a sequence to learn and to lose), the
+    cuts between calls, and sequence starts at random rows (often none)."""
     n_columns = draw(st.integers(2, 24))
     n_patterns = draw(st.integers(1, 5))
     rng = np.random.RandomState(draw(st.integers(0, 2**31 - 1)))
@@ -57,7 +61,11 @@ def streams(draw):
     noise = rng.rand(n_rows) < draw(st.sampled_from([0.0, 0.1, 0.3]))
     rows[noise] = rng.rand(int(noise.sum()), n_columns) < density
     cuts = sorted(set(draw(st.lists(st.integers(1, max(1, n_rows - 1)), max_size=3))))
-    return rows.astype(np.uint8), [c for c in cuts if c < n_rows]
+    cuts = [c for c in cuts if c < n_rows]
+    starts = rng.rand(n_rows) < draw(st.sampled_from([0.0, 0.0, 0.1, 0.3]))
+    if cuts and draw(st.booleans()):
+        starts[cuts[0]] = True  # a reset between two calls
+    return rows.astype(np.uint8), cuts, starts
 
 
 def skops_round_trip(model):
@@ -68,18 +76,25 @@ def skops_round_trip(model):
     return load_skops(skops.io.dumps(model))
 
 
-def run(backend, params, rows, cuts, pickled=False):
-    """Chunked partial_fit calls (``pickled``: the estimator saved and
-    loaded between them, with pickle, or with skops if "skops"); the
+def run(backend, params, rows, cuts, pickled=False, starts=None, by_reset=False):
+    """Chunked partial_fit calls with ``sequence_starts`` (``by_reset``: a
+    start at a call's first row made by ``reset()`` before the call, once
+    the stream started; ``pickled``: the estimator saved and loaded between
+    calls, after that reset, with pickle, or with skops if "skops"); the
     anomalies and the state after each."""
     tm = BacktrackingTM(backend=backend, **params)
+    starts = np.zeros(len(rows), dtype=bool) if starts is None else starts
     anomalies, states = [], []
     bounds = [0, *cuts, len(rows)]
     for lo, hi in zip(bounds[:-1], bounds[1:]):
+        call_starts = starts[lo:hi].copy()
+        if by_reset and call_starts[0] and hasattr(tm, "_state"):
+            tm.reset()
+            call_starts[0] = False
         if pickled and hasattr(tm, "_state"):
             tm = (skops_round_trip(tm) if pickled == "skops"
                   else pickle.loads(pickle.dumps(tm)))
-        tm.partial_fit(rows[lo:hi])
+        tm.partial_fit(rows[lo:hi], sequence_starts=call_starts)
         anomalies.append(tm.anomaly_)
         states.append(tm._state.canonical())
     return np.concatenate(anomalies), states
@@ -87,11 +102,14 @@ def run(backend, params, rows, cuts, pickled=False):
 
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(params=configurations(), stream=streams(), pickled=st.booleans())
-def test_numba_equals_reference(params, stream, pickled):
-    rows, cuts = stream
-    numba_anomaly, numba_states = run("numba", params, rows, cuts, pickled)
-    numpy_anomaly, numpy_states = run("numpy", params, rows, cuts)
+@given(params=configurations(), stream=streams(), pickled=st.booleans(),
+       by_reset=st.booleans())
+def test_numba_equals_reference(params, stream, pickled, by_reset):
+    """Also with resets: the numba layer reset by ``reset()`` between calls
+    or by sequence starts equals the reference reset by sequence starts."""
+    rows, cuts, starts = stream
+    numba_anomaly, numba_states = run("numba", params, rows, cuts, pickled, starts, by_reset)
+    numpy_anomaly, numpy_states = run("numpy", params, rows, cuts, starts=starts)
     np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
     for numba_state, numpy_state in zip(numba_states, numpy_states):
         assert numba_state == numpy_state
@@ -104,12 +122,12 @@ def test_numba_equals_reference(params, stream, pickled):
 def test_a_stream_saved_between_calls_continues_exactly(params, stream, backend, saved):
     """Saved with pickle or skops (only the package's trusted types) and
     loaded between calls, at any point of a stream (queued updates, kept
-    inputs and destroyed segments included), either backend's layer
-    continues bit for bit."""
+    inputs, destroyed segments and a pending ``reset()`` included), either
+    backend's layer continues bit for bit."""
     pytest.importorskip("skops")
-    rows, cuts = stream
-    saved_anomaly, saved_states = run(backend, params, rows, cuts, saved)
-    kept_anomaly, kept_states = run(backend, params, rows, cuts)
+    rows, cuts, starts = stream
+    saved_anomaly, saved_states = run(backend, params, rows, cuts, saved, starts, True)
+    kept_anomaly, kept_states = run(backend, params, rows, cuts, starts=starts, by_reset=True)
     np.testing.assert_array_equal(saved_anomaly, kept_anomaly)
     assert saved_states == kept_states
 
@@ -118,9 +136,12 @@ def test_a_stream_saved_between_calls_continues_exactly(params, stream, backend,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(params=configurations(), stream=streams(), backend=st.sampled_from(["numpy", "numba"]))
 def test_chunks_equal_one_call(params, stream, backend):
-    rows, cuts = stream
-    chunked_anomaly, chunked_states = run(backend, params, rows, cuts)
-    whole_anomaly, whole_states = run(backend, params, rows, [])
+    """Also when a call's first row begins a sequence by ``reset()``: the
+    same as a sequence start there."""
+    rows, cuts, starts = stream
+    chunked_anomaly, chunked_states = run(backend, params, rows, cuts, starts=starts,
+                                          by_reset=True)
+    whole_anomaly, whole_states = run(backend, params, rows, [], starts=starts)
     np.testing.assert_array_equal(chunked_anomaly, whole_anomaly)
     assert chunked_states[-1] == whole_states[-1]
 
@@ -158,14 +179,14 @@ def test_pools_grown_from_one_row_each_equal_the_reference(params, stream):
     tight would overrun them, and the bits would differ or the run fail."""
     from sklearn_htm.backtracking_tm._state import BTMState
 
-    rows, cuts = stream
+    rows, cuts, starts = stream
     defaults = BTMState.empty.__func__.__defaults__
     BTMState.empty.__func__.__defaults__ = (1, 1)
     try:
-        numba_anomaly, numba_states = run("numba", params, rows, cuts)
+        numba_anomaly, numba_states = run("numba", params, rows, cuts, starts=starts)
     finally:
         BTMState.empty.__func__.__defaults__ = defaults
-    numpy_anomaly, numpy_states = run("numpy", params, rows, cuts)
+    numpy_anomaly, numpy_states = run("numpy", params, rows, cuts, starts=starts)
     np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
     assert numba_states[-1] == numpy_states[-1]
 
@@ -234,17 +255,33 @@ def test_a_layer_saved_with_a_flag_row_per_set_loads_and_continues_alike():
 @given(params=configurations(), stream=streams(), n_scored=st.integers(1, 12))
 def test_inference_without_learning_equals_the_reference_and_changes_nothing(
         params, stream, n_scored):
+    """As the stream's continuation (``_score_rows``), and from a cleared
+    context with sequence starts (``anomaly_score``): the reference's steps
+    without learning on a copy of its layer, reset where the rows begin a
+    sequence; nothing of either layer changes."""
     from sklearn_htm._core.rows import binary_rows
 
-    rows, _ = stream
-    learned, scored = rows[: max(1, len(rows) - n_scored)], binary_rows(rows[-n_scored:], 0.0)
-    results = []
+    rows, _, starts = stream
+    n_learned = max(1, len(rows) - n_scored)
+    learned, scored = rows[:n_learned], binary_rows(rows[-n_scored:], 0.0)
+    scored_starts = starts[-n_scored:]
+    results, scores = [], []
     for backend in ("numba", "numpy"):
-        tm = BacktrackingTM(backend=backend, **params).fit(learned)
+        tm = BacktrackingTM(backend=backend, **params).fit(
+            learned, sequence_starts=starts[:n_learned])
         before = tm._state.canonical()
         results.append(tm._score_rows(scored))
+        scores.append(tm.anomaly_score(rows[-n_scored:], sequence_starts=scored_starts))
         assert tm._state.canonical() == before
     np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(scores[0], scores[1])
+    reference = copy.deepcopy(tm._state)  # the numpy layer's
+    by_hand = []
+    for r, columns in enumerate(rows[-n_scored:]):
+        if r == 0 or scored_starts[r]:
+            reference.reset()
+        by_hand.append(reference.step(np.flatnonzero(columns), learning=False))
+    np.testing.assert_array_equal(scores[1], by_hand)
     # The first row scored is the one learning it scores.
     tm = BacktrackingTM(backend="numba", **params).fit(learned)
     assert tm._score_rows(scored)[0] == tm.partial_fit(rows[-n_scored:]).anomaly_[0]
@@ -267,3 +304,28 @@ def test_a_layer_of_more_than_65536_cells_keeps_32_bit_cells():
     tm = BacktrackingTM(**params).fit(rows)
     assert tm._state.layer.segment_presynaptic.dtype == np.int32
     assert tm._state.layer.cells.dtype == np.int32
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_layer_saved_before_resets_loads_without_one_pending(backend):
+    """Layers saved before resets existed (no reset flag among their
+    counters) load as not reset, and continue as the layer that was saved."""
+    rng = np.random.RandomState(6)
+    rows = (rng.rand(120, 16) < 0.3).astype(np.uint8)
+    params = dict(n_cells_per_column=3, activation_threshold=2, min_threshold=1,
+                  max_new_synapse_count=3, max_synapses_per_segment=4, random_state=0)
+    tm = BacktrackingTM(backend=backend, **params).fit(rows[:80])
+    saved = pickle.loads(pickle.dumps(tm._state.__getstate__()))  # shares nothing
+    if backend == "numba":
+        saved["layer"] = saved["layer"]._replace(counters=saved["layer"].counters[:9])
+    else:
+        saved["counters"] = saved["counters"][:5]
+    old = type(tm._state).__new__(type(tm._state))
+    old.__setstate__(saved)
+    assert old.canonical() == tm._state.canonical()
+    assert not old.canonical()["reset_called"]
+    again = pickle.loads(pickle.dumps(tm))
+    again._state = old
+    np.testing.assert_array_equal(again.partial_fit(rows[80:]).anomaly_,
+                                  tm.partial_fit(rows[80:]).anomaly_)
+    assert again._state.canonical() == tm._state.canonical()

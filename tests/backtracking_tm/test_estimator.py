@@ -107,3 +107,165 @@ def test_rows_sparser_than_the_threshold_are_warned_about_at_the_callers_line():
                                           "activation_threshold=13") as record:
         BacktrackingTM(random_state=0).fit(X)
     assert record[0].filename == __file__
+
+
+# ---------------------------------------------------------------- sequences
+
+BACKENDS = ["numpy", "numba"]
+
+
+def stream(seed=0):
+    """A sequence of 8 steps four times, a noise row, then steps 3 on."""
+    steps = sequence(seed=seed)
+    return np.vstack([np.tile(steps, (4, 1)), sequence(1, seed=seed + 1), steps[3:]])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reset_and_sequence_starts_equal_each_other(backend):
+    X = stream()
+    starts = np.zeros(len(X), dtype=bool)
+    starts[[8, 16, 24]] = True
+    by_flags = BacktrackingTM(backend=backend, **SMALL).fit(X, sequence_starts=starts)
+    by_reset = BacktrackingTM(backend=backend, **SMALL).partial_fit(X[:8])
+    anomalies = [by_reset.anomaly_]
+    for lo, hi in ((8, 16), (16, 24)):
+        anomalies.append(by_reset.reset().partial_fit(X[lo:hi]).anomaly_)
+    anomalies.append(by_reset.partial_fit(X[24:], sequence_starts=starts[24:]).anomaly_)
+    np.testing.assert_array_equal(np.concatenate(anomalies), by_flags.anomaly_)
+    assert by_reset._state.canonical() == by_flags._state.canonical()
+    # The first row of each sequence is unpredicted; the second time on, the rest is.
+    assert by_flags.anomaly_[starts].tolist() == [1.0, 1.0, 1.0]
+    assert by_flags.anomaly_[17:24].max() == 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_stream_without_sequence_starts_is_not_reset_at_its_first_row(backend):
+    """NuPIC's new layer has not been reset: ``fit(X)`` and a first
+    ``partial_fit(X)`` learn X's first row as an ordinary step, unlike a
+    sequence start there."""
+    X = stream()
+    plain = BacktrackingTM(backend=backend, **SMALL).fit(X)
+    none = np.zeros(len(X), dtype=bool)
+    for tm in (BacktrackingTM(backend=backend, **SMALL).fit(X, sequence_starts=none),
+               BacktrackingTM(backend=backend, **SMALL).partial_fit(X)):
+        np.testing.assert_array_equal(tm.anomaly_, plain.anomaly_)
+        assert tm._state.canonical() == plain._state.canonical()
+    first = none.copy()
+    first[0] = True
+    started = BacktrackingTM(backend=backend, **SMALL).fit(X, sequence_starts=first)
+    assert started._state.canonical() != plain._state.canonical()
+
+
+def test_learning_with_resets_equals_the_reference():
+    X = np.vstack([stream(), stream(seed=3)])
+    starts = np.arange(len(X)) % 11 == 5
+    tms = [BacktrackingTM(backend=backend, **SMALL) for backend in BACKENDS]
+    for tm in tms:
+        tm.partial_fit(X[:30], sequence_starts=starts[:30]).reset()
+        tm.partial_fit(X[30:], sequence_starts=starts[30:])
+    np.testing.assert_array_equal(tms[0].anomaly_, tms[1].anomaly_)
+    assert tms[0]._state.canonical() == tms[1]._state.canonical()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_anomaly_score_changes_nothing_and_is_what_a_reset_copy_infers(backend):
+    steps = sequence()
+    X = np.tile(steps, (6, 1))
+    tm = BacktrackingTM(backend=backend, **SMALL).fit(X, sequence_starts=np.arange(48) % 8 == 0)
+    tm.partial_fit(stream()[:13])  # mid-sequence, with queued updates and kept inputs
+    before = pickle.dumps(tm)
+    starts = np.zeros(16, dtype=bool)
+    starts[8] = True
+    score = tm.anomaly_score(np.vstack([steps, steps]), sequence_starts=starts)
+    assert pickle.dumps(tm) == before
+    # A learned sequence from a cleared context: only its first row is a surprise.
+    np.testing.assert_array_equal(score, [1.0] + [0.0] * 7 + [1.0] + [0.0] * 7)
+    # What a reset copy learning the rows gives for each row, once learned.
+    copy = pickle.loads(before).reset()
+    np.testing.assert_array_equal(copy.partial_fit(steps).anomaly_, score[:8])
+    # As the stream's continuation (_score_rows, the detector's), nothing is
+    # reset: the next row scores as learning it would.
+    from sklearn_htm._core.rows import binary_rows
+
+    continued = tm._score_rows(binary_rows(steps[5:], 0.0))
+    assert pickle.dumps(tm) == before
+    assert continued[0] == pickle.loads(before).partial_fit(steps[5:6]).anomaly_[0]
+
+
+@pytest.mark.parametrize("call", ["fit", "partial_fit", "anomaly_score"])
+@pytest.mark.parametrize("starts, message", [
+    ([True, False], r"one flag per row of X \(3\)"),
+    ([[True], [False], [True]], "one flag per row"),
+    ([0, 2, 1], "booleans"),
+    (["a", "b", "c"], "booleans"),
+])
+def test_malformed_sequence_starts_are_refused_and_change_nothing(call, starts, message):
+    tm = BacktrackingTM(**SMALL).fit(np.tile(sequence(), (2, 1)))
+    before = pickle.dumps(tm)
+    X = sequence(3, seed=4)
+    with pytest.raises(ValueError, match=message):
+        getattr(tm, call)(X, sequence_starts=starts)
+    assert pickle.dumps(tm) == before
+    if call != "anomaly_score":
+        fresh = BacktrackingTM(**SMALL)
+        with pytest.raises(ValueError, match="sequence_starts"):
+            getattr(fresh, call)(X, sequence_starts=starts)
+        assert not hasattr(fresh, "_state")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("save", ["pickle", "skops"])
+def test_a_stream_saved_right_after_reset_continues_exactly(backend, save):
+    X = stream()
+    kept = BacktrackingTM(backend=backend, **SMALL).partial_fit(X[:19]).reset()
+    if save == "skops":
+        skops_io = pytest.importorskip("skops.io")
+        from sklearn_htm.persistence import load_skops
+
+        saved = load_skops(skops_io.dumps(kept))
+    else:
+        saved = pickle.loads(pickle.dumps(kept))
+    assert saved._state.canonical() == kept._state.canonical()
+    assert saved._state.canonical()["reset_called"]
+    for tm in (kept, saved):
+        tm.partial_fit(X[19:])
+    np.testing.assert_array_equal(saved.anomaly_, kept.anomaly_)
+    assert saved.anomaly_[0] == 1.0
+    assert saved._state.canonical() == kept._state.canonical()
+    assert not saved._state.canonical()["reset_called"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cells_are_those_of_the_last_row_learned(backend):
+    X = stream()
+    tm = BacktrackingTM(backend=backend, **SMALL)
+    cpc = SMALL["n_cells_per_column"]
+    predicted = 0
+    for row in X:
+        tm.partial_fit(row[None])
+        predicted += tm.predictive_cells_.size
+        for cells in (tm.active_cells_, tm.predictive_cells_):
+            assert cells.dtype == np.int64
+            assert np.all(np.diff(cells) > 0)
+        # Active cells are in the row's columns, some in each.
+        np.testing.assert_array_equal(np.unique(tm.active_cells_ // cpc), np.flatnonzero(row))
+        # Predicted cells are in columns the next row's anomaly counts as predicted.
+        assert set((tm.predictive_cells_ // cpc).tolist()) <= set(tm.confident_columns_.tolist())
+    assert predicted > 0
+    assert not hasattr(tm, "predicted_cells_")
+    tm.reset()
+    assert tm.active_cells_.size == tm.predictive_cells_.size == 0
+    assert tm.confident_columns_.size == 0
+    tm.partial_fit(X[3:4])
+    np.testing.assert_array_equal(tm.active_cells_,
+                                  np.flatnonzero(X[3]) * cpc)  # the start cells
+
+
+def test_reset_and_anomaly_score_need_a_fitted_layer():
+    from sklearn.exceptions import NotFittedError
+
+    tm = BacktrackingTM(**SMALL)
+    with pytest.raises(NotFittedError):
+        tm.reset()
+    with pytest.raises(NotFittedError):
+        tm.anomaly_score(sequence())

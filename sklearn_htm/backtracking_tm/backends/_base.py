@@ -4,9 +4,9 @@
 Between the estimator and a backend pass a
 :class:`~sklearn_htm.backtracking_tm._config.BTMConfig`, the state (the
 backend's own kind: :class:`~sklearn_htm.backtracking_tm._state.BTMState`
-for numba, the reference's objects for numpy) and the rows as
-:class:`~sklearn_htm._core.rows.BinaryRows` (the active columns of each
-row, sorted).
+for numba, the reference's objects for numpy; both have ``reset()``) and
+the rows as :class:`~sklearn_htm._core.rows.BinaryRows` (the active
+columns of each row, sorted).
 """
 
 from abc import abstractmethod
@@ -27,13 +27,17 @@ class BacktrackingTMBackend(Backend):
         """Whether ``state`` is of this backend's kind."""
 
     @abstractmethod
-    def learn(self, config, state, rows, out=None):
+    def learn(self, config, state, rows, out=None, starts=None):
         """Learn ``rows`` in order, in place; returns their raw anomalies
         (float64, one per row), written into ``out`` (when given) as each
         row is learned, so that after an interrupt those of the rows learned
-        (``state.n_samples_seen`` counts them) are there."""
+        (``state.n_samples_seen`` counts them) are there. ``starts`` (bool,
+        one per row, or None for none): the rows before which the state is
+        reset (``state.reset()``, NuPIC's ``reset``), as part of learning
+        that row."""
 
     @abstractmethod
-    def infer(self, config, state, rows):
+    def infer(self, config, state, rows, starts=None):
         """Raw anomalies of ``rows`` inferred as the stream's continuation,
-        without learning; ``state`` is left as it was."""
+        without learning, reset before the rows where ``starts`` is True (as
+        :meth:`learn`); ``state`` is left as it was."""

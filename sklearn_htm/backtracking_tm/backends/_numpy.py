@@ -26,9 +26,16 @@ open (its own generator, its segment slots), this module fixes it:
   then the older segment (Cells4 scans cells downwards); queued updates are
   applied in column order.
 
-Not implemented (NAB's detector uses none of them): resets, pooling
-(``doPooling``), global decay and ``maxAge``. Inference without learning
-(``step(columns, learning=False)``) runs a step's inference alone.
+A reset (:meth:`ReferenceBacktrackingTM.reset`) is NuPIC's: it forgets
+the activity, the queued updates and both input histories, and the next
+step infers from start cells and starts learning over on them
+(``resetCalled``). A new layer has not been reset: its first step is an
+ordinary one (as a new ``Cells4``'s). Inference without learning
+(``step(columns, learning=False)``) runs a step's inference alone. Not
+implemented (NAB's detector uses none of them): pooling (``doPooling``),
+global decay and ``maxAge``.
+
+The segment rules (updates, new segments) are in :mod:`._numpy_connections`.
 
 ``below`` is the generator of :mod:`sklearn_htm._core.random`.
 """
@@ -39,29 +46,15 @@ import numpy as np
 
 from ..._core.pools import indptr_from_lengths, split
 from ..._core.random import IntegerGenerator
-from .._config import IN_SEQUENCE_FRACTION, PERMANENCE_DTYPE, UPDATE_VALID_STEPS
+from .._config import IN_SEQUENCE_FRACTION, PERMANENCE_DTYPE
 from .._state import CELL_SET_NAMES, STEP_SETS
 from ._base import BacktrackingTMBackend
-
-_ONE = PERMANENCE_DTYPE(1.0)
-_ZERO = PERMANENCE_DTYPE(0.0)
+from ._numpy_connections import SegmentRules, _Segment
 
 
-class _Segment:
-    __slots__ = ("cell", "serial", "synapses", "alive")
-
-    def __init__(self, cell, serial):
-        self.cell = cell
-        self.serial = serial
-        self.synapses = []  # [presynaptic cell, float32 permanence], slot order
-        self.alive = True
-
-    def count(self, cells):
-        return sum(1 for presynaptic, _ in self.synapses if presynaptic in cells)
-
-
-class ReferenceBacktrackingTM:
-    """One backtracking Temporal Memory, step by step."""
+class ReferenceBacktrackingTM(SegmentRules):
+    """One backtracking Temporal Memory, step by step (its segment rules in
+    :class:`~._numpy_connections.SegmentRules`)."""
 
     def __init__(self, config, rng_state):
         self.config = config
@@ -77,6 +70,7 @@ class ReferenceBacktrackingTM:
         self.inf_history = []
         self.lrn_history = []
         self.updates = []          # (cell, segment or None, step, cells)
+        self.reset_called = False  # NuPIC's resetCalled: the next row begins a sequence
         self.n_samples_seen = 0
 
     # ----------------------------------------------------------- structure
@@ -114,6 +108,7 @@ class ReferenceBacktrackingTM:
                         for cell, segment, step, cells in self.updates],
             "counters": (self.iteration, self.pam_counter, self.learned_length,
                          self.next_serial),
+            "reset_called": self.reset_called,
             "avg_input_density": float(self.avg_input_density),
             "rng": int(self.rng.state[0]),
         }
@@ -142,7 +137,8 @@ class ReferenceBacktrackingTM:
         return {
             "config": self.config,
             "counters": np.array([self.next_serial, self.iteration, self.pam_counter,
-                                  self.learned_length, self.n_samples_seen], dtype=np.int64),
+                                  self.learned_length, self.n_samples_seen,
+                                  self.reset_called], dtype=np.int64),
             "avg_input_density": float(self.avg_input_density),
             "rng": np.array(self.rng.state, dtype=np.uint64),
             "segment_cell": np.array([s.cell for s in table], dtype=np.int64),
@@ -170,8 +166,10 @@ class ReferenceBacktrackingTM:
 
     def __setstate__(self, state):
         self.config = state["config"]
+        counters = state["counters"].tolist()
         (self.next_serial, self.iteration, self.pam_counter, self.learned_length,
-         self.n_samples_seen) = state["counters"].tolist()
+         self.n_samples_seen) = counters[:5]
+        self.reset_called = bool(counters[5]) if len(counters) > 5 else False  # none before
         self.avg_input_density = state["avg_input_density"]
         self.rng = IntegerGenerator(np.array(state["rng"], dtype=np.uint64))
         offsets = state["synapse_offsets"]
@@ -198,10 +196,26 @@ class ReferenceBacktrackingTM:
 
     # ---------------------------------------------------------------- step
 
+    def reset(self):
+        """NuPIC's ``reset``: forget the activity (the cell sets, learning
+        and inference, active and predicted, at t and t-1, and the column
+        confidences), flush the queued segment updates, clear both input
+        histories (``_prevInfPatterns``, ``_prevLrnPatterns``) and set
+        ``resetCalled``: the next step begins a sequence. The segments, the
+        step counters, the average input density and the generator stay."""
+        self.sets = {name: set() for name in self.sets}
+        self.confident = set()
+        self.updates = []
+        self.inf_history = []
+        self.lrn_history = []
+        self.reset_called = True
+
     def step(self, columns, learning=True):
         """Learn one input (its active columns, sorted); returns its raw
         anomaly: the fraction of its columns not confidently predicted.
-        Without ``learning`` the input is inferred only."""
+        Without ``learning`` the input is inferred only. After a
+        :meth:`reset` the step begins a sequence, and clears
+        ``reset_called`` (as ``Cells4::compute``)."""
         columns = [int(c) for c in columns]
         anomaly = 0.0
         if columns:
@@ -214,17 +228,20 @@ class ReferenceBacktrackingTM:
         self.infer(columns)
         if learning:
             self.learn(columns)
+        self.reset_called = False
         return anomaly
 
     # ------------------------------------------------------------ inference
 
     def infer(self, columns):
+        """NuPIC's ``updateInferenceState``: after a reset, the input's
+        start cells (``inferPhase1(activeColumns, resetCalled)``)."""
         sets = self.sets
         sets["inf_active_prev"] = set(sets["inf_active"])
         sets["inf_predicted_prev"] = set(sets["inf_predicted"])
         if self.config.max_inf_backtrack > 0:
             self._push(self.inf_history, self.config.max_inf_backtrack, columns)
-        if not self.activate(columns, from_start_cells=False) or not self.predict():
+        if not self.activate(columns, self.reset_called) or not self.predict():
             self.backtrack()
 
     def activate(self, columns, from_start_cells):
@@ -309,6 +326,9 @@ class ReferenceBacktrackingTM:
     # ------------------------------------------------------------- learning
 
     def learn(self, columns):
+        """NuPIC's ``updateLearningState``. After a reset it chooses no
+        learning cells (``learnPhase1``) and does not backtrack: learning
+        starts over on the input's start cells."""
         cfg = self.config
         sets = self.sets
         sets["lrn_active_prev"] = set(sets["lrn_active"])
@@ -319,11 +339,11 @@ class ReferenceBacktrackingTM:
         if self.pam_counter > 0:
             self.pam_counter -= 1
         self.learned_length += 1
-        if self.choose_learning_cells(columns, read_only=False):
+        if not self.reset_called and self.choose_learning_cells(columns, read_only=False):
             self.pam_counter = cfg.pam_length
-        if self.pam_counter == 0 or (cfg.max_seq_length != 0
-                                     and self.learned_length >= cfg.max_seq_length):
-            back = self.learning_backtrack()
+        if self.reset_called or self.pam_counter == 0 or (
+                cfg.max_seq_length != 0 and self.learned_length >= cfg.max_seq_length):
+            back = 0 if self.reset_called else self.learning_backtrack()
             if back == 0:
                 sets["lrn_active"] = {c * cfg.cells_per_column for c in columns}
                 self.lrn_history = []
@@ -432,102 +452,6 @@ class ReferenceBacktrackingTM:
             self.predict_learning_cells(read_only)
         return in_sequence
 
-    # -------------------------------------------------------------- updates
-
-    def make_update(self, cell, segment, cells):
-        """``segment``'s synapses from ``cells`` plus new ones to random
-        cells of ``cells`` (up to ``new_synapse_count``); None if empty."""
-        chosen = [] if segment is None else [p for p, _ in segment.synapses if p in cells]
-        n_add = self.config.new_synapse_count - len(chosen)
-        if n_add > 0:
-            have = set() if segment is None else {p for p, _ in segment.synapses}
-            candidates = sorted(c for c in cells if c not in have)
-            if len(candidates) <= n_add:
-                chosen += candidates
-            else:
-                for i in range(n_add):
-                    r = i + self.rng.below(len(candidates) - i)
-                    candidates[i], candidates[r] = candidates[r], candidates[i]
-                    chosen.append(candidates[i])
-        if not chosen:
-            return None
-        return (cell, segment, self.iteration, chosen)
-
-    def apply_updates(self, columns):
-        cpc = self.config.cells_per_column
-        for update in self.updates:
-            cell, segment, step, _ = update
-            if self.iteration - step > UPDATE_VALID_STEPS:
-                continue
-            if segment is not None and not segment.alive:
-                continue
-            if cell // cpc in columns:
-                self.apply_update(update)
-        self.updates = []
-
-    def apply_update(self, update):
-        cfg = self.config
-        cell, segment, _, cells = update
-        if segment is None:
-            segment = self._create_segment(cell)
-            segment.synapses = [[c, cfg.initial_permanence] for c in sorted(cells)]
-            return
-        wanted = set(cells)
-        kept = []
-        for presynaptic, permanence in segment.synapses:
-            if presynaptic in wanted:
-                permanence = min(permanence + cfg.permanence_increment, _ONE)
-            else:
-                permanence = permanence - cfg.permanence_decrement
-                if permanence <= _ZERO:
-                    continue
-            kept.append([presynaptic, permanence])
-        on_segment = {p for p, _ in kept}
-        new = [c for c in cells if c not in on_segment]
-        excess = len(kept) + len(new) - cfg.max_synapses_per_segment
-        for in_update in (False, True):
-            while excess > 0:
-                slots = [j for j, (p, _) in enumerate(kept) if (p in wanted) == in_update]
-                if not slots:
-                    break
-                weakest = min(slots, key=lambda j: (kept[j][1], j))
-                del kept[weakest]
-                excess -= 1
-        kept += [[c, cfg.initial_permanence] for c in sorted(new)]
-        segment.synapses = kept
-        if not kept:
-            self._destroy_segment(segment)
-
-    # ------------------------------------------------------------- segments
-
-    def cell_for_new_segment(self, column):
-        cfg = self.config
-        cells = list(self.column_cells(column))
-        if cfg.cells_per_column > 1:
-            cells = cells[1:]
-        open_ = [c for c in cells if len(self.cells.get(c, [])) < cfg.max_segments_per_cell]
-        if cfg.cells_per_column == 1:
-            if not open_:
-                self._destroy_segment(self.cells[cells[0]][0])
-            return cells[0]
-        if open_:
-            return open_[self.rng.below(len(open_))]
-        cell = cells[self.rng.below(len(cells))]
-        self._destroy_segment(self.cells[cell][0])
-        return cell
-
-    def _create_segment(self, cell):
-        segment = _Segment(cell, self.next_serial)
-        self.next_serial += 1
-        self.cells.setdefault(cell, []).append(segment)
-        return segment
-
-    def _destroy_segment(self, segment):
-        segment.alive = False
-        self.cells[segment.cell].remove(segment)
-        if not self.cells[segment.cell]:
-            del self.cells[segment.cell]
-
     @staticmethod
     def _push(history, limit, columns):
         if len(history) > limit:
@@ -548,18 +472,22 @@ class NumpyBackend(BacktrackingTMBackend):
     def owns(self, state):
         return isinstance(state, ReferenceBacktrackingTM)
 
-    def infer(self, config, state, rows):
+    def infer(self, config, state, rows, starts=None):
         state = copy.deepcopy(state)
-        state.config = config
-        indptr, indices = rows.indptr, rows.indices
-        return np.array([state.step(indices[indptr[r]:indptr[r + 1]], learning=False)
-                         for r in range(indptr.shape[0] - 1)], dtype=np.float64)
+        return self._run(config, state, rows, None, starts, learning=False)
 
-    def learn(self, config, state, rows, out=None):
+    def learn(self, config, state, rows, out=None, starts=None):
+        return self._run(config, state, rows, out, starts, learning=True)
+
+    @staticmethod
+    def _run(config, state, rows, out, starts, learning):
         state.config = config
         indptr, indices = rows.indptr, rows.indices
         anomaly = np.zeros(indptr.shape[0] - 1, dtype=np.float64) if out is None else out
         for r in range(anomaly.shape[0]):
-            anomaly[r] = state.step(indices[indptr[r]:indptr[r + 1]])
-            state.n_samples_seen += 1
+            if starts is not None and starts[r]:
+                state.reset()
+            anomaly[r] = state.step(indices[indptr[r]:indptr[r + 1]], learning)
+            if learning:
+                state.n_samples_seen += 1
         return anomaly

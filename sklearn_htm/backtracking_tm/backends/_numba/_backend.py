@@ -45,14 +45,16 @@ class NumbaBackend(BacktrackingTMBackend):
     def owns(self, state):
         return isinstance(state, BTMState)
 
-    def infer(self, config, state, rows):
+    def infer(self, config, state, rows, starts=None):
         """(The kernel runs on a copy of the state's activity, sharing its
         segments.)"""
         indptr, indices = rows.indptr, rows.indices
+        n_rows = indptr.shape[0] - 1
         activity = state.activity_copy()
-        anomaly = np.zeros(indptr.shape[0] - 1, dtype=np.float64)
+        anomaly = np.zeros(n_rows, dtype=np.float64)
         scratch = self._scratch(config, state)
-        run_rows(activity.layer, config, scratch, indptr, indices, anomaly, 0, 0, 0, False)
+        run_rows(activity.layer, config, scratch, indptr, indices, _starts(starts, n_rows),
+                 anomaly, 0, 0, 0, False)
         self._compiled = True
         return anomaly
 
@@ -65,9 +67,10 @@ class NumbaBackend(BacktrackingTMBackend):
             scratch = state.scratch["numba"] = new_scratch(config, state.layer)
         return scratch
 
-    def learn(self, config, state, rows, out=None):
+    def learn(self, config, state, rows, out=None, starts=None):
         indptr, indices = rows.indptr, rows.indices
         n_rows = indptr.shape[0] - 1
+        starts = _starts(starts, n_rows)
         kept = state.layer.lrn_history_length
         width = max(int(np.diff(indptr).max(initial=0)), int(kept.max(initial=0)))
         need_segments, need_blocks = room_per_row(config, width)
@@ -77,9 +80,17 @@ class NumbaBackend(BacktrackingTMBackend):
             while row < n_rows:
                 state.with_room(need_segments, need_blocks)
                 scratch = self._scratch(config, state)
-                row = run_rows(state.layer, config, scratch, indptr, indices, anomaly, row,
-                               need_segments, need_blocks, True)
+                row = run_rows(state.layer, config, scratch, indptr, indices, starts, anomaly,
+                               row, need_segments, need_blocks, True)
         finally:
             state.n_samples_seen += row
         self._compiled = True
         return anomaly
+
+
+def _starts(starts, n_rows):
+    """The rows' sequence starts as the kernel takes them (bool, one per row;
+    none when not given)."""
+    if starts is None:
+        return np.zeros(n_rows, dtype=np.bool_)
+    return np.ascontiguousarray(starts, dtype=np.bool_)

@@ -20,6 +20,7 @@ from ..._state import (
     INF_PREDICTED_CANDIDATE,
     INF_PREDICTED_PREV,
     N_INF_HISTORY,
+    RESET_CALLED,
 )
 from ._bundles import N_TOUCHED
 from ._connections import count_synapses
@@ -155,7 +156,8 @@ def backtrack(layer, cfg, scratch):
 
 @internal_kernel
 def infer(layer, cfg, scratch, columns):
-    """One input's inference step."""
+    """One input's inference step: after a reset, from the start cells of
+    its columns (NuPIC's ``inferPhase1(activeColumns, resetCalled)``)."""
     copy_cells(layer, INF_ACTIVE_PREV, INF_ACTIVE)
     copy_cells(layer, INF_PREDICTED_PREV, INF_PREDICTED)
     copy_columns(layer, CONFIDENT_PREV, CONFIDENT)
@@ -163,7 +165,7 @@ def infer(layer, cfg, scratch, columns):
         layer.counters[N_INF_HISTORY] = history_push(
             layer.inf_history, layer.inf_history_length, layer.counters[N_INF_HISTORY],
             cfg.max_inf_backtrack, columns)
-    if not activate(layer, cfg, columns, False):
+    if not activate(layer, cfg, columns, layer.counters[RESET_CALLED] != 0):
         backtrack(layer, cfg, scratch)
     elif not predict(layer, cfg, scratch):
         backtrack(layer, cfg, scratch)

@@ -19,6 +19,7 @@ from ..._state import (
     N_LRN_HISTORY,
     N_UPDATES,
     PAM_COUNTER,
+    RESET_CALLED,
 )
 from ._bundles import N_TOUCHED
 from ._connections import (
@@ -205,7 +206,9 @@ def learning_backtrack(layer, cfg, scratch):
 
 @internal_kernel
 def learn(layer, cfg, scratch, columns):
-    """One input's learning step (``scratch.input_mask`` holds its columns)."""
+    """One input's learning step (``scratch.input_mask`` holds its columns).
+    After a reset, learning starts over on the start cells at once, without
+    choosing learning cells or backtracking (NuPIC's ``resetCalled``)."""
     copy_cells(layer, LRN_ACTIVE_PREV, LRN_ACTIVE)
     copy_cells(layer, LRN_PREDICTED_PREV, LRN_PREDICTED)
     if cfg.max_lrn_backtrack > 0:
@@ -217,16 +220,19 @@ def learn(layer, cfg, scratch, columns):
     if counters[PAM_COUNTER] > 0:
         counters[PAM_COUNTER] -= 1
     counters[LEARNED_LENGTH] += 1
-    if choose_learning_cells(layer, cfg, scratch, columns, False):
+    reset = counters[RESET_CALLED] != 0
+    if not reset and choose_learning_cells(layer, cfg, scratch, columns, False):
         counters[PAM_COUNTER] = cfg.pam_length
-    if counters[PAM_COUNTER] == 0 or (cfg.max_seq_length != 0
-                                      and counters[LEARNED_LENGTH] >= cfg.max_seq_length):
-        mask = scratch.input_mask
-        for column in columns:
-            mask[column] = 0
-        back = learning_backtrack(layer, cfg, scratch)
-        for column in columns:
-            mask[column] = 1
+    if reset or counters[PAM_COUNTER] == 0 or (
+            cfg.max_seq_length != 0 and counters[LEARNED_LENGTH] >= cfg.max_seq_length):
+        back = 0
+        if not reset:
+            mask = scratch.input_mask
+            for column in columns:
+                mask[column] = 0
+            back = learning_backtrack(layer, cfg, scratch)
+            for column in columns:
+                mask[column] = 1
         if back == 0:
             _start_cells(layer, cfg, columns)
             counters[N_LRN_HISTORY] = 0
