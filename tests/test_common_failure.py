@@ -44,10 +44,6 @@ CASES = [pytest.param(case, id=case.id) for case in FAILING_CASES]
 
 # Bugs these tests found: (case id, condition on the test's parameters, reason).
 KNOWN_BUGS = [
-    ("HTMAnomalyDetector-htm.core", lambda p: p.get("mode") == "inside" and p["call"] == "later",
-     "htm.core's Temporal Memory returns a chunk's raw anomalies only when its learn "
-     "returns: rows it learned before failing get uninitialised raw anomalies (np.empty) "
-     "in the detector, and the likelihood learns them"),
     ("AnomalyLikelihood", lambda p: p["call"] == "later",
      "a later partial_fit runs on the streams in place: interrupted within a row, the "
      "moving-average window holds that row's score while iteration (n_samples_seen_) "
@@ -55,11 +51,6 @@ KNOWN_BUGS = [
     ("SDRClassifier", lambda p: p["call"] == "later" and p.get("k", 3) > 1,
      "a later partial_fit updates weights_ in place, but restore_on_failure puts "
      "n_samples_seen_ back: the rows learned before the failure are kept, not counted"),
-    (("TemporalMemoryTransformer-numpy", "TemporalMemoryTransformer-numba",
-      "BacktrackingTM-numpy", "BacktrackingTM-numba"), lambda p: p.get("test") == "reports",
-     "a layer's partial_fit that fails keeps the rows learned in its state but puts "
-     "anomaly_ back to the call before's rows (the detector's and the forecaster's "
-     "per-call attributes describe the rows kept)"),
 ]
 
 

@@ -155,7 +155,12 @@ class HTMLayer(BaseEstimator):
                 config, state = self._start_stream(rows.shape[1])
                 self._commit(state, None)
             context = self._call_context(rows, first=first, **call_args)
-            self._partial_fit_rows(rows, context=context, backend=backend, config=config)
+            if first:  # a first call that fails leaves the layer unfitted
+                self._partial_fit_rows(rows, context=context, backend=backend, config=config)
+                return self
+        # A later call that fails keeps the rows learned (_partial_fit_rows
+        # commits them): restoring the attributes would describe other rows.
+        self._partial_fit_rows(rows, context=context, backend=backend, config=config)
         return self
 
     def _partial_fit_rows(self, rows, out=None, *, context=None, backend=None, config=None):
@@ -172,11 +177,16 @@ class HTMLayer(BaseEstimator):
         self._check_state(config, self._state)
         state, context, undo = self._begin_learning(backend, config, rows.shape[0], context)
         reporter = self._reporter(rows.shape[0], "partial_fit")
+        result = self._new_result(rows.shape[0], out)
+        before = state.n_samples_seen
         try:
-            result = self._learn_rows(backend, config, state, rows, context, reporter, out)
+            self._learn_rows(backend, config, state, rows, context, reporter, result)
         except BaseException:
             if undo is not None:
                 undo()
+            elif state is self._state:  # learned in place: the rows learned stay
+                learned = state.n_samples_seen - before
+                self._commit(state, None if result is None else result[:learned])
             raise
         self._commit(state, result)
         return result

@@ -430,8 +430,10 @@ class TemporalMemoryTransformer(
 
     def _learn_chunk(self, backend, config, state, rows, context, start, stop, result):
         output = None if context.cells is None else "active_cells"
-        run = backend.learn(config, state, rows, context.starts[start:stop], output)
-        result[start:stop] = run.anomaly
+        # The anomalies go straight into the result: after a failure, those
+        # of the rows learned are there.
+        run = backend.learn(config, state, rows, context.starts[start:stop], output,
+                            out=result[start:stop])
         if context.cells is not None:
             context.cells.append(BinaryRows(run.indptr, run.indices, config.n_cells))
 

@@ -55,7 +55,7 @@ class TemporalMemoryBackend(Backend):
     chunk_rows = 2000
 
     @abstractmethod
-    def run(self, config, state, rows, starts, learn, output):
+    def run(self, config, state, rows, starts, learn, output, out=None):
         """Run the Temporal Memory over ``rows`` in order.
 
         Parameters
@@ -72,15 +72,18 @@ class TemporalMemoryBackend(Backend):
             Rows before which the context is cleared (a sequence begins).
         learn : bool
         output : {"active_cells", "winner_cells", "predictive_cells"} or None
+        out : ndarray of float64, shape (n_rows,), optional
+            Where the raw anomalies are written as the rows are computed, so
+            that after a failure those of the rows learned are there.
 
         Returns
         -------
         RunResult
         """
 
-    def learn(self, config, state, rows, starts, output=None):
+    def learn(self, config, state, rows, starts, output=None, out=None):
         """:meth:`run` with ``learn=True``."""
-        return self.run(config, state, rows, starts, True, output)
+        return self.run(config, state, rows, starts, True, output, out)
 
     def infer(self, config, state, rows, starts, output=None):
         """:meth:`run` with ``learn=False``: ``state`` is only read."""

@@ -269,14 +269,14 @@ class NumpyBackend(TemporalMemoryBackend):
     name = "numpy"
     chunk_rows = 200
 
-    def run(self, config, state, rows, starts, learn, output):
+    def run(self, config, state, rows, starts, learn, output, out=None):
         rng_state = state.rng.copy()
         tm = ReferenceTemporalMemory(
             config, canonical(state.connections), rng_state,
             state.active_cells, state.winner_cells,
         )
         n_rows = rows.shape[0]
-        anomaly = np.zeros(n_rows, dtype=np.float64)
+        anomaly = np.zeros(n_rows, dtype=np.float64) if out is None else out
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         indices = []
         activity = state.cell_activity.copy()

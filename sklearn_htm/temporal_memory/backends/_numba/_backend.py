@@ -40,7 +40,7 @@ class NumbaBackend(TemporalMemoryBackend):
     def is_ready(self, learning):
         return bool(learning) in self._compiled
 
-    def run(self, config, state, rows, starts, learn, output):
+    def run(self, config, state, rows, starts, learn, output, out=None):
         conn = state.connections
         if not conn.tag_threshold[0] == config.connected_threshold:
             conn.retag(config.connected_threshold)
@@ -49,9 +49,10 @@ class NumbaBackend(TemporalMemoryBackend):
         kind = OUTPUT_KINDS[output]
         # Room for every row bursting; the kernel asks for more when needed.
         size_hint = (rows.indices.shape[0] * config.cells_per_column + 64) if kind else 0
+        anomaly = np.zeros(n_rows, dtype=np.float64) if out is None else out
         out = Output(
             kind=kind,
-            anomaly=np.zeros(n_rows, dtype=np.float64),
+            anomaly=anomaly,
             indptr=np.zeros(n_rows + 1, dtype=np.int64),
             indices=np.zeros(size_hint, dtype=np.int32),
         )
