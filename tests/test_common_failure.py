@@ -44,13 +44,6 @@ CASES = [pytest.param(case, id=case.id) for case in FAILING_CASES]
 
 # Bugs these tests found: (case id, condition on the test's parameters, reason).
 KNOWN_BUGS = [
-    ("AnomalyLikelihood", lambda p: p["call"] == "later",
-     "a later partial_fit runs on the streams in place: interrupted within a row, the "
-     "moving-average window holds that row's score while iteration (n_samples_seen_) "
-     "does not count it (and with several streams the first may be a whole call ahead)"),
-    ("SDRClassifier", lambda p: p["call"] == "later" and p.get("k", 3) > 1,
-     "a later partial_fit updates weights_ in place, but restore_on_failure puts "
-     "n_samples_seen_ back: the rows learned before the failure are kept, not counted"),
 ]
 
 

@@ -328,9 +328,10 @@ class HTMLayer(BaseEstimator):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "_state")
 
+    # Rows learned since the stream started (no docstring: numpydoc would
+    # link the estimators' documented attribute to this private class).
     @property
     def n_samples_seen_(self):
-        """Rows learned since the stream started."""
         return int(self._state.n_samples_seen)
 
 

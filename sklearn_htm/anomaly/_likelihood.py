@@ -254,17 +254,20 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         """Continue the stream with the rows of X (the first call starts it).
 
         Calls over consecutive chunks of a stream give the same values as one
-        call over all of it. A call refused for its input leaves the
-        estimator as it was.
+        call over all of it. A call that fails for any reason (its input, an
+        interrupt) leaves the estimator as it was: the rows run on copies of
+        the streams, which replace them once every row is through.
 
         Parameters and errors as :meth:`fit`.
         """
         first_call = not hasattr(self, "_streams")
         with restore_on_failure(self):
             scores, values = self._check(X, values, reset=first_call)
-            streams = self._new_streams(scores.shape[1]) if first_call else self._streams
-            self._run(streams, scores, values)
-            self._streams = streams
+            if first_call:
+                self._streams = self._new_streams(scores.shape[1])
+                self._run(self._streams, scores, values)
+            else:
+                self._partial_fit_scores(scores, values)
         return self
 
     def transform(self, X, values=None):

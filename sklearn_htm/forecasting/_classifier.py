@@ -160,7 +160,7 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
         with restore_on_failure(self):
             for name in ("weights_", "classes_", "class_seen_", "n_samples_seen_"):
                 self.__dict__.pop(name, None)
-            self._learn(X, y, None, reset=True)
+            self._learn_rows(*self._prepare(X, y, None, reset=True))
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -183,10 +183,17 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             As :meth:`fit`, and for a width other than the first call's. A
-            refused call leaves the classifier as it was.
+            refused call leaves the classifier as it was; a later call that
+            fails while learning (an interrupt) keeps the rows it learned, a
+            prefix of X, counted in ``n_samples_seen_``.
         """
+        first = not hasattr(self, "weights_")
         with restore_on_failure(self):
-            self._learn(X, y, classes, reset=not hasattr(self, "weights_"))
+            rows, labels = self._prepare(X, y, classes, reset=first)
+            if first:  # a first call that fails leaves the classifier unfitted
+                self._learn_rows(rows, labels)
+                return self
+        self._learn_rows(rows, labels)
         return self
 
     def decision_function(self, X):
@@ -251,14 +258,16 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
             out[r] = self.weights_[indices[indptr[r]:indptr[r + 1]]].sum(axis=0)
         return out
 
-    def _learn(self, X, y, classes, reset):
+    def _prepare(self, X, y, classes, reset):
+        """Validated rows and label lists; a new classifier when ``reset``,
+        and ``classes`` added."""
         X = validate_rows(self, X, reset=reset)
         rows = binary_rows(X, self.binarize)
         labels = label_lists(y, rows.shape[0])
         if reset:
             self._begin(rows.shape[1])
         self._add_classes(list(classes) if classes is not None else [], seen=False)
-        self._learn_rows(rows, labels)
+        return rows, labels
 
     def _begin(self, n_features):
         """A new classifier of ``n_features`` inputs, no category yet."""
@@ -308,9 +317,18 @@ class SDRClassifier(ClassifierMixin, BaseEstimator):
         the inner path of callers that validated once (the forecaster)."""
         indptr, indices = rows.indptr, rows.indices
         for r, row_labels in enumerate(labels):
-            self._add_classes(row_labels, seen=True)
-            active = indices[indptr[r]:indptr[r + 1]]
-            self._learn_one(active, np.searchsorted(self.classes_, np.array(row_labels)))
+            # A row is learned whole or not at all: the categories it adds
+            # are put back if it fails before it is counted.
+            kept = (self.classes_, self.weights_, self.class_seen_.copy())
+            counted = self.n_samples_seen_
+            try:
+                self._add_classes(row_labels, seen=True)
+                active = indices[indptr[r]:indptr[r + 1]]
+                self._learn_one(active, np.searchsorted(self.classes_, np.array(row_labels)))
+            except BaseException:
+                if self.n_samples_seen_ == counted:
+                    self.classes_, self.weights_, self.class_seen_ = kept
+                raise
 
     def _learn_one(self, active, targets):
         """One row: ``active`` bits, ``targets`` the positions of its labels
