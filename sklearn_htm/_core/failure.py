@@ -10,11 +10,14 @@
    before the failure, whole rows, a prefix of X, exactly as if it had been
    given only those rows; ``n_samples_seen_`` says how many. Copying a
    large Temporal Memory for every call of a stream would cost more than
-   the learning, so the layers learn in place. The Spatial Pooler's prefix
-   is always empty: its learning calls are undone from a journal (or made
-   on a copy). The stream estimators built on the layers (the anomaly
+   the learning, so the layers learn in place. Where a copy is cheap the
+   prefix is empty: the Spatial Pooler undoes its learning calls from a
+   journal (or learns on a copy), the anomaly likelihood runs on copies of
+   its streams. The stream estimators built on the layers (the anomaly
    detector, the forecaster) keep the same prefix in every part, so their
-   parts always agree on the rows learned.
+   parts always agree on the rows learned; the SDR classifier keeps whole
+   rows. ``tests/test_common_failure.py`` checks the rule for every
+   estimator that learns from rows.
 
 An interrupt reaches Python between kernel calls (a compiled kernel cannot
 be stopped half way), so the rows of a chunk are learned or not as a

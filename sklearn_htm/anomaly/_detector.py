@@ -7,7 +7,6 @@ estimators; written from their description.
 """
 
 import math
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +19,7 @@ from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from ..spatial_pooler._structure import n_winners_of
 from ..temporal_memory import TemporalMemoryTransformer
 from .._core.failure import restore_on_failure
+from .._core.messages import warn_caller
 from ._likelihood import AnomalyLikelihood, log_likelihood
 from ._rows import MIN_RESOLUTION, SPARSITY, check_order, encode_rows, pooled, stream_pooler
 from ._rows import frame as _frame
@@ -30,10 +30,6 @@ from ._rows import stacked as _stacked
 SPATIAL_TOLERANCE = 0.05
 #: Buckets of the value's range for the RDSE resolution (nupic's numBuckets).
 N_BUCKETS = 130
-#: Warnings raised while fit / partial_fit run (through scikit-learn's
-#: _fit_context wrapper) point at the caller's line.
-WARNING_STACKLEVEL = 5
-#: Active columns of the pooler: 40 of 2048 (NAB's HTM detector).
 #: (activation_threshold, min_threshold) of each Temporal Memory when not
 #: given: NAB's HTM detector's 13 / 10 for the backtracking TM; 10 / 8 for
 #: htm.core's, which scored higher than 13 / 10 with it on NAB.
@@ -316,13 +312,11 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
 
     def _start(self, values):
         if (self.minimum is None or self.maximum is None) and values.shape[0] < self.probation:
-            warnings.warn(
+            warn_caller(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "
                 "a range from so few rows makes the value encoder far too fine for the "
                 "rest of the stream. Give minimum and maximum (the range you expect), or "
-                f"a first call of at least probation={self.probation} rows.",
-                UserWarning,
-                stacklevel=WARNING_STACKLEVEL,
+                f"a first call of at least probation={self.probation} rows."
             )
         minimum = float(np.min(values)) if self.minimum is None else float(self.minimum)
         maximum = float(np.max(values)) if self.maximum is None else float(self.maximum)
@@ -339,14 +333,12 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         self.temporal_memory_ = self._temporal_memory()
         n_active = n_winners_of(SPARSITY, self.n_columns)
         if n_active < getattr(self.temporal_memory_, "activation_threshold", 0):
-            warnings.warn(
+            warn_caller(
                 f"n_columns={self.n_columns} makes {n_active} active columns per row, fewer "
                 f"than activation_threshold={self.temporal_memory_.activation_threshold}: "
                 "Temporal Memory segments grow one synapse per active column of a row, so "
                 "they hardly ever predict and raw anomalies stay near 1. Use more columns "
-                "(2048 gives 40) or a lower activation_threshold.",
-                UserWarning,
-                stacklevel=WARNING_STACKLEVEL,
+                "(2048 gives 40) or a lower activation_threshold."
             )
         learning = math.floor(self.probation / 2)
         self.likelihood_estimator_ = AnomalyLikelihood(
@@ -432,8 +424,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
 
     def _learn_bits(self, bits, instants, values):
         """Learn encoded rows (see :meth:`_learn`)."""
-        check_order(getattr(self, "_last_timestamp", None), instants, "detector",
-                    WARNING_STACKLEVEL)
+        check_order(getattr(self, "_last_timestamp", None), instants, "detector")
         n_rows = values.shape[0]
         raw = np.empty(n_rows, dtype=np.float64)
         done = [0]  # rows learned by the pooler and the TM alike

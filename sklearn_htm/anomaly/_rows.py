@@ -2,12 +2,12 @@
 of (timestamp, value) in the forms a stream passes, parsed once; their
 encoding into one block of bits; their pooler and its SDRs."""
 
-import warnings
 
 import numpy as np
 
 from ..encoders._base import merge_codes
 from ..spatial_pooler import SpatialPoolerTransformer
+from .._core.messages import warn_caller
 from .._core.rows import BinaryRows
 
 #: Active columns of the pooler (NAB's HTM detector's 40 of 2,048).
@@ -64,7 +64,7 @@ def encode_rows(encoders, stamps, values):
     return BinaryRows(indptr, indices.astype(np.int32), width)
 
 
-def check_order(last, instants, model, stacklevel):
+def check_order(last, instants, model):
     """Warn when time goes backwards (``instants``: the rows' instants, UTC;
     ``last``: the stream's last instant before them, or None): a stream
     model learns rows in the order given."""
@@ -74,10 +74,9 @@ def check_order(last, instants, model, stacklevel):
     if last is not None and instants.shape[0] and instants[0] < last:
         backwards += 1
     if backwards:
-        warnings.warn(
+        warn_caller(
             f"{backwards} row(s) go back in time: the {model} learns rows in the order "
-            "given, as a stream; sort the rows by timestamp unless that order is meant.",
-            UserWarning, stacklevel=stacklevel)
+            "given, as a stream; sort the rows by timestamp unless that order is meant.")
 
 
 def pooled(pooler, bits):

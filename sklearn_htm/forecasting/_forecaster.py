@@ -9,7 +9,6 @@ the running average of the values that fell in it (NuPIC's
 ``actValueAlpha``, ``sdr_classifier.py``).
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,12 +22,10 @@ from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from .._core.rows import BinaryRows
 from ..temporal_memory import TemporalMemoryTransformer
 from .._core.failure import restore_on_failure
+from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
 from ._classifier import SDRClassifier, softmax_rows
 
-# A warning of _start or _learn points at the caller of fit / partial_fit
-# (through their _fit_context wrapper).
-WARNING_STACKLEVEL = 5
 #: Parameters fixed by a stream's first call.
 STRUCTURAL_PARAMS = ("steps", "minimum", "maximum", "n_buckets", "time_of_day", "day_of_week",
                      "n_columns")
@@ -302,10 +299,9 @@ class HTMForecaster(BaseEstimator):
         self.steps_ = tuple(int(s) for s in steps)
         self._structure = {name: getattr(self, name) for name in STRUCTURAL_PARAMS}
         if (self.minimum is None or self.maximum is None) and values.shape[0] < 100:
-            warnings.warn(
+            warn_caller(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "
-                "give minimum and maximum (the range you expect) or a longer first call.",
-                UserWarning, stacklevel=WARNING_STACKLEVEL)
+                "give minimum and maximum (the range you expect) or a longer first call.")
         minimum = float(np.min(values)) if self.minimum is None else float(self.minimum)
         maximum = float(np.max(values)) if self.maximum is None else float(self.maximum)
         if minimum > maximum:
@@ -375,8 +371,7 @@ class HTMForecaster(BaseEstimator):
             bits = self._encode(stamps, values)
             if first:
                 self.pooler_._begin(bits.n_features)
-        check_order(getattr(self, "_last_timestamp", None), instants, "forecaster",
-                    WARNING_STACKLEVEL)
+        check_order(getattr(self, "_last_timestamp", None), instants, "forecaster")
         n_rows, n_steps = values.shape[0], len(self.steps_)
         self.forecast_proba_ = np.zeros((n_rows, n_steps, self.n_buckets))
         self.forecast_ = np.full((n_rows, n_steps), np.nan)
