@@ -36,6 +36,7 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -232,13 +233,7 @@ class HTMLayer(BaseEstimator):
         changed = [name for name in self.STRUCTURAL_PARAMS
                    if name in fitted and not _same_value(params[name], fitted[name])]
         changed = changed or [name for name in self.STRUCTURAL_PARAMS if name in fitted]
-        raise ValueError(
-            f"The {self._layer_name} was started with "
-            + ", ".join(f"{name}={fitted[name]!r}" for name in changed)
-            + "; changing "
-            + ", ".join(f"{name}={params[name]!r}" for name in changed)
-            + " only takes effect when fit() starts it again."
-        )
+        raise ValueError(refusal(self._layer_name, changed, fitted, params))
 
     def _structure_key(self, params, structure):
         """The key the structural ``params`` resolve to over the stream's
@@ -328,6 +323,18 @@ class HTMLayer(BaseEstimator):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "_state")
 
+    def __getattr__(self, name):
+        # Only for attributes not found: the fitted attributes of an
+        # unfitted layer (they read the state) raise NotFittedError, which
+        # is also an AttributeError (hasattr stays False).
+        if name == "_state" or (name.endswith("_") and not name.startswith("__")
+                                and "_state" not in self.__dict__):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' or "
+                "'partial_fit' before using this estimator."
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     # Rows learned since the stream started (no docstring: numpydoc would
     # link the estimators' documented attribute to this private class).
     @property
@@ -342,8 +349,47 @@ def _param_names(cls):
     return tuple(cls._get_param_names())
 
 
+def refusal(what, changed, started_with, params):
+    """The one message refusing structural parameters changed mid-stream."""
+    return (
+        f"The {what} was started with "
+        + ", ".join(f"{name}={started_with[name]!r}" for name in changed)
+        + "; changing "
+        + ", ".join(f"{name}={params[name]!r}" for name in changed)
+        + " only takes effect when fit() starts a new stream (a structural parameter "
+        "cannot change mid-stream)."
+    )
+
+
+def check_unchanged(estimator, started_with, what):
+    """Refuse the parameters of ``estimator`` that differ from
+    ``started_with`` (name -> the value its stream started with): the
+    continuation check of the stream estimators built on the layers.
+
+    Raises
+    ------
+    ValueError
+        Naming each changed parameter.
+    """
+    params = {name: getattr(estimator, name) for name in started_with}
+    changed = [name for name, value in started_with.items()
+               if not (params[name] is value or _equal(params[name], value))]
+    if changed:
+        raise ValueError(refusal(what, changed, started_with, params))
+
+
+def _equal(a, b):
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
 def _same_value(given, resolved):
-    """Whether a structural parameter's value is the one a stream resolved."""
+    """Whether a structural parameter's value is the one a stream resolved
+    (None: the default the stream resolved)."""
+    if given is None:
+        return True
     if isinstance(given, Integral) and isinstance(resolved, tuple):
         return resolved in ((int(given),), (int(given),) * len(resolved))
     if isinstance(given, (list, tuple)) and isinstance(resolved, tuple):

@@ -19,6 +19,7 @@ from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from ..spatial_pooler._structure import n_winners_of
 from ..temporal_memory import TemporalMemoryTransformer
 from .._core.failure import restore_on_failure
+from .._core.layer import check_unchanged
 from .._core.messages import warn_caller
 from ._likelihood import AnomalyLikelihood, log_likelihood
 from ._rows import MIN_RESOLUTION, SPARSITY, check_order, encode_rows, pooled, stream_pooler
@@ -34,6 +35,11 @@ N_BUCKETS = 130
 #: given: NAB's HTM detector's 13 / 10 for the backtracking TM; 10 / 8 for
 #: htm.core's, which scored higher than 13 / 10 with it on NAB.
 TM_THRESHOLDS = {"backtracking": (13, 10), "htm.core": (10, 8)}
+#: Parameters that shape the parts (or the pooler's blocks) when a stream
+#: starts: a stream cannot change them.
+STRUCTURAL_PARAMS = ("minimum", "maximum", "range_padding", "temporal_memory",
+                     "activation_threshold", "min_threshold", "predicted_segment_decrement",
+                     "probation", "block_size", "n_columns", "random_state")
 #: The backtracking TM's learning never starts over for length alone
 #: (NuPIC's default ``maxSeqLength`` is 32; chosen on the corpus, one value
 #: for every series; ``benchmarks/results/nab.json`` holds both's scores).
@@ -271,6 +277,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         scores : ndarray of float64, shape (n_samples,)
         """
         check_is_fitted(self)
+        self._check_continuation()
         stamps, _, values = _frame(X)
         bits = self._encode(stamps, values)
         sdrs = self._pooled(bits)
@@ -310,7 +317,16 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
 
     # ------------------------------------------------------------- internals
 
+    def _check_continuation(self):
+        """Refuse a structural parameter changed since the stream started
+        (``set_params`` between calls); ``use_likelihood``, ``threshold`` and
+        ``verbose`` apply from the next call."""
+        started_with = self.__dict__.setdefault(
+            "_started_with", {name: getattr(self, name) for name in STRUCTURAL_PARAMS})
+        check_unchanged(self, started_with, "detector")
+
     def _start(self, values):
+        self._started_with = {name: getattr(self, name) for name in STRUCTURAL_PARAMS}
         if (self.minimum is None or self.maximum is None) and values.shape[0] < self.probation:
             warn_caller(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "
@@ -414,6 +430,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         until its rows are encoded, then keeps, if it fails, the rows all the
         parts learned."""
         if hasattr(self, "pooler_"):
+            self._check_continuation()
             self._learn_bits(self._encode(stamps, values), instants, values)
             return
         with restore_on_failure(self):

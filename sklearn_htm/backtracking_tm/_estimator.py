@@ -5,8 +5,10 @@ which runs ``fit`` and ``partial_fit``; this module keeps what is NuPIC's
 algorithm's own: its parameters and their checks
 (:meth:`~._config.BTMConfig.from_params`), the warning about rows too
 sparse to predict, and the fitted attributes. Each backend makes its own
-kind of state (``backend.new_state``). Rows are learned in place: a call
-that fails while learning keeps the rows learned, a prefix of X.
+kind of state (``backend.new_state``), and converts the other's
+(``backend.adopt``), so that a stream continues on either backend. Rows are
+learned in place: a call that fails while learning keeps the rows learned,
+a prefix of X.
 """
 
 from numbers import Integral, Real
@@ -113,8 +115,10 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         Values above it are active; None requires binary input.
     backend : {"auto", "numpy", "numba"}, default="auto"
         "numba" (and "auto"): compiled kernels; "numpy": the readable
-        reference (slow). Both give the same bits. A stream must continue
-        on the backend it started with.
+        reference (slow). Both give the same bits, and a stream may continue
+        on the other one (``set_params(backend=...)`` between calls, also
+        after loading): its state is converted exactly when a call learns
+        (or, for ``anomaly_score``, on a copy that is not kept).
     random_state : int, RandomState instance or None, default=None
         Seeds the generator of the choices of cells (carried across
         ``partial_fit`` calls).
@@ -257,8 +261,7 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         Parameters, return value and errors as :meth:`fit`
         (``sequence_starts`` included: the first row of a call begins a
         sequence only where it says so); also raises ValueError when X has
-        another number of columns than the stream, or ``backend`` names
-        another backend than the one the stream started on.
+        another number of columns than the stream.
         """
         return self._partial_fit(X, sequence_starts=sequence_starts)
 
@@ -405,19 +408,17 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         row is not made one; see :meth:`_call_context`)."""
         return [(rows, context)]
 
-    def _state_backend(self):
-        """The backend whose kind of state this stream holds."""
-        return next(self._backends.get(name) for name in self._backends.available()
-                    if self._backends.get(name).owns(self._state))
-
-    def _check_continuation(self):
-        super()._check_continuation()
-        if hasattr(self, "_state") and not self._backends.get(self.backend).owns(self._state):
-            raise ValueError(
-                f"backend={self.backend!r} differs from the "
-                f"{self._state_backend().name!r} backend this stream started on; call fit "
-                "to start again on it."
-            )
+    def _begin_learning(self, backend, config, n_rows, context):
+        """Learn in place on the stream's state; a stream continued on its
+        other backend first has its state converted to that backend's kind,
+        exactly (``backend.adopt``, through the canonical form). Once the
+        call is accepted and learning begins, the converted state is the
+        stream's (committed): the call learns on it and, if it fails, keeps
+        the rows learned on it (the failure rule)."""
+        state = backend.adopt(config, self._state)
+        if state is not self._state:
+            self._commit(state, None)
+        return state, context, None
 
     def _learn_chunk(self, backend, config, state, rows, context, start, stop, result):
         starts = context.starts[start:stop]
@@ -429,5 +430,7 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
     def _infer(self, backend, config, rows, starts):
         """Raw anomalies of validated rows inferred without learning from
         the current state (only read), reset before the rows where
-        ``starts`` is True (see :meth:`SequenceMemoryMixin._score_rows`)."""
-        return backend.infer(config, self._state, rows, starts)
+        ``starts`` is True (see :meth:`SequenceMemoryMixin._score_rows`). On
+        the other backend than the state's, on a converted copy of the state
+        (``backend.adopt``), which is not kept."""
+        return backend.infer(config, backend.adopt(config, self._state), rows, starts)

@@ -25,7 +25,9 @@ sets ``counters[RESET_CALLED]``; the next row is then inferred from its
 start cells and learning starts over on them, and the row clears the flag.
 
 Nothing in the behaviour depends on pool positions: ties are broken by a
-segment's serial (its creation count), as in the numpy reference.
+segment's serial (its creation count), as in the numpy reference. The
+canonical form (:mod:`._canonical`) is what both backends' states reduce to
+and are built from (:meth:`BTMState.from_canonical`).
 """
 
 from typing import NamedTuple
@@ -370,45 +372,37 @@ class BTMState:
         self.scratch = {}
 
     def canonical(self):
-        """What the numpy reference must reproduce exactly: a dict of the
+        """What the numpy reference must reproduce exactly, and what either
+        backend's state is built from (:meth:`from_canonical`): a dict of the
         segments (by cell, then serial: their synapses in slot order), the
-        cell and column sets (sorted), the history, the queued updates, the
-        counters (and whether a reset is pending), the average input
-        density and the generator."""
-        layer = self.layer
-        counters = layer.counters
-        segments = []
-        for cell in np.flatnonzero(layer.cell_n_segments):
-            s = layer.cell_head[cell]
-            while s >= 0:
-                n = layer.segment_length[s]
-                segments.append((int(cell), int(layer.segment_serial[s]),
-                                 layer.segment_presynaptic[s, :n].tolist(),
-                                 layer.segment_permanence[s, :n].tolist()))
-                s = layer.segment_next[s]
-        sets = {CELL_SET_NAMES[k]: sorted(layer.cells[k, : layer.n_cells_in[k]].tolist())
-                for k in STEP_SETS}
-        sets["confident"] = sorted(
-            layer.columns[CONFIDENT, : layer.n_columns_in[CONFIDENT]].tolist())
-        updates = [(int(layer.update_cell[u]),
-                    int(layer.update_serial[u]) if layer.update_segment[u] >= 0 else -1,
-                    int(layer.update_step[u]),
-                    layer.update_presynaptic[u, : layer.update_length[u]].tolist())
-                   for u in range(counters[N_UPDATES])]
-        return {
-            "segments": segments,
-            "sets": sets,
-            "inf_history": [layer.inf_history[i, : layer.inf_history_length[i]].tolist()
-                            for i in range(counters[N_INF_HISTORY])],
-            "lrn_history": [layer.lrn_history[i, : layer.lrn_history_length[i]].tolist()
-                            for i in range(counters[N_LRN_HISTORY])],
-            "updates": updates,
-            "counters": (int(counters[ITERATION]), int(counters[PAM_COUNTER]),
-                         int(counters[LEARNED_LENGTH]), int(counters[NEXT_SERIAL])),
-            "reset_called": bool(counters[RESET_CALLED]),
-            "avg_input_density": float(layer.avg_input_density[0]),
-            "rng": int(layer.rng[0]),
-        }
+        cell and column sets (sorted), the histories, the queued updates, the
+        counters (and whether a reset is pending), the average input density
+        and the generator (see :mod:`._canonical`)."""
+        from ._canonical import layer_canonical
+
+        return layer_canonical(self.layer)
+
+    @classmethod
+    def from_canonical(cls, config, canonical, n_samples_seen=0):
+        """The state whose canonical form is ``canonical`` (of either
+        backend's state), which continues bit for bit as that state.
+
+        Parameters
+        ----------
+        config : BTMConfig
+            The stream's configuration.
+        canonical : dict
+            What ``canonical()`` gives.
+        n_samples_seen : int, default=0
+            Rows learned so far.
+
+        Returns
+        -------
+        state : BTMState
+        """
+        from ._canonical import layer_from_canonical
+
+        return cls(layer_from_canonical(config, canonical), n_samples_seen)
 
 
 def _set_bits(members, sizes, n, dtype):

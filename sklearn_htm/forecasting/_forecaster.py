@@ -22,6 +22,7 @@ from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from .._core.rows import BinaryRows
 from ..temporal_memory import TemporalMemoryTransformer
 from .._core.failure import restore_on_failure
+from .._core.layer import check_unchanged
 from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
 from ._classifier import SDRClassifier, softmax_rows
@@ -341,12 +342,7 @@ class HTMForecaster(BaseEstimator):
         """A stream's structure is fixed by its first call: refuse a changed
         structural parameter (``set_params`` between calls); the learning
         rates and the point and interval settings apply from the next row."""
-        for name, value in self._structure.items():
-            if getattr(self, name) != value:
-                raise ValueError(
-                    f"{name}={getattr(self, name)!r} differs from {value!r}, with which this "
-                    f"stream began; {name} cannot change mid-stream: call fit to start a new "
-                    "stream with it.")
+        check_unchanged(self, self._structure, "forecaster")
 
     def _encode(self, stamps, values):
         return encode_rows(self._encoders, stamps, values)

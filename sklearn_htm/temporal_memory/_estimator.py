@@ -413,7 +413,7 @@ class TemporalMemoryTransformer(
                     f"{name}={getattr(config, name)} can never be reached: a segment "
                     f"grows at most min(max_new_synapse_count, max_synapses_per_segment)"
                     f" = {reachable} synapses to one context; lower {name} or raise "
-                    "max_new_synapse_count."
+                    "max_new_synapse_count and max_synapses_per_segment."
                 )
         if config.initial_permanence < config.connected_threshold and (
                 config.permanence_increment == 0):

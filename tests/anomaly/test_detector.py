@@ -380,3 +380,32 @@ def _frame_of(stamp):
 
     wall, _, values = frame((stamp, 5.0))
     return wall, values
+
+
+@pytest.mark.parametrize("name, value", [("block_size", 4), ("n_columns", 512),
+                                         ("minimum", -5.0), ("temporal_memory", "htm.core"),
+                                         ("random_state", 1)])
+def test_a_structural_parameter_changed_mid_stream_is_refused(name, value):
+    """A smaller block_size with more rows pending than it once made the next
+    call loop forever; every parameter that shaped the parts is refused, by
+    partial_fit and score_samples alike, changing nothing."""
+    X = series(30)
+    model = detector().fit(X.iloc[:9])
+    before, original = pickle.dumps(model), getattr(model, name)
+    model.set_params(**{name: value})
+    for call in (model.partial_fit, model.score_samples):
+        with pytest.raises(ValueError, match=f"{name}=.*cannot change mid-stream"):
+            call(X.iloc[9:10])
+    model.set_params(**{name: original})
+    assert pickle.dumps(model) == before
+
+
+def test_threshold_and_use_likelihood_apply_mid_stream():
+    X = series(200)
+    model = detector().fit(X.iloc[:150])
+    model.set_params(threshold=0.9, use_likelihood=False)
+    model.partial_fit(X.iloc[150:])
+    whole = detector(use_likelihood=False).fit(X)
+    np.testing.assert_array_equal(model.raw_anomaly_, whole.raw_anomaly_[150:])
+    np.testing.assert_array_equal(model.anomaly_score_[~model.spatial_anomaly_],
+                                  model.raw_anomaly_[~model.spatial_anomaly_])

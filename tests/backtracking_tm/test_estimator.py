@@ -68,7 +68,7 @@ def _bad_calls(width):
         "wrong width": (np.zeros((3, width + 1)), {}, "features"),
         "non-binary": (ok + 2, {"binarize": None}, "binary"),
         "no rows": (ok[:0], {}, "0 sample"),
-        "other backend": (ok, {"backend": "numpy"}, "backend"),
+        "NaN on the other backend": (nan, {"backend": "numpy"}, "NaN"),
         "other layout": (ok, {"n_cells_per_column": 5}, "n_cells_per_column"),
         "unreachable": (ok, {"activation_threshold": 7}, "can never be reached"),
         "too many new synapses": (ok, {"max_synapses_per_segment": 5},
@@ -89,6 +89,55 @@ def test_a_refused_call_says_why_and_leaves_the_state_as_it_was(case):
     tm.set_params(**{k: v for k, v in pickle.loads(before).get_params().items()
                      if k in params})
     assert pickle.dumps(tm) == before
+
+
+@pytest.mark.parametrize("first, then", [("numba", "numpy"), ("numpy", "numba")])
+def test_a_stream_continues_exactly_on_the_other_backend(first, then):
+    """``set_params(backend=...)`` between calls: the state is converted to
+    the other backend's kind when the next call learns, and the stream goes
+    on as if it had stayed on its first backend."""
+    from sklearn_htm.backtracking_tm.backends import get_backend
+
+    X = np.vstack([stream(), stream(seed=3)])
+    whole = BacktrackingTM(backend=first, **SMALL).fit(X)
+    tm = BacktrackingTM(backend=first, **SMALL).partial_fit(X[:20])
+    tm.set_params(backend=then).partial_fit(X[20:45])
+    assert get_backend(then).owns(tm._state)
+    tm.set_params(backend=first).partial_fit(X[45:])
+    np.testing.assert_array_equal(tm.anomaly_, whole.anomaly_[45:])
+    assert tm._state.canonical() == whole._state.canonical()
+    assert tm.n_samples_seen_ == len(X)
+
+
+@pytest.mark.parametrize("first, then", [("numba", "numpy"), ("numpy", "numba")])
+def test_a_call_that_fails_on_the_other_backend_keeps_the_rows_it_learned(
+        monkeypatch, first, then):
+    """The failure rule holds across the conversion: the rows learned on
+    the converted state before the failure are kept, as if only they had
+    been given."""
+    from sklearn_htm.backtracking_tm.backends import get_backend
+
+    X = stream()
+    backend = get_backend(then)
+    learn, calls = backend.learn, []
+
+    def failing(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return learn(*args, **kwargs)
+
+    tm = BacktrackingTM(backend=first, **SMALL).partial_fit(X[:20])
+    monkeypatch.setattr(backend, "chunk_rows", 4)
+    monkeypatch.setattr(backend, "learn", failing)
+    with pytest.raises(KeyboardInterrupt):
+        tm.set_params(backend=then).partial_fit(X[20:])
+    monkeypatch.undo()
+    assert backend.owns(tm._state)
+    assert tm.n_samples_seen_ == 24
+    prefix = BacktrackingTM(backend=first, **SMALL).partial_fit(X[:20]).partial_fit(X[20:24])
+    np.testing.assert_array_equal(tm.anomaly_, prefix.anomaly_)
+    assert tm._state.canonical() == prefix._state.canonical()
 
 
 def test_verbose_reports_fit_but_not_every_short_call_of_a_stream(capsys):

@@ -7,6 +7,12 @@ backend's own kind: :class:`~sklearn_htm.backtracking_tm._state.BTMState`
 for numba, the reference's objects for numpy; both have ``reset()``) and
 the rows as :class:`~sklearn_htm._core.rows.BinaryRows` (the active
 columns of each row, sorted).
+
+Both kinds of state reduce to one canonical form (``canonical()``, see
+:mod:`~sklearn_htm.backtracking_tm._canonical`) and are built from it
+(``from_canonical``): :meth:`BacktrackingTMBackend.adopt` converts a
+stream's state to a backend's kind, so that a stream continues bit for bit
+on either backend.
 """
 
 from abc import abstractmethod
@@ -22,9 +28,34 @@ class BacktrackingTMBackend(Backend):
         """A new stream's state, of this backend's kind; ``rng_state`` is
         the generator's state (see :func:`sklearn_htm._core.random.seed_state`)."""
 
-    @abstractmethod
+    #: The class of this backend's kind of state (with ``from_canonical``).
+    state_type = None
+
     def owns(self, state):
         """Whether ``state`` is of this backend's kind."""
+        return isinstance(state, self.state_type)
+
+    def adopt(self, config, state):
+        """``state`` (any state of the layer) as this backend's kind.
+
+        Parameters
+        ----------
+        config : BTMConfig
+            The stream's configuration.
+        state : object
+            A state of either backend.
+
+        Returns
+        -------
+        state : object
+            ``state`` itself when this backend owns it; else a new state of
+            this backend's kind built from its canonical form, which
+            continues bit for bit as ``state`` (left as it was) would.
+        """
+        if self.owns(state):
+            return state
+        return self.state_type.from_canonical(config, state.canonical(),
+                                              state.n_samples_seen)
 
     @abstractmethod
     def learn(self, config, state, rows, out=None, starts=None):

@@ -35,7 +35,8 @@ ordinary one (as a new ``Cells4``'s). Inference without learning
 implemented (NAB's detector uses none of them): pooling (``doPooling``),
 global decay and ``maxAge``.
 
-The segment rules (updates, new segments) are in :mod:`._numpy_connections`.
+The segment rules (updates, new segments) are in :mod:`._numpy_connections`;
+the canonical form, and the layer built from it, in :mod:`.._canonical`.
 
 ``below`` is the generator of :mod:`sklearn_htm._core.random`.
 """
@@ -46,6 +47,7 @@ import numpy as np
 
 from ..._core.pools import indptr_from_lengths, split
 from ..._core.random import IntegerGenerator
+from .._canonical import reference_canonical, restore_reference
 from .._config import IN_SEQUENCE_FRACTION, PERMANENCE_DTYPE
 from .._state import CELL_SET_NAMES, STEP_SETS
 from ._base import BacktrackingTMBackend
@@ -96,22 +98,19 @@ class ReferenceBacktrackingTM(SegmentRules):
         return np.array(sorted(members), dtype=np.int64)
 
     def canonical(self):
-        """The form :meth:`..._state.BTMState.canonical` gives."""
-        return {
-            "segments": [(s.cell, s.serial, [p for p, _ in s.synapses],
-                          [float(v) for _, v in s.synapses]) for s in self.segments()],
-            "sets": {**{name: sorted(cells) for name, cells in self.sets.items()},
-                     "confident": sorted(self.confident)},
-            "inf_history": [list(h) for h in self.inf_history],
-            "lrn_history": [list(h) for h in self.lrn_history],
-            "updates": [(cell, -1 if segment is None else segment.serial, step, list(cells))
-                        for cell, segment, step, cells in self.updates],
-            "counters": (self.iteration, self.pam_counter, self.learned_length,
-                         self.next_serial),
-            "reset_called": self.reset_called,
-            "avg_input_density": float(self.avg_input_density),
-            "rng": int(self.rng.state[0]),
-        }
+        """The form :meth:`..._state.BTMState.canonical` gives (see
+        :mod:`.._canonical`)."""
+        return reference_canonical(self)
+
+    @classmethod
+    def from_canonical(cls, config, canonical, n_samples_seen=0):
+        """The layer whose canonical form is ``canonical`` (of either
+        backend's state), which continues bit for bit as that state
+        (parameters as :meth:`..._state.BTMState.from_canonical`)."""
+        tm = cls(config, np.array([canonical["rng"]], dtype=np.uint64))
+        restore_reference(tm, canonical)
+        tm.n_samples_seen = n_samples_seen
+        return tm
 
     # ------------------------------------------------------------- saving
 
@@ -466,11 +465,10 @@ class NumpyBackend(BacktrackingTMBackend):
     name = "numpy"
     chunk_rows = 200
 
+    state_type = ReferenceBacktrackingTM
+
     def new_state(self, config, rng_state):
         return ReferenceBacktrackingTM(config, rng_state)
-
-    def owns(self, state):
-        return isinstance(state, ReferenceBacktrackingTM)
 
     def infer(self, config, state, rows, starts=None):
         state = copy.deepcopy(state)

@@ -32,6 +32,7 @@ class NumbaBackend(BacktrackingTMBackend):
 
     name = "numba"
     chunk_rows = 5000
+    state_type = BTMState
 
     def __init__(self):
         self._compiled = False
@@ -41,9 +42,6 @@ class NumbaBackend(BacktrackingTMBackend):
 
     def new_state(self, config, rng_state):
         return BTMState.empty(config, rng_state)
-
-    def owns(self, state):
-        return isinstance(state, BTMState)
 
     def infer(self, config, state, rows, starts=None):
         """(The kernel runs on a copy of the state's activity, sharing its
