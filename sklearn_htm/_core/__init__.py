@@ -7,7 +7,11 @@
 :mod:`.pools`          growable pools, free stacks and CSR offsets
 :mod:`.numba_cache`    numba's on-disk cache, keyed by kernel source
 :mod:`.backends`       the backend contract and the registry of each layer
-:mod:`.failure`        the failure rule: a failed call changes nothing
+:mod:`.layer`          the estimator skeleton every layer joins
+:mod:`.sequences`      what the two Temporal Memories share
+:mod:`.state`          the state protocol every layer's state follows
+:mod:`.failure`        the failure rule, stated once
+:mod:`.messages`       warnings at the user's line
 :mod:`.progress`       progress reports (``verbose``)
 =====================  ==============================================
 

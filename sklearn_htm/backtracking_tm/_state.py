@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._core.pools import free_stack, grown, grown_capacity, grown_free_stack
+from .._core.state import LayerState
 from ._config import PERMANENCE_DTYPE, cell_dtype
 
 #: Entries per block of the forward index.
@@ -114,7 +115,7 @@ class Layer(NamedTuple):
     update_presynaptic: np.ndarray  # uint16 or int32 (n_columns + 1, width)
 
 
-class BTMState:
+class BTMState(LayerState):
     """The fitted state: a :class:`Layer` and the number of rows learned.
 
     Attributes

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._core.state import LayerState
 from ..utils._portable_math import portable_exp
 from ._topology import potential_pools
 
@@ -112,7 +113,7 @@ class PoolerConfig:
         return self.structure.neighbourhoods.n_winners
 
 
-class PoolerState:
+class PoolerState(LayerState):
     """Everything learning changes, and the backends' scratch.
 
     Attributes
@@ -183,10 +184,9 @@ class PoolerState:
             scratch={name: value.copy() for name, value in self.scratch.items()},
         )
 
-    def keep_scratch(self, name):
-        """Drop every backend's scratch but ``name``'s (about to learn)."""
-        for other in [key for key in self.scratch if key != name]:
-            del self.scratch[other]
+    def canonical(self):
+        """The arrays learning changes and ``n_samples_seen`` (a dict)."""
+        return self.__getstate__()
 
     def __repr__(self):
         return (f"PoolerState(n_columns={self.boost_factors.size}, "

@@ -36,6 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._core.pools import free_stack, grown, grown_capacity, grown_free_stack, indptr_from_lengths
+from .._core.state import LayerState
 from ._config import PERMANENCE_DTYPE
 
 #: Items per block of a list.
@@ -351,7 +352,7 @@ def with_capacity(conn, segments=0, synapses=0, blocks=0):
     return Connections(**fields)
 
 
-class TMState:
+class TMState(LayerState):
     """Everything a fitted Temporal Memory carries between calls.
 
     Attributes
@@ -404,6 +405,11 @@ class TMState:
             self.connections.copy(), self.rng.copy(), self.active_cells.copy(),
             self.winner_cells.copy(), self.n_samples_seen, self.cell_activity.copy(),
         )
+
+    def canonical(self):
+        """The connections in canonical form, the generator, the context,
+        the activity counts and ``n_samples_seen`` (a dict)."""
+        return self.__getstate__()
 
     def __getstate__(self):
         # Pickled in the canonical form: compact, and free of the layout.

@@ -8,7 +8,6 @@ through the canonical form (``from_canonical``, ``adopt``), call by call,
 after a save, and for inference without learning."""
 
 import copy
-
 import pickle
 
 import numpy as np
@@ -16,9 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sklearn_htm import BacktrackingTM
 from sklearn_htm._core.pools import indptr_from_lengths
 from sklearn_htm._core.rows import BinaryRows, binary_rows
-from sklearn_htm import BacktrackingTM
+
+from .._strategies import segment_params, sequence_streams
 
 # Random configurations often have thresholds above the rows' width.
 pytestmark = pytest.mark.filterwarnings("ignore:The rows of X have at most")
@@ -26,49 +27,15 @@ pytestmark = pytest.mark.filterwarnings("ignore:The rows of X have at most")
 
 @st.composite
 def configurations(draw):
-    max_new = draw(st.integers(1, 6))
-    max_synapses = draw(st.integers(max_new, 8))
-    reachable = max_new
-    return dict(
-        n_cells_per_column=draw(st.integers(1, 5)),
-        activation_threshold=draw(st.integers(1, reachable)),
-        min_threshold=draw(st.integers(1, reachable)),
-        max_new_synapse_count=max_new,
-        max_segments_per_cell=draw(st.integers(1, 3)),
-        max_synapses_per_segment=max_synapses,
-        initial_permanence=draw(st.sampled_from([0.21, 0.3, 0.5, 0.7])),
-        connected_threshold=draw(st.sampled_from([0.3, 0.5, 0.55])),
-        permanence_increment=draw(st.sampled_from([0.0, 0.05, 0.1, 0.2])),
-        permanence_decrement=draw(st.sampled_from([0.0, 0.05, 0.1, 0.3])),
-        pam_length=draw(st.integers(1, 4)),
-        max_inf_backtrack=draw(st.integers(0, 5)),
-        max_lrn_backtrack=draw(st.integers(0, 4)),
-        max_seq_length=draw(st.sampled_from([0, 3, 8, 32])),
-        random_state=draw(st.integers(0, 2**31 - 1)),
-    )
+    return {**draw(segment_params(new_fits_segment=True)),
+            "pam_length": draw(st.integers(1, 4)),
+            "max_inf_backtrack": draw(st.integers(0, 5)),
+            "max_lrn_backtrack": draw(st.integers(0, 4)),
+            "max_seq_length": draw(st.sampled_from([0, 3, 8, 32]))}
 
 
-@st.composite
-def streams(draw):
-    """Rows drawn from a small alphabet of patterns, in order or at random,
-    with noise rows (so that there is a sequence to learn and to lose), the
-    cuts between calls, and sequence starts at random rows (often none)."""
-    n_columns = draw(st.integers(2, 24))
-    n_patterns = draw(st.integers(1, 5))
-    rng = np.random.RandomState(draw(st.integers(0, 2**31 - 1)))
-    density = draw(st.sampled_from([0.1, 0.25, 0.5]))
-    patterns = rng.rand(n_patterns, n_columns) < density
-    n_rows = draw(st.integers(1, 60))
-    rows = patterns[rng.randint(0, n_patterns, n_rows) if draw(st.booleans())
-                    else np.arange(n_rows) % n_patterns]
-    noise = rng.rand(n_rows) < draw(st.sampled_from([0.0, 0.1, 0.3]))
-    rows[noise] = rng.rand(int(noise.sum()), n_columns) < density
-    cuts = sorted(set(draw(st.lists(st.integers(1, max(1, n_rows - 1)), max_size=3))))
-    cuts = [c for c in cuts if c < n_rows]
-    starts = rng.rand(n_rows) < draw(st.sampled_from([0.0, 0.0, 0.1, 0.3]))
-    if cuts and draw(st.booleans()):
-        starts[cuts[0]] = True  # a reset between two calls
-    return rows.astype(np.uint8), cuts, starts
+def streams():
+    return sequence_streams()
 
 
 def skops_round_trip(model):
@@ -113,7 +80,7 @@ def run(backend, params, rows, cuts, pickled=False, starts=None, by_reset=False)
 def test_numba_equals_reference(params, stream, pickled, by_reset):
     """Also with resets: the numba layer reset by ``reset()`` between calls
     or by sequence starts equals the reference reset by sequence starts."""
-    rows, cuts, starts = stream
+    rows, starts, cuts = stream
     numba_anomaly, numba_states = run("numba", params, rows, cuts, pickled, starts, by_reset)
     numpy_anomaly, numpy_states = run("numpy", params, rows, cuts, starts=starts)
     np.testing.assert_array_equal(numba_anomaly, numpy_anomaly)
@@ -131,7 +98,7 @@ def test_a_stream_saved_between_calls_continues_exactly(params, stream, backend,
     inputs, destroyed segments and a pending ``reset()`` included), either
     backend's layer continues bit for bit."""
     pytest.importorskip("skops")
-    rows, cuts, starts = stream
+    rows, starts, cuts = stream
     saved_anomaly, saved_states = run(backend, params, rows, cuts, saved, starts, True)
     kept_anomaly, kept_states = run(backend, params, rows, cuts, starts=starts, by_reset=True)
     np.testing.assert_array_equal(saved_anomaly, kept_anomaly)
@@ -144,7 +111,7 @@ def test_a_stream_saved_between_calls_continues_exactly(params, stream, backend,
 def test_chunks_equal_one_call(params, stream, backend):
     """Also when a call's first row begins a sequence by ``reset()``: the
     same as a sequence start there."""
-    rows, cuts, starts = stream
+    rows, starts, cuts = stream
     chunked_anomaly, chunked_states = run(backend, params, rows, cuts, starts=starts,
                                           by_reset=True)
     whole_anomaly, whole_states = run(backend, params, rows, [], starts=starts)
@@ -185,7 +152,7 @@ def test_pools_grown_from_one_row_each_equal_the_reference(params, stream):
     tight would overrun them, and the bits would differ or the run fail."""
     from sklearn_htm.backtracking_tm._state import BTMState
 
-    rows, cuts, starts = stream
+    rows, starts, cuts = stream
     defaults = BTMState.empty.__func__.__defaults__
     BTMState.empty.__func__.__defaults__ = (1, 1)
     try:
@@ -265,7 +232,7 @@ def test_inference_without_learning_equals_the_reference_and_changes_nothing(
     context with sequence starts (``anomaly_score``): the reference's steps
     without learning on a copy of its layer, reset where the rows begin a
     sequence; nothing of either layer changes."""
-    rows, _, starts = stream
+    rows, starts, _ = stream
     n_learned = max(1, len(rows) - n_scored)
     learned, scored = rows[:n_learned], binary_rows(rows[-n_scored:], 0.0)
     scored_starts = starts[-n_scored:]
@@ -353,7 +320,7 @@ def test_a_state_made_from_the_canonical_form_continues_as_the_state(params, str
     other kind, and leaves the state it converts as it was."""
     from sklearn_htm.backtracking_tm.backends import get_backend
 
-    rows, _, starts = stream
+    rows, starts, _ = stream
     cut = data.draw(st.integers(1, len(rows)))
     tm = BacktrackingTM(backend=source, **params).fit(rows[:cut], sequence_starts=starts[:cut])
     if reset:
@@ -389,7 +356,7 @@ def test_a_stream_continues_exactly_on_either_backend_call_by_call(params, strea
     random (its state converted whenever the backend changes), with sequence
     starts at random rows or ``reset()`` between calls, gives a
     single-backend stream's anomalies and state after every call."""
-    rows, cuts, starts = stream
+    rows, starts, cuts = stream
     more = data.draw(st.lists(st.integers(1, max(1, len(rows) - 1)), max_size=4))
     cuts = sorted({c for c in [*cuts, *more] if c < len(rows)})
     backends = data.draw(st.lists(st.sampled_from(BACKENDS), min_size=len(cuts) + 1,
@@ -412,7 +379,7 @@ def test_inference_on_the_other_backend_equals_the_same_backends_and_keeps_the_s
     """``anomaly_score`` (and ``_score_rows``, the stream's continuation) on
     the other backend than the stream's gives the same backend's raw
     anomalies, and keeps the stream's state (the same object, unchanged)."""
-    rows, _, starts = stream
+    rows, starts, _ = stream
     n_learned = max(1, len(rows) - n_scored)
     scored, scored_starts = rows[-n_scored:], starts[-n_scored:]
     tm = BacktrackingTM(backend=backend, **params).fit(rows[:n_learned],
@@ -439,7 +406,7 @@ def test_a_saved_stream_continues_exactly_on_the_other_backend(params, stream, f
     other backend than the one before, it gives the uninterrupted stream's
     anomalies and state after every call."""
     pytest.importorskip("skops")
-    rows, cuts, starts = stream
+    rows, starts, cuts = stream
     backends = [BACKENDS[(BACKENDS.index(first) + k) % 2] for k in range(len(cuts) + 1)]
     saved_anomaly, saved_states = run(backends, params, rows, cuts, saved, starts, True)
     kept_anomaly, kept_states = run(first, params, rows, cuts, starts=starts, by_reset=True)

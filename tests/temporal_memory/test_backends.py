@@ -8,46 +8,18 @@ from hypothesis import strategies as st
 
 from sklearn_htm import TemporalMemoryTransformer
 
+from .._strategies import segment_params, sequence_streams
+
 
 @st.composite
 def configurations(draw):
-    max_new = draw(st.integers(1, 6))
-    max_synapses = draw(st.integers(1, 8))
-    reachable = min(max_new, max_synapses)
-    return dict(
-        n_cells_per_column=draw(st.integers(1, 5)),
-        activation_threshold=draw(st.integers(1, reachable)),
-        min_threshold=draw(st.integers(1, reachable)),
-        max_new_synapse_count=max_new,
-        max_segments_per_cell=draw(st.integers(1, 3)),
-        max_synapses_per_segment=max_synapses,
-        initial_permanence=draw(st.sampled_from([0.21, 0.3, 0.45, 0.5, 0.7])),
-        connected_threshold=draw(st.sampled_from([0.3, 0.5, 0.55])),
-        permanence_increment=draw(st.sampled_from([0.0, 0.05, 0.1, 0.2])),
-        permanence_decrement=draw(st.sampled_from([0.0, 0.05, 0.1, 0.3])),
-        predicted_segment_decrement=draw(st.sampled_from([0.0, 0.03, 0.1])),
-        random_state=draw(st.integers(0, 2**31 - 1)),
-    )
+    return {**draw(segment_params()),
+            "predicted_segment_decrement": draw(st.sampled_from([0.0, 0.03, 0.1]))}
 
 
-@st.composite
-def streams(draw):
-    """Rows drawn from a small alphabet of patterns (so that there is
-    something to learn), with occasional noise rows and sequence starts."""
-    n_columns = draw(st.integers(2, 24))
-    n_patterns = draw(st.integers(1, 5))
-    seed = draw(st.integers(0, 2**31 - 1))
-    rng = np.random.RandomState(seed)
-    density = draw(st.sampled_from([0.1, 0.25, 0.5]))
-    patterns = rng.rand(n_patterns, n_columns) < density
-    n_rows = draw(st.integers(1, 45))
-    rows = patterns[rng.randint(0, n_patterns, n_rows) if draw(st.booleans())
-                    else np.arange(n_rows) % n_patterns]
-    noise = rng.rand(n_rows) < 0.1
-    rows[noise] = rng.rand(int(noise.sum()), n_columns) < density
-    starts = rng.rand(n_rows) < draw(st.sampled_from([0.0, 0.1]))
-    cuts = sorted(set(draw(st.lists(st.integers(1, max(1, n_rows - 1)), max_size=3))))
-    return rows.astype(np.uint8), starts, [c for c in cuts if c < n_rows]
+def streams():
+    return sequence_streams(max_rows=45, noise_rates=(0.1,), start_rates=(0.0, 0.1),
+                            start_at_a_cut=False)
 
 
 def snapshot(tm):

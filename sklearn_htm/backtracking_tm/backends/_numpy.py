@@ -47,6 +47,7 @@ import numpy as np
 
 from ..._core.pools import indptr_from_lengths, split
 from ..._core.random import IntegerGenerator
+from ..._core.state import LayerState
 from .._canonical import reference_canonical, restore_reference
 from .._config import IN_SEQUENCE_FRACTION, PERMANENCE_DTYPE
 from .._state import CELL_SET_NAMES, STEP_SETS
@@ -54,7 +55,7 @@ from ._base import BacktrackingTMBackend
 from ._numpy_connections import SegmentRules, _Segment
 
 
-class ReferenceBacktrackingTM(SegmentRules):
+class ReferenceBacktrackingTM(SegmentRules, LayerState):
     """One backtracking Temporal Memory, step by step (its segment rules in
     :class:`~._numpy_connections.SegmentRules`)."""
 
@@ -74,6 +75,10 @@ class ReferenceBacktrackingTM(SegmentRules):
         self.updates = []          # (cell, segment or None, step, cells)
         self.reset_called = False  # NuPIC's resetCalled: the next row begins a sequence
         self.n_samples_seen = 0
+        self.scratch = {}  # the state protocol's; the reference keeps nothing there
+
+    def copy(self):
+        return copy.deepcopy(self)
 
     # ----------------------------------------------------------- structure
 
@@ -192,6 +197,7 @@ class ReferenceBacktrackingTM(SegmentRules):
         self.confident = set(state["confident"].tolist())
         for name in ("inf_history", "lrn_history"):
             setattr(self, name, split(state[name].tolist(), state[f"{name}_offsets"]))
+        self.scratch = {}
 
     # ---------------------------------------------------------------- step
 
