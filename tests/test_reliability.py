@@ -29,13 +29,13 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 import sklearn_htm.spatial_pooler._memory as memory_module
 import sklearn_htm.spatial_pooler._structure as structure_module
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 from sklearn_htm.spatial_pooler.backends import available_backends, get_backend, gpu_available
 
+from ._common_cases import is_fitted
 from .conftest import random_binary
 from .spatial_pooler.test_estimator import assert_same_state
 
@@ -55,14 +55,6 @@ def assert_unchanged(estimator, before):
     )
     changed = [name for name in before if before[name] != after[name]]
     assert not changed, f"attributes changed by a failed call: {changed}"
-
-
-def is_fitted(estimator):
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError:
-        return False
-    return True
 
 
 def pooler(**params):
