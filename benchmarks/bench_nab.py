@@ -36,6 +36,10 @@ ALTERNATIVES = {
         "temporal_memory": "htm.core"},
     "BacktrackingTM() (NuPIC's max_seq_length=32)": {
         "temporal_memory": BacktrackingTM()},
+    "range_padding=0.2 (NAB's HTM detector widens the range so)": {
+        "range_padding": 0.2},
+    "temporal_memory='htm.core' with NAB's thresholds 13 / 10": {
+        "temporal_memory": "htm.core", "activation_threshold": 13, "min_threshold": 10},
 }
 
 #: NAB's scoreboard (standard, reward_low_FP_rate, reward_low_FN_rate where listed).

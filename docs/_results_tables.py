@@ -600,6 +600,63 @@ def defaults_table(path=RESULTS / "defaults.json"):
     return "\n".join(lines) + "\n"
 
 
+def _g(value):
+    return "" if value is None else f"{value:.3g}"
+
+
+def forecast_table(path=RESULTS / "forecast.json"):
+    """The forecaster against baselines and published models on the taxi
+    series (``benchmarks/bench_forecast.py``)."""
+    report = json.loads(Path(path).read_text())
+    perturbed, published = report["perturbed"], report["published"]
+    names = {
+        "persistence": "persistence (the value 5 rows before)",
+        "seasonal_naive_weekly": "weekly seasonal naive",
+        "four_week_mean": "mean of the same half hour, 4 weeks before",
+        "sgd_online": "``SGDRegressor``, online, lags and calendar",
+    }
+    htm = report["htm"]
+    rows = [["``HTMForecaster``", _g(htm["wape"]), _g(htm["nrmse"]), f"{htm['nll']:.4g}",
+             _g(perturbed["htm"]["wape"])]]
+    for key, label in names.items():
+        base = report["baselines"][key]
+        rows.append([label, _g(base["wape"]), _g(base["nrmse"]), "",
+                     _g(perturbed[key]["wape"])])
+    for key, label in (("htm", "HTM, published"), ("lstm_6000", "LSTM on 6,000 samples, "
+                                                               "published"),
+                       ("online_lstm", "online LSTM, published")):
+        model = published[key]
+        rows.append([label, _g(model["wape"]), "",
+                     "" if model.get("nll") is None else f"{model['nll']:.4g}",
+                     _g(model.get("wape_after_perturbation"))])
+    lines = [
+        ".. Written by docs/_results_tables.py from benchmarks/results/forecast.json;",
+        "   do not edit: re-run benchmarks/bench_forecast.py.",
+        "",
+        f"``{report['command']}`` ({report['protocol']}; {report['machine']['cores']} cores):",
+        "",
+        *_rst_table(["model", "WAPE", "NRMSE", "NLL", "perturbed"], rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def forecast_tuning_table(path=RESULTS / "forecast_tuning.json"):
+    """How the forecaster's defaults were chosen (``bench_forecast.py --tune``)."""
+    report = json.loads(Path(path).read_text())
+    rows = [[label if label in ("defaults",) or " " in label.split("=")[0] else f"``{label}``",
+             _g(v["median"]), _g(v["mean"]), _g(v["mode"])]
+            for label, v in report["variants"].items()]
+    lines = [
+        ".. Written by docs/_results_tables.py from benchmarks/results/forecast_tuning.json;",
+        "   do not edit: re-run benchmarks/bench_forecast.py --tune.",
+        "",
+        f"``{report['command']}`` ({report['protocol']}):",
+        "",
+        *_rst_table(["WAPE", "median", "mean", "mode"], rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_tables(folder):
     """Write every generated table into ``folder``."""
     (Path(folder) / "benchmark_table.inc").write_text(cpu_table())
@@ -611,3 +668,5 @@ def write_tables(folder):
     (Path(folder) / "digits_table.inc").write_text(digits_table())
     (Path(folder) / "defaults_table.inc").write_text(defaults_table())
     (Path(folder) / "image_recipe_table.inc").write_text(image_recipe_table())
+    (Path(folder) / "forecast_table.inc").write_text(forecast_table())
+    (Path(folder) / "forecast_tuning_table.inc").write_text(forecast_tuning_table())

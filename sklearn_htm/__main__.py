@@ -25,7 +25,7 @@ def build_parser():
             "Train encoder -> Spatial Pooler -> LogisticRegression and print test "
             "accuracy and fit time next to the ablations: raw pixels, encoder only "
             "and the untrained pooler. The first run in an environment compiles the "
-            "Numba kernels (about 10 s, said as it happens)."
+            "Numba kernels (said as it happens)."
         ),
     )
     parser.add_argument(

@@ -18,7 +18,7 @@ from .spatial_pooler.backends import resolve_backend_name
 
 def default_preset(data):
     """The preset made for the data: "digits" for the bundled digits, "blog"
-    (the blog post's configuration, 20 s on MNIST) for an MNIST folder."""
+    (the blog post's configuration) for an MNIST folder."""
     return "digits" if data is None else "blog"
 
 

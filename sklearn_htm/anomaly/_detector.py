@@ -91,9 +91,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     range_padding : float, default=0.0
         The range is widened by this fraction of it on each side before the
         value encoder's resolution (the range / 130) is set. NAB's HTM
-        detector widens it by 0.2; here that scored lower on NAB (standard
-        69.49 against 70.30 with the backtracking TM and ``block_size=16``;
-        64.5 against 66.4 with htm.core's).
+        detector widens it by 0.2; here that scored lower on NAB (the
+        documentation's NAB table, from ``benchmarks/bench_nab.py``).
     temporal_memory : {"backtracking", "htm.core"} or estimator, default="backtracking"
         The Temporal Memory: NuPIC's :class:`~sklearn_htm.BacktrackingTM`
         (the one behind NAB's published HTM results) with NAB's HTM
@@ -106,9 +105,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     activation_threshold : int or None, default=None
         Synapses to active cells that make a Temporal Memory segment
         predict [``activationThreshold``]. None: 13 for the backtracking TM
-        (NAB's HTM detector), 10 for htm.core's (it scored 1.6 points higher
-        on NAB than 13 there: standard score, mean of 3 seeds; chosen on the
-        corpus, one value for every series).
+        (NAB's HTM detector), 10 for htm.core's (it scored higher on NAB
+        than 13 there, the documentation's NAB table; chosen on the corpus,
+        one value for every series).
     min_threshold : int or None, default=None
         Synapses that make a segment the best match of an unpredicted column
         [``minThreshold``]. None: 10 for the backtracking TM, 8 for htm.core's.

@@ -134,6 +134,8 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         Number of columns.
     n_samples_seen_ : int
         Rows learned since ``fit`` (or the first ``partial_fit``).
+    n_cells_ : int
+        Cells of the layer (``n_features_in_ * n_cells_per_column``).
     n_segments_, n_synapses_ : int
         Segments in the layer, and synapses on them.
     active_cells_ : ndarray of int64
@@ -330,6 +332,12 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         tags.input_tags.sparse = True
         tags.requires_fit = True
         return tags
+
+    @property
+    def n_cells_(self):
+        check_is_fitted(self)
+        structure = self._structure
+        return structure.n_features * int(structure.fitted_params["n_cells_per_column"])
 
     @property
     def n_segments_(self):

@@ -19,8 +19,8 @@ LAYERS = {
 }
 ATTRIBUTES = {
     "pooler": ["n_samples_seen_", "permanences_", "boost_factors_", "n_columns_"],
-    "tm": ["n_samples_seen_", "active_cells_", "predictive_cells_", "n_segments_"],
-    "btm": ["n_samples_seen_", "active_cells_", "predictive_cells_", "n_segments_"],
+    "tm": ["n_samples_seen_", "active_cells_", "predictive_cells_", "n_segments_", "n_cells_"],
+    "btm": ["n_samples_seen_", "active_cells_", "predictive_cells_", "n_segments_", "n_cells_"],
 }
 
 
@@ -45,6 +45,11 @@ def test_a_fitted_layer_has_them(layer):
     for name in ATTRIBUTES[layer]:
         getattr(estimator, name)
     assert estimator.n_samples_seen_ == 6
+    if layer != "pooler":  # the Temporal Memories' shared interface
+        assert estimator.n_cells_ == 16 * 2
+        cells = estimator.active_cells_
+        assert cells.dtype.kind == "i" and np.all(np.diff(cells) > 0)
+        assert np.all(cells < estimator.n_cells_)
 
 
 def test_the_refusal_names_only_the_parameters_changed():

@@ -2,8 +2,8 @@
 
 Numba compiles ``np.zeros`` and ``np.empty`` once per signature (the types
 of the shape and the dtype), and ``np.zeros`` compiles ``np.empty`` and a
-fill routine beside itself: a first compile in an environment paid for 29
-such routines, about 2 s. Every kernel allocates through these helpers: int64
+fill routine beside itself: a first compile in an environment paid for
+dozens of such routines. Every kernel allocates through these helpers: int64
 sizes and ``np.empty`` (:func:`empty`, :func:`empty_2d`), followed for
 :func:`zeros` and :func:`zeros_2d` by a loop that LLVM turns into a memset,
 so that one routine is compiled per dtype and rank (see
