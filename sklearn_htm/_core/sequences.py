@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .messages import warn_caller
 from .rows import validate_rows
 
 
@@ -60,7 +61,22 @@ class SequenceMemoryMixin:
         starts = check_sequence_starts(sequence_starts, rows.shape[0])
         if first and starts.shape[0]:
             starts[0] = True
+        self._warn_if_sparse(rows)
         return SequenceCall(starts)
+
+    def _warn_if_sparse(self, rows):
+        """Warn, once a public call is accepted, of rows too sparse for
+        ``activation_threshold``: a segment grows at most one synapse per
+        active column of the row before, so it could never predict."""
+        widest = int(np.diff(rows.indptr).max(initial=0))
+        if widest < self.activation_threshold:
+            warn_caller(
+                f"The rows of X have at most {widest} active columns, fewer than "
+                f"activation_threshold={self.activation_threshold}: a segment grows one "
+                "synapse per active column of a row, so it hardly ever predicts and raw "
+                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
+                "such sparse rows."
+            )
 
     def _stream_context(self, rows):
         return SequenceCall(np.zeros(rows.shape[0], dtype=bool))

@@ -13,13 +13,11 @@ a prefix of X.
 
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.layer import HTMLayer, layer_constraints
-from .._core.messages import warn_caller
 from .._core.random import seed_state
 from .._core.sequences import SequenceCall, SequenceMemoryMixin, check_sequence_starts
 from ._config import BTMConfig
@@ -400,15 +398,7 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         accepted, of rows too sparse for ``activation_threshold`` (the
         public path only)."""
         starts = check_sequence_starts(sequence_starts, rows.shape[0])
-        widest = int(np.diff(rows.indptr).max(initial=0))
-        if widest < self.activation_threshold:
-            warn_caller(
-                f"The rows of X have at most {widest} active columns, fewer than "
-                f"activation_threshold={self.activation_threshold}: a segment grows one "
-                "synapse per active column of a row, so it hardly ever predicts and raw "
-                "anomalies stay near 1. Lower activation_threshold and min_threshold for "
-                "such sparse rows."
-            )
+        self._warn_if_sparse(rows)
         return SequenceCall(starts)
 
     def _passes(self, rows, context):

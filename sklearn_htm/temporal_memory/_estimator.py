@@ -11,7 +11,6 @@ call would cost more than the learning): a call that fails while learning
 keeps the rows learned, a prefix of X.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np

@@ -32,7 +32,6 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from sklearn.utils import check_random_state
 
 from sklearn_htm import GreyscaleEncoder, SpatialPoolerTransformer
 from sklearn_htm._core.rows import from_csr

@@ -10,6 +10,9 @@ from sklearn_htm import TemporalMemoryTransformer
 
 from .._strategies import segment_params, sequence_streams
 
+# Random configurations often have thresholds above the rows' width.
+pytestmark = pytest.mark.filterwarnings("ignore:The rows of X have at most")
+
 
 @st.composite
 def configurations(draw):

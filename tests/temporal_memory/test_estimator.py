@@ -2,6 +2,7 @@
 parameters, validation, fitted attributes and failure atomicity."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -222,3 +223,19 @@ def test_a_bad_output_set_after_fit_is_named():
     tm.set_params(output="foo")
     with pytest.raises(InvalidParameterError, match="output"):
         tm.transform(random_sequence(3))
+
+
+def test_rows_sparser_than_the_threshold_are_warned_about_at_the_callers_line():
+    """As the backtracking TM: a segment grows at most one synapse per
+    active column of the row before, so rows narrower than
+    activation_threshold can never be predicted."""
+    X = np.zeros((6, 20), dtype=np.uint8)
+    X[:, :3] = 1
+    with pytest.warns(UserWarning, match="at most 3 active columns, fewer than "
+                                          "activation_threshold=13") as record:
+        TemporalMemoryTransformer(random_state=0).fit(X)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TemporalMemoryTransformer(activation_threshold=3, min_threshold=2,
+                                  random_state=0).fit(X)
