@@ -142,21 +142,7 @@ def test_verbose_0_prints_nothing(case, capfd):
     assert capfd.readouterr() == ("", "")
 
 
-def _verbose_1_cases():
-    for param in VERBOSE:
-        marks = []
-        if param.id.startswith("HTMAnomalyDetector"):
-            marks.append(pytest.mark.xfail(strict=True, reason=(
-                "the detector reports no progress of its own: verbose reaches its parts, "
-                "whose lines are labelled by their class and partial_fit")))
-        if param.id == "HTMForecaster":
-            marks.append(pytest.mark.xfail(strict=True, reason=(
-                "the forecaster's fit reports as 'HTMForecaster.partial_fit', and at "
-                "verbose=1 only after 2 s (quiet_when_quick), unlike the layers' fit")))
-        yield pytest.param(*param.values, id=param.id, marks=marks)
-
-
-@pytest.mark.parametrize("case", list(_verbose_1_cases()))
+@pytest.mark.parametrize("case", VERBOSE)
 def test_verbose_1_fit_reports_progress_under_the_class_name(case, capsys):
     data = case.data(N_ROWS, 4)
     model = case.make().set_params(verbose=1).fit(**data)

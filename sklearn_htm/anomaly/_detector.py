@@ -21,6 +21,7 @@ from ..temporal_memory import TemporalMemoryTransformer
 from .._core.failure import restore_on_failure
 from .._core.layer import check_unchanged
 from .._core.messages import warn_caller
+from .._core.progress import ProgressReporter
 from ._likelihood import AnomalyLikelihood, log_likelihood
 from ._rows import MIN_RESOLUTION, SPARSITY, check_order, encode_rows, pooled, stream_pooler
 from ._rows import frame as _frame
@@ -132,9 +133,11 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=0
         Seeds the pooler and the Temporal Memory.
     verbose : int, default=0
-        Passed to the pooler and the Temporal Memory: 1 says when their
-        kernels are being compiled (the first use in an environment, up to a
-        minute), with a heartbeat, and reports long calls; 0 prints nothing
+        1 reports the rows learned (``[HTMAnomalyDetector.fit] ...``; a
+        ``partial_fit`` only when it is long), and is passed to the pooler and
+        the Temporal Memory, which say when their kernels are being compiled
+        (the first use in an environment, up to a minute), with a
+        heartbeat; 0 prints nothing
         (a first compile is a :class:`~sklearn_htm.exceptions.KernelCompileWarning`
         for each part's kernels).
 
@@ -238,7 +241,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         with restore_on_failure(self):  # new parts: the old ones come back whole
             for name in ("pooler_", "_encoders", "_last_timestamp"):
                 self.__dict__.pop(name, None)
-            self._learn(*_frame(X))
+            self._learn(*_frame(X), call="fit")
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -423,30 +426,35 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         score[spatial] = 1.0
         return score
 
-    def _learn(self, stamps, instants, values):
+    def _learn(self, stamps, instants, values, call="partial_fit"):
         """Learn the rows, the pooler a block behind. A stream's first call
         is all or nothing (its parts are new); a later one changes nothing
         until its rows are encoded, then keeps, if it fails, the rows all the
         parts learned."""
         if hasattr(self, "pooler_"):
             self._check_continuation()
-            self._learn_bits(self._encode(stamps, values), instants, values)
+            self._learn_bits(self._encode(stamps, values), instants, values, call)
             return
         with restore_on_failure(self):
             self._start(values)
             bits = self._encode(stamps, values)
             self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
-            self._learn_bits(bits, instants, values)
+            self._learn_bits(bits, instants, values, call)
 
-    def _learn_bits(self, bits, instants, values):
-        """Learn encoded rows (see :meth:`_learn`)."""
+    def _learn_bits(self, bits, instants, values, call):
+        """Learn encoded rows (see :meth:`_learn`), reporting progress as
+        ``HTMAnomalyDetector.<call>``."""
         check_order(getattr(self, "_last_timestamp", None), instants, "detector")
         n_rows = values.shape[0]
         raw = np.empty(n_rows, dtype=np.float64)
         done = [0]  # rows learned by the pooler and the TM alike
+        reporter = ProgressReporter(self.verbose, n_rows, f"{type(self).__name__}.{call}",
+                                    quiet_when_quick=call == "partial_fit")
         try:
             while done[0] < n_rows:
+                before = done[0]
                 self._learn_block(bits, done, raw)
+                reporter.update(done[0] - before)
         finally:
             # The spatial rule, the likelihood and the scores follow the rows
             # the pooler and the TM learned.

@@ -139,7 +139,10 @@ class HTMForecaster(BaseEstimator):
     random_state : int, RandomState instance or None, default=0
         Seeds the pooler and the Temporal Memory.
     verbose : int, default=0
-        Progress of long calls on stderr.
+        1 reports the rows learned (``[HTMForecaster.fit] ...``; a
+        ``partial_fit`` only when it is long), and is passed to the pooler and
+        the Temporal Memory, which say when their kernels are being compiled;
+        0 prints nothing (a first compile is a ``KernelCompileWarning``).
 
     Attributes
     ----------
@@ -236,7 +239,7 @@ class HTMForecaster(BaseEstimator):
         with restore_on_failure(self):
             for name in ("pooler_", "_encoders", "_last_timestamp"):
                 self.__dict__.pop(name, None)
-            self._learn(*_frame(X))
+            self._learn(*_frame(X), call="fit")
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -355,7 +358,7 @@ class HTMForecaster(BaseEstimator):
         return int(np.clip(np.searchsorted(edges, value, side="right") - 1, 0,
                            self.n_buckets - 1))
 
-    def _learn(self, stamps, instants, values):
+    def _learn(self, stamps, instants, values, call="partial_fit"):
         first = not hasattr(self, "pooler_")
         with restore_on_failure(self):  # until the rows are encoded (all, on a first call)
             if first:
@@ -372,8 +375,8 @@ class HTMForecaster(BaseEstimator):
         self.forecast_proba_ = np.zeros((n_rows, n_steps, self.n_buckets))
         self.forecast_ = np.full((n_rows, n_steps), np.nan)
         self.forecast_interval_ = np.full((n_rows, n_steps, 2), np.nan)
-        reporter = ProgressReporter(self.verbose, n_rows, "HTMForecaster.partial_fit",
-                                    quiet_when_quick=True)
+        reporter = ProgressReporter(self.verbose, n_rows, f"{type(self).__name__}.{call}",
+                                    quiet_when_quick=call == "partial_fit")
         seen = self.n_samples_seen_
         try:
             for r in range(n_rows):
