@@ -57,9 +57,15 @@ class SequenceMemoryMixin:
     """The stream interface both Temporal Memories share (on top of
     :class:`~sklearn_htm._core.layer.HTMLayer`)."""
 
+    #: Whether a new stream's first row (and each pass of ``fit``) begins a
+    #: sequence. htm.core's reset of a new layer changes nothing; NuPIC's
+    #: (``resetCalled``) would change its first step, so the backtracking
+    #: Temporal Memory takes its sequence starts as given.
+    _first_row_begins_a_sequence = True
+
     def _call_context(self, rows, first, sequence_starts=None):
         starts = check_sequence_starts(sequence_starts, rows.shape[0])
-        if first and starts.shape[0]:
+        if first and starts.shape[0] and self._first_row_begins_a_sequence:
             starts[0] = True
         self._warn_if_sparse(rows)
         return SequenceCall(starts)
@@ -82,10 +88,11 @@ class SequenceMemoryMixin:
         return SequenceCall(np.zeros(rows.shape[0], dtype=bool))
 
     def _passes(self, rows, context):
-        """``max_iter`` passes, each beginning a sequence."""
+        """``max_iter`` passes (each beginning a sequence, unless
+        :attr:`_first_row_begins_a_sequence` says otherwise)."""
         for _ in range(getattr(self, "max_iter", 1)):
             starts = context.starts.copy()
-            starts[0] = True
+            starts[0] |= self._first_row_begins_a_sequence
             yield rows, context._replace(starts=starts)
 
     def _new_result(self, n_rows, out):

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.layer import HTMLayer, layer_constraints
 from .._core.random import seed_state
-from .._core.sequences import SequenceCall, SequenceMemoryMixin, check_sequence_starts
+from .._core.sequences import SequenceMemoryMixin
 from ._config import BTMConfig
 from .backends import REGISTRY
 
@@ -187,6 +187,9 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
     _backends = REGISTRY
     STRUCTURAL_PARAMS = STRUCTURAL_PARAMS
     _layer_name = "backtracking Temporal Memory"
+    # NuPIC's resetCalled is False on a new layer (a reset there would change
+    # NAB's figures): sequence starts are taken as given.
+    _first_row_begins_a_sequence = False
 
     def __init__(self, *, n_cells_per_column=32, activation_threshold=13, min_threshold=10,
                  max_new_synapse_count=20, initial_permanence=0.21, connected_threshold=0.5,
@@ -390,22 +393,6 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
     def _new_state(self, config, random_state):
         return self._backends.get(self.backend).new_state(config, seed_state(random_state))
 
-    def _call_context(self, rows, first, sequence_starts=None):
-        """The call's sequence starts, checked against X, as given: unlike
-        htm.core's Temporal Memory, a new stream's first row is not made a
-        sequence start (NuPIC's ``resetCalled`` is False on a new layer; a
-        reset there would change NAB's figures). Then warn, once the call is
-        accepted, of rows too sparse for ``activation_threshold`` (the
-        public path only)."""
-        starts = check_sequence_starts(sequence_starts, rows.shape[0])
-        self._warn_if_sparse(rows)
-        return SequenceCall(starts)
-
-    def _passes(self, rows, context):
-        """``fit``'s one pass, with the sequence starts as given (the first
-        row is not made one; see :meth:`_call_context`)."""
-        return [(rows, context)]
-
     def _begin_learning(self, backend, config, n_rows, context):
         """Learn in place on the stream's state; a stream continued on its
         other backend first has its state converted to that backend's kind,
@@ -420,10 +407,8 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
 
     def _learn_chunk(self, backend, config, state, rows, context, start, stop, result):
         starts = context.starts[start:stop]
-        if starts.any():
-            backend.learn(config, state, rows, result[start:stop], starts=starts)
-        else:  # a stream without sequence starts (the detector's): the call as before them
-            backend.learn(config, state, rows, result[start:stop])
+        backend.learn(config, state, rows, result[start:stop],
+                      starts=starts if starts.any() else None)
 
     def _infer(self, backend, config, rows, starts):
         """Raw anomalies of validated rows inferred without learning from

@@ -44,23 +44,16 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._io import read_results, read_windows, scores_report
 from ._thresholds import _best_threshold, _sweep_values
-from ._windows import PROBATION_FRACTION, PROBATION_MAX_ROWS, _prepare, probation_length
+from ._windows import _prepare
 
 __all__ = [
-    "PROBATION_FRACTION",
-    "PROBATION_MAX_ROWS",
     "PROFILES",
     "CorpusScore",
     "SeriesScore",
-    "probation_length",
-    "read_results",
-    "read_windows",
     "score_all_profiles",
     "score_corpus",
     "score_series",
-    "scores_report",
 ]
 
 #: Weights of each outcome in NAB's three scoring profiles (``config/profiles.json``).

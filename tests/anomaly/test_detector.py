@@ -339,12 +339,12 @@ def test_a_temporal_memory_failing_part_way_keeps_the_rows_it_learned(monkeypatc
     original = NumbaBackend.learn
     calls = []
 
-    def failing(self, config, state, rows, out=None):
+    def failing(self, config, state, rows, out=None, **options):
         calls.append(1)
         if len(calls) == 3:  # learn 3 rows of the block, then fail
-            original(self, config, state, rows[:3], out[:3])
+            original(self, config, state, rows[:3], out[:3], **options)
             raise MemoryError
-        return original(self, config, state, rows, out)
+        return original(self, config, state, rows, out, **options)
 
     monkeypatch.setattr(NumbaBackend, "learn", failing)
     with pytest.raises(MemoryError):
