@@ -393,8 +393,15 @@ def parts(frame, detector, args, minimum, maximum):
         "tm_infer_us_per_row": per_row(lambda t: t._score_rows(sdrs), tm),
     }
     if hasattr(tm, "max_inf_backtrack"):
+        # A floor, not a configuration: the backend infers with the stream's
+        # configuration but no inference backtracking (a stream cannot change
+        # max_inf_backtrack, so the backend is called directly).
+        def without_backtracking(t):
+            config = t._config()._replace(max_inf_backtrack=0)
+            t._backends.get(t.backend).infer(config, t._state, sdrs)
+
         report["tm_infer_without_backtracking_us_per_row"] = per_row(
-            lambda t: t.set_params(max_inf_backtrack=0)._score_rows(sdrs), tm)
+            without_backtracking, tm)
     log(f"parts: the detector with temporal_memory='htm.core', {args.rows} rows in one call")
     new_detector(minimum, maximum, temporal_memory="htm.core").fit(frame.iloc[:WARMUP_ROWS])
     other = new_detector(minimum, maximum, temporal_memory="htm.core")

@@ -159,7 +159,7 @@ def measure(tm, warm, rows, noise, args):
 
     # The numpy reference, on the same state: building its structures once,
     # then a few learning steps.
-    config = base._config(N_COLUMNS)
+    config = base._config()
     start = time.perf_counter()
     reference = ReferenceTemporalMemory(config, canon, base._state.rng.copy(),
                                         base._state.active_cells, base._state.winner_cells)
@@ -213,7 +213,7 @@ def dendrite_costs(base, rows, repeat):
     contexts (active cells) of ``rows`` after the layer ``base`` learned."""
     model = pickle.loads(pickle.dumps(base)).set_params(output="active_cells")
     cells = model.transform(rows)
-    config = model._config(N_COLUMNS)
+    config = model._config()
     conn = model._state.connections
     conn.retag(config.connected_threshold)
     empty = np.zeros(0, dtype=np.int32)

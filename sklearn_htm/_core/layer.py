@@ -107,6 +107,22 @@ class ConfigCache:
         return self.config
 
 
+class _Unfitted:
+    """The class-level ``_state`` (and ``_structure``) of a layer: a fitted
+    layer's own hides it; before ``fit``, reading it (as every fitted
+    attribute does) raises NotFittedError, which is also an AttributeError
+    (``hasattr`` stays False). A descriptor, not ``__getattr__``: the
+    attribute lookups that miss on every call (scikit-learn's) stay fast."""
+
+    def __get__(self, estimator, owner=None):
+        if estimator is None:
+            return self
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' or "
+            "'partial_fit' before using this estimator."
+        )
+
+
 class HTMLayer(BaseEstimator):
     """Base class of the layer estimators (not public).
 
@@ -119,6 +135,7 @@ class HTMLayer(BaseEstimator):
     _backends = None
     STRUCTURAL_PARAMS = ()
     _layer_name = "layer"
+    _state = _structure = _Unfitted()
 
     # ------------------------------------------------------------- the flow
 
@@ -322,18 +339,6 @@ class HTMLayer(BaseEstimator):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "_state")
-
-    def __getattr__(self, name):
-        # Only for attributes not found: the fitted attributes of an
-        # unfitted layer (they read the state) raise NotFittedError, which
-        # is also an AttributeError (hasattr stays False).
-        if name == "_state" or (name.endswith("_") and not name.startswith("__")
-                                and "_state" not in self.__dict__):
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' or "
-                "'partial_fit' before using this estimator."
-            )
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # Rows learned since the stream started (no docstring: numpydoc would
     # link the estimators' documented attribute to this private class).

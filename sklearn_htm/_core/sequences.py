@@ -74,6 +74,8 @@ class SequenceMemoryMixin:
         """Warn, once a public call is accepted, of rows too sparse for
         ``activation_threshold``: a segment grows at most one synapse per
         active column of the row before, so it could never predict."""
+        if rows.indices.shape[0] >= self.activation_threshold * rows.shape[0]:
+            return  # some row is at least as wide as the mean (a stream's common case)
         widest = int(np.diff(rows.indptr).max(initial=0))
         if widest < self.activation_threshold:
             warn_caller(
