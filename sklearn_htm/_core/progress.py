@@ -44,12 +44,18 @@ class ProgressReporter:
         self.start = self.clock()
         self.last_report = self.start
         self.quiet_when_quick = quiet_when_quick
+        # (samples, time) at the first update: the rate of what is left is
+        # measured from there, past the first chunk's warm-up (a first
+        # compile, possibly inside the parts of a stream model).
+        self.first = None
 
     def update(self, n_samples):
         self.done += int(n_samples)
         if self.verbose <= 0:
             return
         now = self.clock()
+        if self.first is None:
+            self.first = (self.done, now)
         finished = self.done >= self.total
         if finished and self.quiet_when_quick and self.verbose < 2:
             finished = now - self.start >= self.interval
@@ -107,9 +113,16 @@ class ProgressReporter:
         return self.waiting(text, after=PREPARING_SILENT_S)
 
     def message(self, now):
+        """``[label] done/total samples (percent), rate, elapsed, left``: the
+        rate over the whole call; the time left from the rate after the
+        first chunk (``?`` until a second one)."""
         elapsed = max(now - self.start, 1e-9)
         rate = self.done / elapsed
-        left = (self.total - self.done) / rate if rate > 0 else float("inf")
+        first_done, first_time = self.first if self.first is not None else (self.done, now)
+        recent = (self.done - first_done) / (now - first_time) if now > first_time else 0.0
+        left = (self.total - self.done) / recent if recent > 0 else float("inf")
+        if self.done >= self.total:
+            left = 0.0
         percent = 100.0 * self.done / self.total if self.total else 100.0
         return (
             f"[{self.label}] {self.done}/{self.total} samples ({percent:.0f}%), "

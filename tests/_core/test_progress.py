@@ -66,3 +66,29 @@ def test_a_first_compile_is_one_warning_at_verbosity_zero(monkeypatch, capsys):
         with progress.preparing("numba", ready=False):
             pass  # quicker than the silent second: a cache load
     assert capsys.readouterr() == ("", "")
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_time_left_comes_from_the_chunks_after_the_first():
+    """The first chunk may carry a first compile: the time left is estimated
+    from the rate after it, and said as unknown until there is one."""
+    clock, stream = _Clock(), io.StringIO()
+    progress = ProgressReporter(2, 1000, "test", stream=stream, clock=clock)
+    clock.now = 30.0  # the first 10 samples, with a 30 s compile
+    progress.update(10)
+    clock.now = 31.0  # 90 more in a second
+    progress.update(90)
+    clock.now = 40.0
+    progress.update(900)
+    first, second, last = stream.getvalue().splitlines()
+    assert first.endswith("left ?")
+    assert second.endswith("left 10.0s")  # 900 left at 90 samples/s
+    assert "1000/1000 samples (100%)" in last and last.endswith("left 0.0s")
+    assert "elapsed 40.0s" in last
