@@ -366,21 +366,34 @@ def refusal(what, changed, started_with, params):
     )
 
 
-def check_unchanged(estimator, started_with, what):
-    """Refuse the parameters of ``estimator`` that differ from
-    ``started_with`` (name -> the value its stream started with): the
-    continuation check of the stream estimators built on the layers.
+def started_with(estimator, names):
+    """The values of the parameters ``names`` a stream starts with, for
+    :func:`check_unchanged` (an estimator-valued one by its class and
+    parameters, so that a nested ``set_params`` counts as a change)."""
+    return {name: _snapshot(getattr(estimator, name)) for name in names}
+
+
+def check_unchanged(estimator, started, what):
+    """Refuse the parameters of ``estimator`` that differ from ``started``
+    (from :func:`started_with`): the continuation check of the stream
+    estimators built on the layers.
 
     Raises
     ------
     ValueError
         Naming each changed parameter.
     """
-    params = {name: getattr(estimator, name) for name in started_with}
-    changed = [name for name, value in started_with.items()
+    params = {name: _snapshot(getattr(estimator, name)) for name in started}
+    changed = [name for name, value in started.items()
                if not (params[name] is value or _equal(params[name], value))]
     if changed:
-        raise ValueError(refusal(what, changed, started_with, params))
+        raise ValueError(refusal(what, changed, started, params))
+
+
+def _snapshot(value):
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return (type(value).__name__, value.get_params(deep=True))
+    return value
 
 
 def _equal(a, b):

@@ -19,7 +19,7 @@ from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from ..spatial_pooler._structure import n_winners_of
 from ..temporal_memory import TemporalMemoryTransformer
 from .._core.failure import restore_on_failure
-from .._core.layer import check_unchanged
+from .._core.layer import check_unchanged, started_with
 from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
 from ._likelihood import AnomalyLikelihood, log_likelihood
@@ -259,6 +259,14 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         learned, a prefix of X, in every part alike (the pooler, the Temporal
         Memory, the likelihood, the range seen and ``anomaly_score_``), as if
         it had been given only those rows.
+
+        The stream's parts are fixed by its first call: a later call (and
+        ``score_samples``) refuses (``ValueError``) a changed ``minimum``,
+        ``maximum``, ``range_padding``, ``temporal_memory`` (its own
+        parameters included), ``activation_threshold``, ``min_threshold``,
+        ``predicted_segment_decrement``, ``probation``, ``block_size``,
+        ``n_columns`` or ``random_state``; ``threshold``, ``use_likelihood``
+        and ``verbose`` apply from the next call.
         """
         self._learn(*_frame(X))
         return self
@@ -323,12 +331,12 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         """Refuse a structural parameter changed since the stream started
         (``set_params`` between calls); ``use_likelihood``, ``threshold`` and
         ``verbose`` apply from the next call."""
-        started_with = self.__dict__.setdefault(
-            "_started_with", {name: getattr(self, name) for name in STRUCTURAL_PARAMS})
-        check_unchanged(self, started_with, "detector")
+        started = self.__dict__.setdefault("_started_with",
+                                           started_with(self, STRUCTURAL_PARAMS))
+        check_unchanged(self, started, "detector")
 
     def _start(self, values):
-        self._started_with = {name: getattr(self, name) for name in STRUCTURAL_PARAMS}
+        self._started_with = started_with(self, STRUCTURAL_PARAMS)
         if (self.minimum is None or self.maximum is None) and values.shape[0] < self.probation:
             warn_caller(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "

@@ -264,7 +264,12 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         Parameters, return value and errors as :meth:`fit`
         (``sequence_starts`` included: the first row of a call begins a
         sequence only where it says so); also raises ValueError when X has
-        another number of columns than the stream.
+        another number of columns than the stream, or when a parameter that
+        fixes the layer's layout changed since the stream started
+        (``n_cells_per_column``, ``max_synapses_per_segment``,
+        ``max_new_synapse_count``, ``max_inf_backtrack``,
+        ``max_lrn_backtrack``). ``backend`` may change: the stream continues
+        on the other backend, exactly.
         """
         return self._partial_fit(X, sequence_starts=sequence_starts)
 

@@ -22,14 +22,14 @@ from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from .._core.rows import BinaryRows
 from ..temporal_memory import TemporalMemoryTransformer
 from .._core.failure import restore_on_failure
-from .._core.layer import check_unchanged
+from .._core.layer import check_unchanged, started_with
 from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
 from ._classifier import SDRClassifier, softmax_rows
 
 #: Parameters fixed by a stream's first call.
 STRUCTURAL_PARAMS = ("steps", "minimum", "maximum", "n_buckets", "time_of_day", "day_of_week",
-                     "n_columns")
+                     "n_columns", "random_state")
 
 
 def distribution_points(proba, values, coverage):
@@ -254,8 +254,8 @@ class HTMForecaster(BaseEstimator):
 
         The stream's structure is fixed by its first call: a later call
         refuses (``ValueError``) a changed ``steps``, ``minimum``,
-        ``maximum``, ``n_buckets``, ``time_of_day``, ``day_of_week`` or
-        ``n_columns``; ``alpha``, ``bucket_value_alpha``, ``point`` and
+        ``maximum``, ``n_buckets``, ``time_of_day``, ``day_of_week``,
+        ``n_columns`` or ``random_state``; ``alpha``, ``bucket_value_alpha``, ``point`` and
         ``coverage`` may change between calls and apply from the next row.
         """
         self._learn(*_frame(X))
@@ -301,7 +301,7 @@ class HTMForecaster(BaseEstimator):
         if len(set(steps.tolist())) != steps.shape[0]:
             raise ValueError(f"steps holds a step twice: {self.steps!r}.")
         self.steps_ = tuple(int(s) for s in steps)
-        self._structure = {name: getattr(self, name) for name in STRUCTURAL_PARAMS}
+        self._structure = started_with(self, STRUCTURAL_PARAMS)
         if (self.minimum is None or self.maximum is None) and values.shape[0] < 100:
             warn_caller(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "

@@ -409,3 +409,19 @@ def test_threshold_and_use_likelihood_apply_mid_stream():
     np.testing.assert_array_equal(model.raw_anomaly_, whole.raw_anomaly_[150:])
     np.testing.assert_array_equal(model.anomaly_score_[~model.spatial_anomaly_],
                                   model.raw_anomaly_[~model.spatial_anomaly_])
+
+
+def test_a_changed_parameter_of_the_temporal_memory_given_is_refused():
+    """A nested set_params (temporal_memory__...) changes the stream's
+    Temporal Memory as much as replacing it: refused, not ignored."""
+    from sklearn_htm import BacktrackingTM
+
+    X = series(30)
+    model = detector(temporal_memory=BacktrackingTM(n_cells_per_column=8)).fit(X.iloc[:20])
+    before = pickle.dumps(model)
+    model.set_params(temporal_memory__n_cells_per_column=4)
+    with pytest.raises(ValueError, match="temporal_memory=.*cannot change mid-stream"):
+        model.partial_fit(X.iloc[20:21])
+    model.set_params(temporal_memory__n_cells_per_column=8)
+    assert pickle.dumps(model) == before
+    model.partial_fit(X.iloc[20:21])

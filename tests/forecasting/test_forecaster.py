@@ -141,7 +141,8 @@ def test_an_interrupted_call_keeps_whole_rows_as_if_only_they_were_given(cycle, 
 
 
 @pytest.mark.parametrize("name, value", [("steps", (1, 3)), ("n_buckets", 8),
-                                         ("maximum", 80), ("time_of_day", (21, 1.0))])
+                                         ("maximum", 80), ("time_of_day", (21, 1.0)),
+                                         ("random_state", 7)])
 def test_a_structural_parameter_cannot_change_mid_stream(cycle, name, value):
     model = forecaster().fit(cycle.iloc[:50])
     before = pickle.dumps(model)
