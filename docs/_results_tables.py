@@ -12,6 +12,15 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
 
 
+def _written_by(path, rerun):
+    """The comment that opens a generated table: where it comes from, and
+    what to re-run instead of editing it."""
+    return [
+        f".. Written by docs/_results_tables.py from benchmarks/results/{Path(path).name};",
+        f"   do not edit: re-run {rerun}.",
+    ]
+
+
 def _n(value):
     return f"{value:,.0f}"
 
@@ -21,8 +30,7 @@ def temporal_memory_table(path=RESULTS / "tm.json"):
     report = json.loads(Path(path).read_text())
     work, syn, core = report["workload"], report["synthetic"], report["htm_core"]
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/tm.json;",
-        "   do not edit: re-run benchmarks/bench_tm.py.",
+        *_written_by(path, "benchmarks/bench_tm.py"),
         "",
         f"``benchmarks/results/tm.json``, written by ``python benchmarks/bench_tm.py "
         f"--nab DIR --output benchmarks/results/tm.json``: {work['columns']} columns x "
@@ -84,8 +92,7 @@ def nab_table(path=RESULTS / "nab.json"):
     scores, published = report["scores"], report["published"]
     numenta = published["numenta (NuPIC)"]
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/nab.json;",
-        "   do not edit: re-run benchmarks/bench_nab.py.",
+        *_written_by(path, "benchmarks/bench_nab.py"),
         "",
         f"``benchmarks/results/nab.json``, written by ``{report['command']}`` (the "
         "detector's defaults; thresholds optimised per profile as NAB does):",
@@ -165,8 +172,7 @@ def streams_table(path=RESULTS / "streams.json"):
              f"{reference['whole_file']['pickle_mb']:.0f} MB"),
         ]
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/streams.json;",
-        "   do not edit: re-run benchmarks/bench_streams.py.",
+        *_written_by(path, "benchmarks/bench_streams.py"),
         "",
         f"``benchmarks/results/streams.json``, written by ``{report['command']}``: "
         f"``HTMAnomalyDetector`` with its defaults on the first {long_call['rows']:,} rows "
@@ -199,8 +205,7 @@ def cpu_table(path=RESULTS / "cpu.json"):
                                   rates["learn_batch_size_32"])
     scale, wide, compile_ = report["scale"], report["wide_sparse_init"], report["compile"]
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/cpu.json;",
-        "   do not edit: re-run benchmarks/bench_cpu.py.",
+        *_written_by(path, "benchmarks/bench_cpu.py"),
         "",
         "CPU, numba backend (``benchmarks/results/cpu.json``, written by ``python "
         "benchmarks/bench_cpu.py --mnist DIR --output benchmarks/results/cpu.json``): MNIST "
@@ -266,8 +271,7 @@ def dask_section(path=RESULTS / "dask.json"):
     rows = stream.get("transform_rows", 10 * stream["samples"])
     workers = sorted(grid["on_dask"], key=lambda name: int(name.split("_")[0]))
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/dask.json;",
-        "   do not edit: re-run benchmarks/bench_dask.py.",
+        *_written_by(path, "benchmarks/bench_dask.py"),
         "",
         f"Figures of ``benchmarks/results/dask.json``, written by ``{report['command']}`` "
         f"({env['backend']} backend, {env['cpus']} cores, load average "
@@ -377,8 +381,7 @@ def mnist_table(path=RESULTS / "mnist.json"):
     n_columns = columns[0] * columns[1] * columns[2]
     dead = best["metrics"]["trained"]["dead_columns"]
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/mnist.json;",
-        "   do not edit: re-run examples/plot_mnist_pipeline.py --output ...",
+        *_written_by(path, "examples/plot_mnist_pipeline.py --output .."),
         "",
         f"Accuracy on the {report['n_test']:,} MNIST test images after learning from the "
         f"{report['n_train']:,} training images (one pass of the pooler), from "
@@ -429,8 +432,7 @@ def digits_table(path=RESULTS / "digits.json"):
     width = max(len(label) for label in labels)
     rule = f"{'=' * width} ======== =========="
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/digits.json;",
-        "   do not edit: re-run benchmarks/bench_digits.py.",
+        *_written_by(path, "benchmarks/bench_digits.py"),
         "",
         f"``benchmarks/results/digits.json``, written by ``{report['command']}``: "
         "3-fold cross-validated accuracy on the training part of the main job's split "
@@ -493,8 +495,7 @@ def image_recipe_table(path=RESULTS / "image_recipe.json"):
                                 ("trained pooler", "trained SP + LR"))])
 
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/image_recipe.json;",
-        "   do not edit: re-run benchmarks/bench_image_recipe.py.",
+        *_written_by(path, "benchmarks/bench_image_recipe.py"),
         "",
         "``benchmarks/results/image_recipe.json`` (its sections come from the runs it "
         f"lists under ``runs``; ``{report['command']}`` runs them all). "
@@ -565,8 +566,7 @@ def defaults_table(path=RESULTS / "defaults.json"):
     report = json.loads(Path(path).read_text())
     rule = "============================================================ ========== ==============="
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/defaults.json;",
-        "   do not edit: re-run benchmarks/bench_defaults.py.",
+        *_written_by(path, "benchmarks/bench_defaults.py"),
         "",
         f"``benchmarks/results/defaults.json``, written by ``{report['command']}`` "
         f"({report['workload']}); the last row is the package's defaults:",
@@ -630,8 +630,7 @@ def forecast_table(path=RESULTS / "forecast.json"):
                      "" if model.get("nll") is None else f"{model['nll']:.4g}",
                      _g(model.get("wape_after_perturbation"))])
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/forecast.json;",
-        "   do not edit: re-run benchmarks/bench_forecast.py.",
+        *_written_by(path, "benchmarks/bench_forecast.py"),
         "",
         f"``{report['command']}`` ({report['protocol']}; {report['machine']['cores']} cores):",
         "",
@@ -647,8 +646,7 @@ def forecast_tuning_table(path=RESULTS / "forecast_tuning.json"):
              _g(v["median"]), _g(v["mean"]), _g(v["mode"])]
             for label, v in report["variants"].items()]
     lines = [
-        ".. Written by docs/_results_tables.py from benchmarks/results/forecast_tuning.json;",
-        "   do not edit: re-run benchmarks/bench_forecast.py --tune.",
+        *_written_by(path, "benchmarks/bench_forecast.py --tune"),
         "",
         f"``{report['command']}`` ({report['protocol']}):",
         "",

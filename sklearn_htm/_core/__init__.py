@@ -10,6 +10,8 @@
 :mod:`.layer`          the estimator skeleton every layer joins
 :mod:`.sequences`      what the two Temporal Memories share
 :mod:`.state`          the state protocol every layer's state follows
+:mod:`.config`         a layer's typed constants from its parameters
+:mod:`.attributes`     fitted attributes read from the state
 :mod:`.failure`        the failure rule, stated once
 :mod:`.messages`       warnings at the user's line
 :mod:`.progress`       progress reports (``verbose``)

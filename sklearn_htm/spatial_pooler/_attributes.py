@@ -7,6 +7,7 @@ arrays are copied and sparse matrices get their own index arrays.
 import numpy as np
 import scipy.sparse as sp
 
+from .._core.attributes import forwarded
 from ._state import PERMANENCE_DTYPE
 
 
@@ -41,42 +42,13 @@ class PoolerAttributes:
         return connected
 
     # Per-column arrays are copies: learning updates the state in place.
-    @property
-    def active_duty_cycles_(self):
-        return self._state.active_duty_cycles.copy()
-
-    @property
-    def overlap_duty_cycles_(self):
-        return self._state.overlap_duty_cycles.copy()
-
-    @property
-    def min_overlap_duty_cycles_(self):
-        return self._state.min_overlap_duty_cycles.copy()
-
-    @property
-    def boost_factors_(self):
-        return self._state.boost_factors.copy()
-
-    @property
-    def column_shape_(self):
-        return self._structure.column_shape
-
-    @property
-    def input_shape_(self):
-        return self._structure.input_shape
-
-    @property
-    def n_active_columns_(self):
-        return self._structure.n_active_columns
-
-    @property
-    def inhibition_radius_(self):
-        return self._structure.inhibition_radius
-
-    @property
-    def n_columns_(self):
-        return self._structure.n_columns
-
-    @property
-    def _n_features_out(self):
-        return self.n_columns_
+    active_duty_cycles_ = forwarded("_state.active_duty_cycles", copy=True)
+    overlap_duty_cycles_ = forwarded("_state.overlap_duty_cycles", copy=True)
+    min_overlap_duty_cycles_ = forwarded("_state.min_overlap_duty_cycles", copy=True)
+    boost_factors_ = forwarded("_state.boost_factors", copy=True)
+    column_shape_ = forwarded("_structure.column_shape")
+    input_shape_ = forwarded("_structure.input_shape")
+    n_active_columns_ = forwarded("_structure.n_active_columns")
+    inhibition_radius_ = forwarded("_structure.inhibition_radius")
+    n_columns_ = forwarded("_structure.n_columns")
+    _n_features_out = forwarded("n_columns_")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._core.attributes import forwarded
 from .._core.state import LayerState
 from ..utils._portable_math import portable_exp
 from ._topology import potential_pools
@@ -74,25 +75,11 @@ class PoolerConfig:
         )
 
     # The structure's figures that every backend reads.
-    @property
-    def n_inputs(self):
-        return self.structure.n_inputs
-
-    @property
-    def n_columns(self):
-        return self.structure.n_columns
-
-    @property
-    def n_active_columns(self):
-        return self.structure.n_active_columns
-
-    @property
-    def sparsity(self):
-        return self.structure.sparsity
-
-    @property
-    def global_inhibition(self):
-        return self.structure.global_inhibition
+    n_inputs = forwarded("structure.n_inputs")
+    n_columns = forwarded("structure.n_columns")
+    n_active_columns = forwarded("structure.n_active_columns")
+    sparsity = forwarded("structure.sparsity")
+    global_inhibition = forwarded("structure.global_inhibition")
 
     @property
     def neighbourhoods(self):
@@ -100,17 +87,9 @@ class PoolerConfig:
         (None with global inhibition)."""
         return self.structure.neighbourhoods
 
-    @property
-    def neighbourhood_indptr(self):
-        return self.structure.neighbourhoods.indptr
-
-    @property
-    def neighbourhood_indices(self):
-        return self.structure.neighbourhoods.indices
-
-    @property
-    def local_n_winners(self):
-        return self.structure.neighbourhoods.n_winners
+    neighbourhood_indptr = forwarded("structure.neighbourhoods.indptr")
+    neighbourhood_indices = forwarded("structure.neighbourhoods.indices")
+    local_n_winners = forwarded("structure.neighbourhoods.n_winners")
 
 
 class PoolerState(LayerState):

@@ -9,6 +9,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._core.config import params_constructor
+
 #: dtype of every permanence.
 PERMANENCE_DTYPE = np.float32
 
@@ -60,26 +62,8 @@ class TMConfig(NamedTuple):
     permanence_decrement: np.float32
     predicted_segment_decrement: np.float32
 
+    from_params = params_constructor({"cells_per_column": "n_cells_per_column"})
+
     @property
     def n_cells(self):
         return self.n_columns * self.cells_per_column
-
-    @classmethod
-    def from_params(cls, params, n_columns):
-        """The configuration of an estimator's parameters (a dict) over
-        ``n_columns`` input columns."""
-        perm = PERMANENCE_DTYPE
-        return cls(
-            n_columns=int(n_columns),
-            cells_per_column=int(params["n_cells_per_column"]),
-            activation_threshold=int(params["activation_threshold"]),
-            min_threshold=int(params["min_threshold"]),
-            max_new_synapse_count=int(params["max_new_synapse_count"]),
-            max_segments_per_cell=int(params["max_segments_per_cell"]),
-            max_synapses_per_segment=int(params["max_synapses_per_segment"]),
-            initial_permanence=perm(params["initial_permanence"]),
-            connected_threshold=perm(params["connected_threshold"]),
-            permanence_increment=perm(params["permanence_increment"]),
-            permanence_decrement=perm(params["permanence_decrement"]),
-            predicted_segment_decrement=perm(params["predicted_segment_decrement"]),
-        )

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._core.attributes import forwarded
 from .._core.layer import MAX_ITER_CONSTRAINT, HTMLayer, layer_constraints
 from .._core.messages import warn_caller
 from .._core.random import seed_state
@@ -332,17 +333,9 @@ class TemporalMemoryTransformer(
 
     # ------------------------------------------------------- fitted attributes
 
-    @property
-    def n_cells_(self):
-        return self._state.n_cells
-
-    @property
-    def n_segments_(self):
-        return self._state.connections.n_segments
-
-    @property
-    def n_synapses_(self):
-        return self._state.connections.n_synapses
+    n_cells_ = forwarded("_state.n_cells")
+    n_segments_ = forwarded("_state.connections.n_segments")
+    n_synapses_ = forwarded("_state.connections.n_synapses")
 
     @property
     def connections_(self):
@@ -352,13 +345,8 @@ class TemporalMemoryTransformer(
     def segments_per_cell_(self):
         return self._state.connections.cell_segment_length.astype(np.int64)
 
-    @property
-    def active_cells_(self):
-        return self._state.active_cells.copy()
-
-    @property
-    def winner_cells_(self):
-        return self._state.winner_cells.copy()
+    active_cells_ = forwarded("_state.active_cells", copy=True)
+    winner_cells_ = forwarded("_state.winner_cells", copy=True)
 
     @property
     def predictive_cells_(self):
@@ -371,13 +359,8 @@ class TemporalMemoryTransformer(
         counts = np.bincount(segment[live], minlength=conn.segment_cell.size)
         return np.unique(conn.segment_cell[counts >= self.activation_threshold])
 
-    @property
-    def cell_activity_(self):
-        return self._state.cell_activity.copy()
-
-    @property
-    def _n_features_out(self):
-        return self.n_cells_
+    cell_activity_ = forwarded("_state.cell_activity", copy=True)
+    _n_features_out = forwarded("n_cells_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
