@@ -10,6 +10,7 @@ from .encoders import (
 )
 from .forecasting import HTMForecaster, SDRClassifier
 from .spatial_pooler import SpatialPoolerTransformer
+from .streams import MultiStreamDetector
 from .temporal_memory import TemporalMemoryTransformer
 
 __version__ = "0.1.0"
@@ -21,6 +22,7 @@ __all__ = [
     "GreyscaleEncoder",
     "HTMAnomalyDetector",
     "HTMForecaster",
+    "MultiStreamDetector",
     "RandomDistributedScalarEncoder",
     "ScalarEncoder",
     "SDRClassifier",

@@ -23,6 +23,8 @@ from .encoders import (
 from .pipeline import IncrementalPipeline
 from .presets import check_intensities
 from .spatial_pooler import SpatialPoolerTransformer
+from .streams import MultiStreamDetector
+from .streams._store import DetectorStore
 from ._core.layer import ConfigCache, StreamStructure
 from ._core.rows import BinaryRows
 from .spatial_pooler._state import PoolerState
@@ -49,6 +51,8 @@ SKOPS_TRUSTED_TYPES = tuple(
         AnomalyLikelihood,
         LikelihoodState,
         HTMAnomalyDetector,
+        MultiStreamDetector,
+        DetectorStore,
         BinaryRows,
         HTMForecaster,
         SDRClassifier,

@@ -25,6 +25,7 @@ from sklearn_htm import (
     GreyscaleEncoder,
     HTMAnomalyDetector,
     HTMForecaster,
+    MultiStreamDetector,
     RandomDistributedScalarEncoder,
     ScalarEncoder,
     SDRClassifier,
@@ -59,6 +60,15 @@ def series(n_rows, seed=0):
     stamps = pd.date_range("2024-01-01", periods=n_rows, freq="h")
     value = 10 + 5 * np.sin(2 * np.pi * np.arange(n_rows) / 12) + rng.normal(0, 0.3, n_rows)
     return {"X": pd.DataFrame({"timestamp": stamps, "value": value})}
+
+
+def long_rows(n_rows, seed=0):
+    """Rows of two streams in long format, interleaved unevenly."""
+    stamps = pd.date_range("2024-01-01", periods=n_rows, freq="h")
+    rng = np.random.RandomState(seed)
+    key = np.where(rng.random_sample(n_rows) < 0.6, "a", "b")
+    value = 10 + 5 * np.sin(2 * np.pi * np.arange(n_rows) / 12) + rng.normal(0, 0.3, n_rows)
+    return {"X": pd.DataFrame({"stream": key, "timestamp": stamps, "value": value})}
 
 
 def binary(n_rows, seed=0):
@@ -180,6 +190,9 @@ CASES = [
          _stream_probe("score_samples"), layer_backend(BacktrackingTM, "auto")),
     Case("HTMAnomalyDetector-htm.core", _detector("htm.core"), series,
          _stream_probe("score_samples"), layer_backend(TemporalMemoryTransformer, "auto")),
+    Case("MultiStreamDetector",
+         lambda: MultiStreamDetector(_detector("backtracking")(), ranges={"b": (0, 20)}),
+         long_rows, _stream_probe("score_samples")),
     Case("HTMForecaster",
          lambda: HTMForecaster(steps=(1, 2), minimum=0, maximum=20, n_buckets=8,
                                n_columns=128, alpha=0.1),

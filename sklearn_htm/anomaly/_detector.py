@@ -289,6 +289,10 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         check_is_fitted(self)
         self._check_continuation()
         stamps, _, values = _frame(X)
+        return self._score_frame(stamps, values)
+
+    def _score_frame(self, stamps, values):
+        """:meth:`score_samples` of parsed rows (the inner path: nothing checked)."""
         bits = self._encode(stamps, values)
         sdrs = self._pooled(bits)
         raw = self.temporal_memory_._score_rows(sdrs)
@@ -434,25 +438,27 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         score[spatial] = 1.0
         return score
 
-    def _learn(self, stamps, instants, values, call="partial_fit"):
+    def _learn(self, stamps, instants, values, call="partial_fit", model="detector"):
         """Learn the rows, the pooler a block behind. A stream's first call
         is all or nothing (its parts are new); a later one changes nothing
         until its rows are encoded, then keeps, if it fails, the rows all the
-        parts learned."""
+        parts learned. ``model`` names the detector in warnings (the
+        inner path of parsed rows: :class:`~sklearn_htm.MultiStreamDetector`
+        names each stream's)."""
         if hasattr(self, "pooler_"):
             self._check_continuation()
-            self._learn_bits(self._encode(stamps, values), instants, values, call)
+            self._learn_bits(self._encode(stamps, values), instants, values, call, model)
             return
         with restore_on_failure(self):
             self._start(values)
             bits = self._encode(stamps, values)
             self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
-            self._learn_bits(bits, instants, values, call)
+            self._learn_bits(bits, instants, values, call, model)
 
-    def _learn_bits(self, bits, instants, values, call):
+    def _learn_bits(self, bits, instants, values, call, model="detector"):
         """Learn encoded rows (see :meth:`_learn`), reporting progress as
         ``HTMAnomalyDetector.<call>``."""
-        check_order(getattr(self, "_last_timestamp", None), instants, "detector")
+        check_order(getattr(self, "_last_timestamp", None), instants, model)
         n_rows = values.shape[0]
         raw = np.empty(n_rows, dtype=np.float64)
         done = [0]  # rows learned by the pooler and the TM alike

@@ -1,0 +1,14 @@
+"""Many streams at once: a keyed set of anomaly detectors, with a memory
+budget and crash-safe checkpoints (:class:`MultiStreamDetector`), on one
+machine or across a Dask cluster; ``python -m sklearn_htm.streams`` scores a
+long-format CSV file.
+
+``_rows`` (the long format, validated and grouped once), ``_store`` (the
+detectors in memory and on disk: the checkpoint layout), ``_multi`` (the
+estimator).
+"""
+
+from ._multi import MultiStreamDetector
+from ._store import CheckpointError
+
+__all__ = ["CheckpointError", "MultiStreamDetector"]
