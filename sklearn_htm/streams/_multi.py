@@ -363,29 +363,49 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         self.anomaly_score_ = scores
 
     def _learn_streams(self, rows, scores):
-        """Learn the streams of ``rows`` (in groups that fit the memory
-        budget, in parallel with ``n_jobs``); yields the rows learned."""
-        from joblib import Parallel, delayed, effective_n_jobs
+        """Learn the streams of ``rows``, one after the other or, with
+        ``n_jobs``, in groups in parallel (each group within the memory
+        budget); yields the rows learned."""
+        from joblib import effective_n_jobs
 
-        n_jobs = effective_n_jobs(self.n_jobs) if len(rows.keys) > 1 else 1
+        if len(rows.keys) > 1 and effective_n_jobs(self.n_jobs) > 1:
+            yield from self._learn_in_parallel(rows, scores, effective_n_jobs(self.n_jobs))
+            return
+        for i, key in enumerate(rows.keys):
+            detector = self._detector(key)
+            self._store.changed.add(key)  # also when the call fails part way
+            _, learned = self._learn_here(detector, *rows.of(i), _model_name(key))
+            scores[rows.rows[i]] = learned
+            self._store.evict(keep=(key,))
+            yield learned.shape[0]
+
+    def _learn_in_parallel(self, rows, scores, n_jobs):
+        """Groups of streams learned by ``n_jobs`` worker processes, each on a
+        copy of its detector (a failure changes nothing here)."""
+        from joblib import Parallel, delayed
+
         group = self.max_resident or len(rows.keys)
         for begin in range(0, len(rows.keys), group):
             indices = range(begin, min(begin + group, len(rows.keys)))
-            detectors = [self._detector(rows.keys[i]) for i in indices]
-            work = [(detector, *rows.of(i), _model_name(rows.keys[i]))
-                    for i, detector in zip(indices, detectors)]
-            if n_jobs == 1:
-                results = (_learn_stream(*task) for task in work)
-            else:
-                results = Parallel(n_jobs=n_jobs)(delayed(_learn_stream)(*task) for task in work)
+            self._store.evict(limit=self._store.max_resident and
+                              self._store.max_resident - len(indices))
+            work = [(self._detector(rows.keys[i]), *rows.of(i), _model_name(rows.keys[i]))
+                    for i in indices]
+            results = Parallel(n_jobs=n_jobs)(delayed(_learn_stream)(*task) for task in work)
             for i, (detector, learned) in zip(indices, results):
-                key = rows.keys[i]
-                self._store.put(key, detector)
+                self._store.put(rows.keys[i], detector)
                 self.n_samples_seen_ += learned.shape[0]
                 scores[rows.rows[i]] = learned
                 yield learned.shape[0]
-            self._store.evict(keep={rows.keys[i] for i in indices})
-        self._store.evict()
+
+    def _learn_here(self, detector, *task):
+        """:func:`_learn_stream` in this process, counting the rows learned
+        even when it fails part way (the detector keeps a prefix)."""
+        before = _rows_learned(detector)
+        try:
+            return _learn_stream(detector, *task)
+        finally:
+            self.n_samples_seen_ += _rows_learned(detector) - before
 
     def _detector(self, key):
         if key in self._store:
@@ -411,6 +431,10 @@ def _learn_stream(detector, stamps, instants, values, model):
     detector returned, for a worker process)."""
     detector._learn(stamps, instants, values, model=model)
     return detector, detector.anomaly_score_
+
+
+def _rows_learned(detector):
+    return detector.n_samples_seen_ if hasattr(detector, "likelihood_estimator_") else 0
 
 
 def _model_name(key):

@@ -93,8 +93,6 @@ def stream_rows(X):
     if (codes < 0).any():
         raise ValueError(f"X's 'stream' column has {int((codes < 0).sum())} missing key(s).")
     keys = [stream_key(key) for key in uniques.tolist()]
-    if len(set(keys)) != len(keys):  # 1 and "1", or 1 and np.int8(1)
-        raise ValueError("X's stream keys differ only in their type (such as 1 and '1').")
     stamps, instants, values = frame(X[["timestamp", "value"]])
     order = np.argsort(codes, kind="stable")
     bounds = np.cumsum(np.bincount(codes, minlength=len(keys)))[:-1]

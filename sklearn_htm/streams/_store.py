@@ -199,13 +199,15 @@ class DetectorStore:
         if changed:
             self.changed.add(key)
 
-    def evict(self, keep=()):
-        """Write the least recently used detectors beyond the budget to disk
-        and drop them from memory (never those in ``keep``)."""
-        if self.max_resident is None:
+    def evict(self, keep=(), limit=None):
+        """Write the least recently used detectors beyond the budget (or
+        ``limit``) to disk and drop them from memory (never those in
+        ``keep``)."""
+        limit = self.max_resident if limit is None else limit
+        if limit is None:
             return
         for key in list(self.resident):
-            if len(self.resident) <= self.max_resident:
+            if len(self.resident) <= limit:
                 break
             if key in keep:
                 continue
