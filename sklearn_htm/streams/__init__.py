@@ -5,10 +5,11 @@ long-format CSV file.
 
 ``_rows`` (the long format, validated and grouped once), ``_store`` (the
 detectors in memory and on disk: the checkpoint layout), ``_multi`` (the
-estimator).
+estimator), ``_dask`` (its partitions on a Dask cluster).
 """
 
+from ._dask import DaskStreams
 from ._multi import MultiStreamDetector
 from ._store import CheckpointError
 
-__all__ = ["CheckpointError", "MultiStreamDetector"]
+__all__ = ["CheckpointError", "DaskStreams", "MultiStreamDetector"]
