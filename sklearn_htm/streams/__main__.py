@@ -1,0 +1,118 @@
+"""``python -m sklearn_htm.streams``: score a long-format CSV of many streams.
+
+::
+
+    python -m sklearn_htm.streams score IN.csv --output OUT.csv
+        [--ranges RANGES.csv] [--checkpoint-dir DIR [--max-resident N]]
+        [--n-jobs N] [--chunk-rows N] [--no-progress]
+
+``IN.csv`` has the columns ``stream``, ``timestamp`` and ``value`` (one row
+per value, any interleaving; other columns are passed through). ``OUT.csv``
+holds the same rows with ``anomaly_score`` (NAB's score in [0, 1]) and
+``label`` (1 where the score reaches the detector's threshold, 0.5, else 0).
+The file is read and learned in chunks of ``--chunk-rows`` rows, with a
+progress bar. With ``--checkpoint-dir`` the streams continue from the
+checkpoint found there (a later file continues where this one stopped), and
+a checkpoint is written at the end.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_htm.streams",
+        description="Score many streams with one HTM anomaly detector each.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    score = commands.add_parser(
+        "score", help="score a long-format CSV (stream, timestamp, value)",
+        description="Learn and score every row of IN (columns stream, timestamp, value) "
+                    "and write the rows with anomaly_score and label to OUTPUT.",
+    )
+    score.add_argument("input", metavar="IN.csv", help="rows of many streams, long format")
+    score.add_argument("--output", required=True, metavar="OUT.csv",
+                       help="where to write the rows with anomaly_score and label")
+    score.add_argument("--ranges", metavar="RANGES.csv",
+                       help="per-stream value ranges: columns stream, minimum, maximum "
+                            "(a stream without one takes its first chunk's range)")
+    score.add_argument("--checkpoint-dir", metavar="DIR",
+                       help="continue the streams of the checkpoint in DIR (if any) and "
+                            "write a checkpoint there at the end")
+    score.add_argument("--max-resident", type=_positive, metavar="N",
+                       help="detectors kept in memory at most (the others in "
+                            "--checkpoint-dir); default: all")
+    score.add_argument("--n-jobs", type=int, default=1, metavar="N",
+                       help="processes learning different streams at once (default: 1)")
+    score.add_argument("--chunk-rows", type=_positive, default=10_000, metavar="N",
+                       help="rows read and learned at a time (default: 10000)")
+    score.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def main(argv=None):
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _score(args)
+    except (FileNotFoundError, NotADirectoryError, ValueError, TypeError) as exc:
+        parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
+
+
+def _streams(args):
+    """The set of streams: continued from ``--checkpoint-dir`` or new."""
+    import pandas as pd
+
+    from . import MultiStreamDetector
+    from ._store import MANIFEST
+
+    if args.max_resident is not None and args.checkpoint_dir is None:
+        raise ValueError("--max-resident needs --checkpoint-dir")
+    ranges = None if args.ranges is None else pd.read_csv(args.ranges)
+    if args.checkpoint_dir is not None and (Path(args.checkpoint_dir) / MANIFEST).exists():
+        if ranges is not None:
+            raise ValueError("--ranges with a checkpoint to continue: the checkpoint's "
+                             "ranges apply (a stream's range is fixed by its first row)")
+        return MultiStreamDetector.restore(
+            args.checkpoint_dir, n_jobs=args.n_jobs,
+            **({} if args.max_resident is None else {"max_resident": args.max_resident}))
+    return MultiStreamDetector(ranges=ranges, checkpoint_dir=args.checkpoint_dir,
+                               max_resident=args.max_resident, n_jobs=args.n_jobs)
+
+
+def _score(args):
+    import numpy as np
+    import pandas as pd
+    from tqdm import tqdm
+
+    streams = _streams(args)
+    with open(args.input, "rb") as file:
+        total = max(sum(1 for _ in file) - 1, 0)
+    if total == 0:
+        raise ValueError(f"{args.input} has no rows")
+    threshold = (streams.detector.threshold if streams.detector is not None else 0.5)
+    with tqdm(total=total, unit="row", disable=args.no_progress, file=sys.stderr) as bar:
+        chunks = pd.read_csv(args.input, chunksize=args.chunk_rows)
+        for number, chunk in enumerate(chunks):
+            scores = streams.partial_fit(chunk.reset_index(drop=True)).anomaly_score_
+            chunk = chunk.assign(anomaly_score=scores,
+                                 label=np.where(scores >= threshold, 1, 0))
+            chunk.to_csv(args.output, mode="w" if number == 0 else "a", header=number == 0,
+                         index=False)
+            bar.update(len(chunk))
+    if args.checkpoint_dir is not None:
+        streams.checkpoint()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
