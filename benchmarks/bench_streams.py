@@ -46,6 +46,15 @@ Sections of the JSON:
   parameters, without its Metrics bookkeeping) timed on the same rows when
   ``import htm`` works; otherwise the figures measured on this machine
   earlier (:data:`HTM_CORE_REFERENCE`);
+* ``multi_streams``: a :class:`~sklearn_htm.MultiStreamDetector` over
+  ``--n-streams`` (200) streams of NAB's series (cycled, shifted; each its
+  range), ``--stream-values`` (500) values each, one row of every stream per
+  ``partial_fit`` call, round robin: values per second, resident MB per
+  stream, ``checkpoint()`` seconds and bytes on disk per stream, seconds to
+  ``restore`` them all; and a memory budget of half of ``--budget-streams``
+  (20) streams fed round robin (every value swaps a detector in and another
+  out: LRU's worst case), seconds per swap (``--only multi_streams``: this
+  section alone, written to ``benchmarks/results/multi_streams.json``);
 * ``ratios``: htm.core's time per row over ours, beside the targets (long
   call >= 20x, one-row calls >= 15x, state <= 5 MB, pickle <= 3 MB).
 
@@ -75,6 +84,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import pandas as pd
+from _multi_streams import multi_streams
 from _report import command, description, emit
 
 import sklearn_htm
@@ -84,8 +94,10 @@ from sklearn_htm._core.progress import ProgressReporter
 ROOT = Path(__file__).resolve().parent.parent
 NYC_TAXI = "data/realKnownCause/nyc_taxi.csv"
 #: What the full run and ``--quick`` use for the options not given.
-FULL = {"rows": 5000, "n_detectors": 1000, "steps": 200, "whole_file": True}
-QUICK = {"rows": 600, "n_detectors": 20, "steps": 50, "whole_file": False}
+FULL = {"rows": 5000, "n_detectors": 1000, "steps": 200, "whole_file": True,
+        "n_streams": 200, "stream_values": 500, "budget_streams": 20, "budget_values": 30}
+QUICK = {"rows": 600, "n_detectors": 20, "steps": 50, "whole_file": False,
+         "n_streams": 10, "stream_values": 40, "budget_streams": 4, "budget_values": 5}
 WARMUP_ROWS = 50
 LAST_CALLS = 1000
 #: The rounds of ``many_detectors`` stop at this multiple of ``--max-rss-gb``.
@@ -143,6 +155,17 @@ def parse_args(argv):
     parser.add_argument("--steps", type=int, help="values fed to each detector (default 200)")
     parser.add_argument("--max-rss-gb", type=float, default=16.0,
                         help="no more detectors once resident memory passes this")
+    parser.add_argument("--n-streams", type=int,
+                        help="streams of the multi_streams section (default 200)")
+    parser.add_argument("--stream-values", type=int,
+                        help="values fed to each of them (default 500)")
+    parser.add_argument("--budget-streams", type=int,
+                        help="streams of the memory-budget measure (default 20)")
+    parser.add_argument("--budget-values", type=int,
+                        help="values fed to each of them (default 30)")
+    parser.add_argument("--only", choices=("all", "multi_streams"), default="all",
+                        help="multi_streams: that section alone, written to "
+                             "benchmarks/results/multi_streams.json")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 600 rows, 20 detectors of 50 values, no whole file")
     parser.add_argument("--output", "--out", dest="output",
@@ -153,7 +176,8 @@ def parse_args(argv):
         if getattr(args, name) is None:
             setattr(args, name, value)
     if args.output is None and not args.quick:
-        args.output = str(ROOT / "benchmarks" / "results" / "streams.json")
+        name = "multi_streams.json" if args.only == "multi_streams" else "streams.json"
+        args.output = str(ROOT / "benchmarks" / "results" / name)
     return args
 
 
@@ -646,9 +670,24 @@ def ratios(report):
     return out
 
 
+def machine(load_before):
+    return {
+        "cores": os.cpu_count(), "numba": numba.__version__, "numpy": np.__version__,
+        "pandas": pd.__version__, "python": platform.python_version(),
+        "load_average_before": list(load_before), "load_average_after": list(os.getloadavg()),
+    }
+
+
 def main(argv=None):
     args = parse_args(argv)
     load_before = os.getloadavg()
+    if args.only == "multi_streams":
+        report = {"command": command(argv), "sklearn_htm": sklearn_htm.__version__,
+                  "quick": args.quick, "multi_streams": multi_streams(args, log, rss_bytes),
+                  "machine": machine(load_before),
+                  "seconds": round(time.perf_counter() - _START, 1)}
+        emit(report, args.output, default=float)
+        return 0
     path = Path(args.nab) / NYC_TAXI
     frame = pd.read_csv(path, parse_dates=["timestamp"])
     args.rows = min(args.rows, len(frame))
@@ -677,11 +716,8 @@ def main(argv=None):
     report["many_detectors"] = many_detectors(args)
     report["htm_core"] = htm_core(frame, args, minimum, maximum)
     report["ratios"] = ratios(report)
-    report["machine"] = {
-        "cores": os.cpu_count(), "numba": numba.__version__, "numpy": np.__version__,
-        "pandas": pd.__version__, "python": platform.python_version(),
-        "load_average_before": list(load_before), "load_average_after": list(os.getloadavg()),
-    }
+    report["multi_streams"] = multi_streams(args, log, rss_bytes)
+    report["machine"] = machine(load_before)
     report["seconds"] = round(time.perf_counter() - _START, 1)
     log(f"done in {report['seconds']:.0f} s")
     emit(report, args.output, default=float)
