@@ -655,6 +655,34 @@ def forecast_tuning_table(path=RESULTS / "forecast_tuning.json"):
     return "\n".join(lines) + "\n"
 
 
+def multi_streams_table(path=RESULTS / "multi_streams.json"):
+    """The many-streams figures (``bench_streams.py --only multi_streams``)."""
+    report = json.loads(Path(path).read_text())
+    many, budget = report["multi_streams"], report["multi_streams"]["memory_budget"]
+    rows = [
+        ("streams x values each", f"{many['streams']} x {many['values_per_stream']}"),
+        ("values per second (one call a round)", _n(many["values_per_s"])),
+        ("µs per value, the last fifth of the rounds", f"{many['us_per_value_last_fifth']:,}"),
+        ("resident memory per stream", f"{many['rss_mb_per_stream']} MB"),
+        ("checkpoint on disk per stream", f"{many['checkpoint_bytes_per_stream'] / 1e6:.1f} MB"),
+        ("``checkpoint()`` of them all", f"{many['checkpoint_s']} s"),
+        ("``restore`` of them all", f"{many['restore_all_s']} s"),
+        (f"a budget of {budget['max_resident']} for {budget['streams']} streams "
+         "round robin: per swap", f"{budget['ms_per_swap']} ms"),
+        ("10,000 streams resident would need",
+         f"{many['extrapolated']['gb_resident_for_10000_streams']} GB"),
+    ]
+    lines = [
+        *_written_by(path, "benchmarks/bench_streams.py --only multi_streams"),
+        "",
+        f"``{report['command']}`` ({report['machine']['cores']} cores): "
+        f"{many['input']}; {many['call']}.",
+        "",
+        *_rst_table(("measure", "value"), rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_tables(folder):
     """Write every generated table into ``folder``."""
     (Path(folder) / "benchmark_table.inc").write_text(cpu_table())
@@ -668,3 +696,4 @@ def write_tables(folder):
     (Path(folder) / "image_recipe_table.inc").write_text(image_recipe_table())
     (Path(folder) / "forecast_table.inc").write_text(forecast_table())
     (Path(folder) / "forecast_tuning_table.inc").write_text(forecast_tuning_table())
+    (Path(folder) / "multi_streams_table.inc").write_text(multi_streams_table())
