@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..utils._cli import positive_int, run_command
+
 
 def _parser():
     parser = argparse.ArgumentParser(
@@ -38,7 +40,7 @@ def _parser():
                           "https://github.com/numenta/NAB")
     run.add_argument("--output", required=True,
                      help="where to write the results (in OUTPUT/sklearnhtm)")
-    run.add_argument("--n-jobs", type=_positive, default=1,
+    run.add_argument("--n-jobs", type=positive_int, default=1,
                      help="series run in parallel (default: 1; the documentation's NAB "
                           "table uses 2 on 2 cores)")
     run.add_argument("--random-state", type=int, default=0,
@@ -55,20 +57,9 @@ def _parser():
     return parser
 
 
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
 
 def main(argv=None):
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        return _main(args)
-    except (FileNotFoundError, NotADirectoryError, ValueError) as exc:
-        parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
+    return run_command(_parser(), _main, argv)
 
 
 def _main(args):

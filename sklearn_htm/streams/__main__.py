@@ -20,6 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..utils._cli import positive_int, run_command
+
 
 def _parser():
     parser = argparse.ArgumentParser(
@@ -41,31 +43,21 @@ def _parser():
     score.add_argument("--checkpoint-dir", metavar="DIR",
                        help="continue the streams of the checkpoint in DIR (if any) and "
                             "write a checkpoint there at the end")
-    score.add_argument("--max-resident", type=_positive, metavar="N",
+    score.add_argument("--max-resident", type=positive_int, metavar="N",
                        help="detectors kept in memory at most (the others in "
                             "--checkpoint-dir); default: all")
     score.add_argument("--n-jobs", type=int, default=1, metavar="N",
                        help="processes learning different streams at once (default: 1)")
-    score.add_argument("--chunk-rows", type=_positive, default=10_000, metavar="N",
+    score.add_argument("--chunk-rows", type=positive_int, default=10_000, metavar="N",
                        help="rows read and learned at a time (default: 10000)")
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
 
 def main(argv=None):
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        return _score(args)
-    except (FileNotFoundError, NotADirectoryError, ValueError, TypeError) as exc:
-        parser.exit(2, f"{parser.prog} {args.command}: error: {exc}\n")
+    return run_command(_parser(), _score, argv,
+                       errors=(FileNotFoundError, NotADirectoryError, ValueError, TypeError))
 
 
 def _streams(args):
