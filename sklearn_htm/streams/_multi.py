@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..anomaly import HTMAnomalyDetector
 from .._core.failure import restore_on_failure
+from .._core.layer import check_unchanged, started_with
 from .._core.progress import ProgressReporter
 from ._rows import stream_key, stream_rows
 from ._store import DetectorStore, load_model, read_manifest, save_model
@@ -162,6 +163,11 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         each stream, a prefix of its rows of X, as the detector does (the
         streams are learned one after the other, in the order of their first
         row); ``anomaly_score_`` is then not updated.
+
+        Between calls, ``max_resident``, ``n_jobs`` and ``verbose`` may
+        change, and ``ranges`` may gain streams not seen yet; a changed
+        ``detector``, ``checkpoint_dir`` or range of a stream already started
+        is refused (``ValueError``): they are fixed when a stream starts.
         """
         rows = stream_rows(X)
         if not hasattr(self, "_store"):
@@ -169,6 +175,7 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
                 self._begin()
                 self._learn(rows, "partial_fit")
         else:
+            self._check_continuation()
             self._learn(rows, "partial_fit")
         return self
 
@@ -342,8 +349,24 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         self._template = template
         self._ranges = _check_ranges(self.ranges)
         self._store = DetectorStore(self.checkpoint_dir, self.max_resident)
+        self._started_with = started_with(self, ("detector", "checkpoint_dir"))
         self._keys = []
         self.n_samples_seen_ = 0
+
+    def _check_continuation(self):
+        """Refuse what a started stream cannot change (see :meth:`partial_fit`);
+        take the settings that may change."""
+        check_unchanged(self, self._started_with, "set of streams")
+        ranges = _check_ranges(self.ranges)
+        changed = [key for key in self._keys if ranges.get(key) != self._ranges.get(key)]
+        if changed:
+            raise ValueError(f"ranges changed for {len(changed)} stream(s) already started "
+                             f"({changed[:5]}); a stream's range is fixed by its first row.")
+        if self.max_resident is not None and self.checkpoint_dir is None:
+            raise ValueError("max_resident needs checkpoint_dir (where the detectors beyond "
+                             "it are kept).")
+        self._ranges = ranges
+        self._store.max_resident = self.max_resident
 
     def _new_detector(self, key):
         detector = clone(self._template)

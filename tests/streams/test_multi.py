@@ -220,3 +220,29 @@ def test_an_interrupted_call_keeps_a_prefix_of_each_stream(monkeypatch):
             rest = X[X["stream"] == key].iloc[seen[key]:]
             if len(rest):
                 streams.partial_fit(rest)
+
+
+def test_a_started_streams_settings_are_refused_and_the_others_apply(tmp_path):
+    X = interleaved(20)
+    streams = MultiStreamDetector(small_detector(), ranges=RANGES, checkpoint_dir=tmp_path)
+    streams.partial_fit(X.iloc[:30])
+
+    def learned():
+        # (_started_with holds the parameters given, a Path whose pickled
+        # state caches its string once used)
+        return {name: value for name, value in fingerprint(streams).items()
+                if (name.startswith("_") or name.endswith("_")) and name != "_started_with"}
+
+    before = learned()
+    for change, message in (({"detector": small_detector(threshold=0.9)}, "detector="),
+                            ({"checkpoint_dir": tmp_path / "other"}, "checkpoint_dir="),
+                            ({"ranges": {**RANGES, "cpu": (0.0, 30.0)}}, r"\['cpu'\]")):
+        with pytest.raises(ValueError, match=message):
+            streams.set_params(**change).partial_fit(X.iloc[30:])
+        assert learned() == before
+        streams.set_params(detector=small_detector(), ranges=RANGES, checkpoint_dir=tmp_path)
+    streams.set_params(ranges={**RANGES, "net": (0.0, 1.0)}, max_resident=1)
+    streams.partial_fit(X.iloc[30:])
+    assert streams.n_resident_ == 1
+    streams.partial_fit(stream("net", 3, 5))
+    assert streams.detector_for("net").maximum == 1.0
