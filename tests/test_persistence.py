@@ -157,6 +157,8 @@ def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
     from sklearn_htm import (
         BacktrackingTM,
         DateEncoder,
+        HTMAnomalyDetector,
+        MultiStreamDetector,
         RandomDistributedScalarEncoder,
         ScalarEncoder,
         TemporalMemoryTransformer,
@@ -178,6 +180,8 @@ def test_skops_trusted_types_are_exactly_what_a_model_needs(digits):
           for backend in ("numba", "numpy")),
         make_preset_pipeline("image", image_shape=(8, 8), n_columns=(8, 8, 2)).fit(
             X[:40], y[:40]),
+        MultiStreamDetector(HTMAnomalyDetector(n_columns=128, probation=20),
+                            ranges={"a": (0, 20)}).fit(stream[:30].assign(stream="a")),
     ]
     untrusted = set()
     for model in models:

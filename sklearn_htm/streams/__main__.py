@@ -9,7 +9,10 @@
 ``IN.csv`` has the columns ``stream``, ``timestamp`` and ``value`` (one row
 per value, any interleaving; other columns are passed through). ``OUT.csv``
 holds the same rows with ``anomaly_score`` (NAB's score in [0, 1]) and
-``label`` (1 where the score reaches the detector's threshold, 0.5, else 0).
+``label`` (1 where the score reaches the detector's threshold, 0.5, else 0:
+NAB's and PyOD's convention, where ``predict`` says -1). Every stream gets
+the default :class:`~sklearn_htm.HTMAnomalyDetector` (its first 750 values
+are its probation). Stream keys are read as text.
 The file is read and learned in chunks of ``--chunk-rows`` rows, with a
 progress bar. With ``--checkpoint-dir`` the streams continue from the
 checkpoint found there (a later file continues where this one stopped), and
@@ -69,7 +72,8 @@ def _streams(args):
 
     if args.max_resident is not None and args.checkpoint_dir is None:
         raise ValueError("--max-resident needs --checkpoint-dir")
-    ranges = None if args.ranges is None else pd.read_csv(args.ranges)
+    # Keys are read as text: a later file must not turn stream "1" into 1.
+    ranges = None if args.ranges is None else pd.read_csv(args.ranges, dtype={"stream": str})
     if args.checkpoint_dir is not None and (Path(args.checkpoint_dir) / MANIFEST).exists():
         if ranges is not None:
             raise ValueError("--ranges with a checkpoint to continue: the checkpoint's "
@@ -93,9 +97,15 @@ def _score(args):
         raise ValueError(f"{args.input} has no rows")
     threshold = (streams.detector.threshold if streams.detector is not None else 0.5)
     with tqdm(total=total, unit="row", disable=args.no_progress, file=sys.stderr) as bar:
-        chunks = pd.read_csv(args.input, chunksize=args.chunk_rows)
+        chunks = pd.read_csv(args.input, chunksize=args.chunk_rows, dtype={"stream": str})
         for number, chunk in enumerate(chunks):
-            scores = streams.partial_fit(chunk.reset_index(drop=True)).anomaly_score_
+            try:
+                scores = streams.partial_fit(chunk.reset_index(drop=True)).anomaly_score_
+            except ValueError as exc:
+                first = number * args.chunk_rows + 1
+                raise ValueError(f"{args.input}, data rows {first} to "
+                                 f"{first + len(chunk) - 1}: {exc} (the rows before them "
+                                 f"are in {args.output})") from exc
             chunk = chunk.assign(anomaly_score=scores,
                                  label=np.where(scores >= threshold, 1, 0))
             chunk.to_csv(args.output, mode="w" if number == 0 else "a", header=number == 0,

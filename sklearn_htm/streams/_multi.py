@@ -13,7 +13,7 @@ from .._core.failure import restore_on_failure
 from .._core.layer import check_unchanged, started_with
 from .._core.progress import ProgressReporter
 from ._rows import stream_key, stream_rows
-from ._store import DetectorStore, load_model, read_manifest, save_model
+from ._store import CheckpointError, DetectorStore, load_model, read_manifest, save_model
 
 
 class MultiStreamDetector(OutlierMixin, BaseEstimator):
@@ -150,6 +150,7 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         rows = stream_rows(X)
         with restore_on_failure(self):
             self._begin()
+            self._check_keys(rows.keys)
             self._learn(rows, "fit")
         return self
 
@@ -173,9 +174,11 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         if not hasattr(self, "_store"):
             with restore_on_failure(self):
                 self._begin()
+                self._check_keys(rows.keys)
                 self._learn(rows, "partial_fit")
         else:
             self._check_continuation()
+            self._check_keys(rows.keys)
             self._learn(rows, "partial_fit")
         return self
 
@@ -301,17 +304,27 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
             trusted sklearn-htm detector.
         """
         manifest = read_manifest(checkpoint_dir)
-        params = manifest["params"]
         given = {"max_resident": max_resident, "n_jobs": n_jobs, "verbose": verbose}
-        params.update({name: value for name, value in given.items() if value != "saved"})
-        streams = cls(load_model(checkpoint_dir, manifest["detector_file"]),
-                      ranges=_ranges_from_json(manifest["ranges"]),
-                      checkpoint_dir=checkpoint_dir, **params)
-        streams._validate_params()
-        streams._begin()
-        streams._keys = [entry["key"] for entry in manifest["streams"]]
-        streams._store.files = {entry["key"]: entry["file"] for entry in manifest["streams"]}
-        streams.n_samples_seen_ = int(manifest["n_samples_seen"])
+        try:
+            params = {**manifest["params"],
+                      **{name: value for name, value in given.items() if value != "saved"}}
+            streams = cls(load_model(checkpoint_dir, manifest["detector_file"],
+                                     HTMAnomalyDetector),
+                          ranges=_ranges_from_json(manifest["ranges"]),
+                          checkpoint_dir=checkpoint_dir, **params)
+            streams._validate_params()
+            streams._begin()
+            keys = [stream_key(entry["key"]) for entry in manifest["streams"]]
+            streams._store.files = dict(zip(keys, (str(entry["file"])
+                                                   for entry in manifest["streams"])))
+            streams._store.set_id = str(manifest["set_id"])
+            streams.n_samples_seen_ = int(manifest["n_samples_seen"])
+            streams._add_keys(keys)
+        except CheckpointError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"{checkpoint_dir}: a malformed checkpoint manifest "
+                                  f"({type(exc).__name__}: {exc}).") from exc
         budget = streams.max_resident or len(streams._keys)
         for key in streams._keys[-budget:]:
             streams._store.get(key)
@@ -348,9 +361,13 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         template._validate_params()
         self._template = template
         self._ranges = _check_ranges(self.ranges)
+        previous = getattr(self, "_store", None)
         self._store = DetectorStore(self.checkpoint_dir, self.max_resident)
+        if previous is not None and previous.directory == self._store.directory:
+            self._store.set_id = previous.set_id  # fit again: this set's checkpoints
         self._started_with = started_with(self, ("detector", "checkpoint_dir"))
         self._keys = []
+        self._key_texts = {}  # str(key) -> key: 1 and "1" may not both be streams
         self.n_samples_seen_ = 0
 
     def _check_continuation(self):
@@ -430,10 +447,26 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         finally:
             self.n_samples_seen_ += _rows_learned(detector) - before
 
+    def _check_keys(self, keys):
+        """Refuse new keys that read as a stream's key of another type (1 and
+        "1": a CSV read in two pieces can give both)."""
+        texts = dict(self._key_texts)
+        for key in keys:
+            known = texts.setdefault(str(key), key)
+            if known != key or type(known) is not type(key):
+                raise ValueError(
+                    f"the stream keys {known!r} ({type(known).__name__}) and {key!r} "
+                    f"({type(key).__name__}) would be two streams; give every key in one "
+                    "type (e.g. X['stream'].astype(str)).")
+
+    def _add_keys(self, keys):
+        self._keys.extend(keys)
+        self._key_texts.update((str(key), key) for key in keys)
+
     def _detector(self, key):
         if key in self._store:
             return self._store.get(key)
-        self._keys.append(key)
+        self._add_keys([key])
         detector = self._new_detector(key)
         self._store.put(key, detector)
         return detector
@@ -469,6 +502,7 @@ def _check_ranges(ranges):
     if ranges is None:
         return {}
     import pandas as pd
+    from collections.abc import Mapping
 
     if isinstance(ranges, pd.DataFrame):
         missing = {"stream", "minimum", "maximum"} - set(ranges.columns)
@@ -478,6 +512,10 @@ def _check_ranges(ranges):
         if ranges["stream"].duplicated().any():
             raise ValueError("ranges names a stream twice.")
         ranges = dict(zip(ranges["stream"], zip(ranges["minimum"], ranges["maximum"])))
+    if not isinstance(ranges, Mapping):
+        raise ValueError("ranges must be a mapping of stream key to (minimum, maximum) or "
+                         f"a DataFrame with columns stream, minimum, maximum; got "
+                         f"{type(ranges).__name__}.")
     checked = {}
     for key, bounds in ranges.items():
         try:

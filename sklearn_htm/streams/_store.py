@@ -22,6 +22,8 @@ import os
 import uuid
 from pathlib import Path
 
+from ..anomaly import HTMAnomalyDetector
+
 #: What a manifest says it is; another value is not a checkpoint of this kind.
 FORMAT = "sklearn-htm multi-stream checkpoint"
 #: The layout's version (the manifest's keys and the model files' form).
@@ -70,9 +72,10 @@ def save_model(directory, model):
     return name
 
 
-def load_model(directory, name):
+def load_model(directory, name, expected):
     """The model in ``directory/name``, loaded without executing code: only
-    the package's trusted types (and skops' defaults) are accepted.
+    the package's trusted types (and skops' defaults) are accepted, and the
+    model must be an instance of ``expected``.
 
     Raises
     ------
@@ -92,11 +95,15 @@ def load_model(directory, name):
                 f"{path} holds types that are not sklearn-htm's trusted types "
                 f"({sorted(untrusted)}); it was not loaded (loading it could run code)."
             )
-        return skops.io.loads(data, trusted=_trusted_types())
+        model = skops.io.loads(data, trusted=_trusted_types())
     except CheckpointError:
         raise
     except Exception as exc:  # a truncated, foreign or damaged file
         raise CheckpointError(f"{path} is not a readable sklearn-htm model: {exc}") from exc
+    if not isinstance(model, expected):
+        raise CheckpointError(f"{path} holds a {type(model).__name__}, not a "
+                              f"{expected.__name__}.")
+    return model
 
 
 def _inside(directory, path):
@@ -170,12 +177,17 @@ class DetectorStore:
     stream's detector is newer than its file when it is in ``changed``.
     """
 
+    #: What every model file of a set must hold.
+    model_type = HTMAnomalyDetector
+
     def __init__(self, directory=None, max_resident=None):
         self.directory = None if directory is None else os.fspath(directory)
         self.max_resident = max_resident
         self.resident = {}  # key -> detector, least recently used first
         self.files = {}  # key -> model file (relative to directory)
         self.changed = set()  # resident keys learned since their file was written
+        # Whose checkpoint the directory holds: named at the set's first checkpoint.
+        self.set_id = None
 
     def __contains__(self, key):
         return key in self.resident or key in self.files
@@ -187,7 +199,7 @@ class DetectorStore:
         """The detector of ``key`` (loaded if on disk), now the most recently used."""
         detector = self.resident.get(key)
         if detector is None:
-            detector = load_model(self.directory, self.files[key])
+            detector = load_model(self.directory, self.files[key], self.model_type)
         else:
             del self.resident[key]
         self.resident[key] = detector  # now the most recently used
@@ -219,14 +231,32 @@ class DetectorStore:
             self.files[key] = save_model(self.directory, self.resident[key])
             self.changed.discard(key)
 
+    def _check_directory(self):
+        """Refuse to replace the checkpoint of another set of streams."""
+        path = Path(self.directory) / MANIFEST
+        if not path.exists():
+            return
+        try:
+            other = json.loads(path.read_text()).get("set_id")
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            other = None
+        if self.set_id is None or other != self.set_id:
+            raise ValueError(
+                f"{self.directory} holds the checkpoint of another set of streams; "
+                "continue it with MultiStreamDetector.restore(...), or give an empty "
+                "checkpoint_dir (delete the directory to discard that checkpoint).")
+
     def checkpoint(self, keys, settings):
         """Save every changed resident detector, then make a manifest of
         ``keys`` (every stream, in order) and ``settings`` the current
         checkpoint; returns the manifest."""
+        self._check_directory()
+        if self.set_id is None:
+            self.set_id = uuid.uuid4().hex
         for key in self.resident:
             self._save(key)
         streams = [{"key": key, "file": self.files[key]} for key in keys]
-        manifest = {**settings, "streams": streams}
+        manifest = {**settings, "set_id": self.set_id, "streams": streams}
         write_manifest(self.directory, manifest)
         collect_garbage(self.directory, {stream["file"] for stream in streams}
                         | {settings.get("detector_file")})

@@ -82,3 +82,25 @@ def test_the_module_runs_with_a_progress_bar(files):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "60/60" in done.stderr  # tqdm's bar, on stderr
+
+
+def test_keys_are_text_across_files(tmp_path):
+    first = interleaved(20, keys=(1, 2))
+    second = pd.concat([interleaved(20, keys=(1, 2)).assign(
+        timestamp=lambda X: X["timestamp"] + pd.Timedelta(days=2)), interleaved(3, keys=("web",))])
+    first.to_csv(tmp_path / "first.csv", index=False)
+    second.to_csv(tmp_path / "second.csv", index=False)
+    for name in ("first", "second"):
+        main(["score", str(tmp_path / f"{name}.csv"), "--output", str(tmp_path / "out.csv"),
+              "--checkpoint-dir", str(tmp_path / "state"), "--no-progress"])
+    assert sorted(MultiStreamDetector.restore(tmp_path / "state").streams_) == ["1", "2", "web"]
+
+
+def test_a_bad_row_is_placed_in_the_file(files, capsys):
+    X, path = files
+    X.loc[45, "value"] = np.nan
+    X.to_csv(path / "bad.csv", index=False)
+    with pytest.raises(SystemExit):
+        main(["score", str(path / "bad.csv"), "--output", str(path / "out.csv"),
+              "--chunk-rows", "20", "--no-progress"])
+    assert "bad.csv, data rows 41 to 60: X's values hold NaN" in capsys.readouterr().err

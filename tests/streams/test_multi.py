@@ -246,3 +246,19 @@ def test_a_started_streams_settings_are_refused_and_the_others_apply(tmp_path):
     assert streams.n_resident_ == 1
     streams.partial_fit(stream("net", 3, 5))
     assert streams.detector_for("net").maximum == 1.0
+
+
+def test_keys_that_read_alike_in_two_types_are_refused():
+    streams = MultiStreamDetector(small_detector()).fit(stream(1, 20, 0))
+    before = fingerprint(streams)
+    with pytest.raises(ValueError, match=r"keys 1 \(int\) and '1' \(str\) would be two"):
+        streams.partial_fit(stream("1", 3, 0))
+    assert fingerprint(streams) == before
+    with pytest.raises(ValueError, match="would be two"):
+        MultiStreamDetector(small_detector()).fit(pd.concat([stream(2, 3, 0),
+                                                             stream("2", 3, 0)]))
+
+
+def test_ranges_of_another_form_are_refused():
+    with pytest.raises(ValueError, match="ranges must be a mapping"):
+        MultiStreamDetector(small_detector(), ranges=[("cpu", 0, 1)]).fit(interleaved(5))

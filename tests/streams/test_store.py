@@ -194,3 +194,32 @@ def test_a_truncated_model_file_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match="not a readable sklearn-htm model"):
         MultiStreamDetector.restore(tmp_path)
     assert os.path.exists(path)
+
+
+def test_a_trusted_model_of_another_kind_is_refused(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    manifest = _checkpoint(tmp_path)
+    (tmp_path / manifest["streams"][0]["file"]).write_bytes(skops.io.dumps(LogisticRegression()))
+    with pytest.raises(CheckpointError, match="holds a LogisticRegression, not a"):
+        MultiStreamDetector.restore(tmp_path)
+
+
+@pytest.mark.parametrize("field, value", [("n_samples_seen", "abc"), ("streams", 3),
+                                          ("params", None)])
+def test_a_malformed_manifest_is_refused(tmp_path, field, value):
+    manifest = _checkpoint(tmp_path)
+    _rewrite(tmp_path, {**manifest, field: value})
+    with pytest.raises(CheckpointError, match="malformed checkpoint manifest"):
+        MultiStreamDetector.restore(tmp_path)
+
+
+def test_a_new_set_does_not_replace_another_sets_checkpoint(tmp_path):
+    manifest = _checkpoint(tmp_path)
+    other = _streams(tmp_path).fit(interleaved(10))
+    with pytest.raises(ValueError, match="holds the checkpoint of another set"):
+        other.checkpoint()
+    assert json.loads((tmp_path / MANIFEST).read_text()) == manifest
+    restored = MultiStreamDetector.restore(tmp_path)
+    restored.fit(interleaved(10, seed=1)).checkpoint()  # its own: fit starts it over
+    assert MultiStreamDetector.restore(tmp_path).n_samples_seen_ == 30
