@@ -676,7 +676,7 @@ def multi_streams_table(path=RESULTS / "multi_streams.json"):
         *_written_by(path, "benchmarks/bench_streams.py --only multi_streams"),
         "",
         f"``{report['command']}`` ({report['machine']['cores']} cores): "
-        f"{many['input']}; {many['call']}.",
+        f"{many['input']}; {many['call']}.".replace("*", r"\*"),
         "",
         *_rst_table(("measure", "value"), rows),
     ]

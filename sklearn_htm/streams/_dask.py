@@ -58,7 +58,7 @@ class DaskStreams:
         The settings of every partition (cloned; None:
         ``MultiStreamDetector()``). Its ``checkpoint_dir``, when given, holds
         one sub-directory per partition (``part-<i>-of-<n>``), each a
-        checkpoint :meth:`MultiStreamDetector.restore` can read.
+        checkpoint :meth:`~sklearn_htm.MultiStreamDetector.restore` can read.
     n_partitions : int or None, default=None
         None: one per worker of the client.
 
@@ -99,17 +99,17 @@ class DaskStreams:
 
     def partial_fit(self, X):
         """Learn the rows of X (long format, as
-        :meth:`MultiStreamDetector.partial_fit`), each partition on its
+        :meth:`~sklearn_htm.MultiStreamDetector.partial_fit`), each partition on its
         worker, all at once."""
         self.anomaly_score_ = self._each(X, "partial_fit")
         return self
 
     def score_samples(self, X):
-        """:meth:`MultiStreamDetector.score_samples` over the partitions."""
+        """:meth:`~sklearn_htm.MultiStreamDetector.score_samples` over the partitions."""
         return self._each(X, "score_samples")
 
     def checkpoint(self):
-        """Every partition's :meth:`MultiStreamDetector.checkpoint`, at once."""
+        """Every partition's :meth:`~sklearn_htm.MultiStreamDetector.checkpoint`, at once."""
         for future in [partition.checkpoint() for partition in self._partitions]:
             future.result()
         return self
