@@ -26,6 +26,10 @@ from pathlib import Path
 from ..utils._cli import positive_int, run_command
 
 
+#: Seconds the first chunk may take before a heartbeat says why (it may compile).
+FIRST_CHUNK_NOTICE_S = 3.0
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_htm.streams",
@@ -86,9 +90,13 @@ def _streams(args):
 
 
 def _score(args):
+    from contextlib import nullcontext
+
     import numpy as np
     import pandas as pd
     from tqdm import tqdm
+
+    from .._core.progress import ProgressReporter
 
     streams = _streams(args)
     with open(args.input, "rb") as file:
@@ -98,9 +106,17 @@ def _score(args):
     threshold = (streams.detector.threshold if streams.detector is not None else 0.5)
     with tqdm(total=total, unit="row", disable=args.no_progress, file=sys.stderr) as bar:
         chunks = pd.read_csv(args.input, chunksize=args.chunk_rows, dtype={"stream": str})
+        # The first chunk may compile the kernels (up to a minute, once per
+        # environment): said, with a heartbeat, once it takes a few seconds.
+        heartbeat = ProgressReporter(0 if args.no_progress else 1, 0, "sklearn_htm.streams",
+                                     stream=sys.stderr)
         for number, chunk in enumerate(chunks):
+            first = heartbeat.waiting(
+                "learning the first rows: the first run in an environment compiles the "
+                "kernels (up to a minute); later runs load them", after=FIRST_CHUNK_NOTICE_S)
             try:
-                scores = streams.partial_fit(chunk.reset_index(drop=True)).anomaly_score_
+                with first if number == 0 else nullcontext():
+                    scores = streams.partial_fit(chunk.reset_index(drop=True)).anomaly_score_
             except ValueError as exc:
                 first = number * args.chunk_rows + 1
                 raise ValueError(f"{args.input}, data rows {first} to "

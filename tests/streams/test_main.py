@@ -104,3 +104,16 @@ def test_a_bad_row_is_placed_in_the_file(files, capsys):
         main(["score", str(path / "bad.csv"), "--output", str(path / "out.csv"),
               "--chunk-rows", "20", "--no-progress"])
     assert "bad.csv, data rows 41 to 60: X's values hold NaN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("no_progress", [False, True])
+def test_a_slow_first_chunk_is_said_unless_progress_is_off(files, monkeypatch, capsys,
+                                                           no_progress):
+    from sklearn_htm.streams import __main__ as cli
+
+    _, path = files
+    monkeypatch.setattr(cli, "FIRST_CHUNK_NOTICE_S", 0.0)
+    main(["score", str(path / "in.csv"), "--output", str(path / "out.csv"),
+          "--ranges", str(path / "ranges.csv"), *(["--no-progress"] * no_progress)])
+    said = "[sklearn_htm.streams] learning the first rows" in capsys.readouterr().err
+    assert said is not no_progress
