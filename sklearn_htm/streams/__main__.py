@@ -103,7 +103,9 @@ def _score(args):
         total = max(sum(1 for _ in file) - 1, 0)
     if total == 0:
         raise ValueError(f"{args.input} has no rows")
-    threshold = (streams.detector.threshold if streams.detector is not None else 0.5)
+    from ..anomaly import HTMAnomalyDetector
+
+    threshold = (streams.detector or HTMAnomalyDetector()).threshold
     with tqdm(total=total, unit="row", disable=args.no_progress, file=sys.stderr) as bar:
         chunks = pd.read_csv(args.input, chunksize=args.chunk_rows, dtype={"stream": str})
         # The first chunk may compile the kernels (up to a minute, once per

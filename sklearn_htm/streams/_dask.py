@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._multi import MultiStreamDetector
-from ._rows import stream_key
+from ._rows import stream_key, stream_rows
 
 
 def partition_of(key, n_partitions):
@@ -71,14 +71,10 @@ class DaskStreams:
     def __init__(self, client, streams=None, *, n_partitions=None):
         self.client = client
         template = MultiStreamDetector() if streams is None else clone(streams)
-        workers = sorted(client.scheduler_info()["workers"])
-        self.n_partitions = n_partitions or len(workers)
+        self.n_partitions = n_partitions or len(client.scheduler_info()["workers"])
         root = template.checkpoint_dir
-        self._partitions = [
-            client.submit(_Partition, clone(template).set_params(
-                checkpoint_dir=None if root is None else _part_dir(root, i, self.n_partitions)),
-                actor=True, workers=[workers[i % len(workers)]]).result()
-            for i in range(self.n_partitions)]
+        self._place(lambda i: (clone(template).set_params(
+            checkpoint_dir=None if root is None else _part_dir(root, i, self.n_partitions)),))
 
     @classmethod
     def restore(cls, client, checkpoint_dir):
@@ -90,12 +86,17 @@ class DaskStreams:
         n_partitions = int(parts[0].rsplit("-", 1)[1])
         self = cls.__new__(cls)
         self.client, self.n_partitions = client, n_partitions
-        workers = sorted(client.scheduler_info()["workers"])
-        self._partitions = [
-            client.submit(_Partition, None, _part_dir(checkpoint_dir, i, n_partitions),
-                          actor=True, workers=[workers[i % len(workers)]]).result()
-            for i in range(n_partitions)]
+        self._place(lambda i: (None, _part_dir(checkpoint_dir, i, n_partitions)))
         return self
+
+    def _place(self, arguments):
+        """One partition actor per index, ``_Partition(*arguments(i))``, placed
+        round robin on the client's workers."""
+        workers = sorted(self.client.scheduler_info()["workers"])
+        self._partitions = [
+            self.client.submit(_Partition, *arguments(i), actor=True,
+                               workers=[workers[i % len(workers)]]).result()
+            for i in range(self.n_partitions)]
 
     def partial_fit(self, X):
         """Learn the rows of X (long format, as
@@ -128,8 +129,6 @@ class DaskStreams:
                 [partition.state() for partition in self._partitions]]
 
     def _each(self, X, method):
-        from ._rows import stream_rows
-
         rows = stream_rows(X)  # refused here, before any partition learns
         owner = np.empty(rows.n_rows, dtype=np.int64)
         for key, positions in zip(rows.keys, rows.rows):

@@ -13,7 +13,7 @@ from .._core.failure import restore_on_failure
 from .._core.layer import check_unchanged, started_with
 from .._core.progress import ProgressReporter
 from ._rows import stream_key, stream_rows
-from ._store import CheckpointError, DetectorStore, load_model, read_manifest, save_model
+from ._store import CheckpointError, DetectorStore, load_model, read_manifest
 
 
 class MultiStreamDetector(OutlierMixin, BaseEstimator):
@@ -271,7 +271,7 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         if self.checkpoint_dir is None:
             raise ValueError("checkpoint() needs checkpoint_dir.")
-        self._store.checkpoint(self._keys, self._settings())
+        self._store.checkpoint(self._keys, self._settings(), self._template)
         return self
 
     @classmethod
@@ -318,8 +318,9 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
             streams._store.files = dict(zip(keys, (str(entry["file"])
                                                    for entry in manifest["streams"])))
             streams._store.set_id = str(manifest["set_id"])
+            streams._store.template = str(manifest["detector_file"])
             streams.n_samples_seen_ = int(manifest["n_samples_seen"])
-            streams._add_keys(keys)
+            streams._keys = keys
         except CheckpointError:
             raise
         except (KeyError, TypeError, ValueError) as exc:
@@ -367,7 +368,6 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
             self._store.set_id = previous.set_id  # fit again: this set's checkpoints
         self._started_with = started_with(self, ("detector", "checkpoint_dir"))
         self._keys = []
-        self._key_texts = {}  # str(key) -> key: 1 and "1" may not both be streams
         self.n_samples_seen_ = 0
 
     def _check_continuation(self):
@@ -450,8 +450,11 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
     def _check_keys(self, keys):
         """Refuse new keys that read as a stream's key of another type (1 and
         "1": a CSV read in two pieces can give both)."""
-        texts = dict(self._key_texts)
-        for key in keys:
+        new = [key for key in keys if key not in self._store]
+        if not new:
+            return
+        texts = {str(key): key for key in self._keys}
+        for key in new:
             known = texts.setdefault(str(key), key)
             if known != key or type(known) is not type(key):
                 raise ValueError(
@@ -459,14 +462,10 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
                     f"({type(key).__name__}) would be two streams; give every key in one "
                     "type (e.g. X['stream'].astype(str)).")
 
-    def _add_keys(self, keys):
-        self._keys.extend(keys)
-        self._key_texts.update((str(key), key) for key in keys)
-
     def _detector(self, key):
         if key in self._store:
             return self._store.get(key)
-        self._add_keys([key])
+        self._keys.append(key)
         detector = self._new_detector(key)
         self._store.put(key, detector)
         return detector
@@ -477,7 +476,6 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
             "params": {"max_resident": self.max_resident, "n_jobs": self.n_jobs,
                        "verbose": self.verbose},
             "ranges": [[key, low, high] for key, (low, high) in self._ranges.items()],
-            "detector_file": save_model(self.checkpoint_dir, self._template),
             "n_samples_seen": self.n_samples_seen_,
         }
 

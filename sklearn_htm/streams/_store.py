@@ -188,12 +188,10 @@ class DetectorStore:
         self.changed = set()  # resident keys learned since their file was written
         # Whose checkpoint the directory holds: named at the set's first checkpoint.
         self.set_id = None
+        self.template = None  # the file of the detector every stream clones
 
     def __contains__(self, key):
         return key in self.resident or key in self.files
-
-    def __len__(self):
-        return len(self.resident.keys() | self.files.keys())
 
     def get(self, key):
         """The detector of ``key`` (loaded if on disk), now the most recently used."""
@@ -210,6 +208,12 @@ class DetectorStore:
         self.resident[key] = detector
         if changed:
             self.changed.add(key)
+
+    def template_file(self, template):
+        """The file of ``template``, written the first time it is asked for."""
+        if self.template is None:
+            self.template = save_model(self.directory, template)
+        return self.template
 
     def evict(self, keep=(), limit=None):
         """Write the least recently used detectors beyond the budget (or
@@ -246,18 +250,20 @@ class DetectorStore:
                 "continue it with MultiStreamDetector.restore(...), or give an empty "
                 "checkpoint_dir (delete the directory to discard that checkpoint).")
 
-    def checkpoint(self, keys, settings):
-        """Save every changed resident detector, then make a manifest of
-        ``keys`` (every stream, in order) and ``settings`` the current
-        checkpoint; returns the manifest."""
+    def checkpoint(self, keys, settings, template):
+        """Save every changed resident detector (and ``template``, the
+        detector the streams clone, once), then make a manifest of ``keys``
+        (every stream, in order) and ``settings`` the current checkpoint;
+        returns the manifest."""
         self._check_directory()
         if self.set_id is None:
             self.set_id = uuid.uuid4().hex
         for key in self.resident:
             self._save(key)
         streams = [{"key": key, "file": self.files[key]} for key in keys]
-        manifest = {**settings, "set_id": self.set_id, "streams": streams}
+        manifest = {**settings, "set_id": self.set_id,
+                    "detector_file": self.template_file(template), "streams": streams}
         write_manifest(self.directory, manifest)
         collect_garbage(self.directory, {stream["file"] for stream in streams}
-                        | {settings.get("detector_file")})
+                        | {manifest["detector_file"]})
         return manifest
