@@ -121,9 +121,10 @@ def _score(args):
                     scores = streams.partial_fit(chunk.reset_index(drop=True)).anomaly_score_
             except ValueError as exc:
                 first = number * args.chunk_rows + 1
+                done = (f" (the rows before them are in {args.output})" if number else
+                        f" ({args.output} was not written)")
                 raise ValueError(f"{args.input}, data rows {first} to "
-                                 f"{first + len(chunk) - 1}: {exc} (the rows before them "
-                                 f"are in {args.output})") from exc
+                                 f"{first + len(chunk) - 1}: {exc}{done}") from exc
             chunk = chunk.assign(anomaly_score=scores,
                                  label=np.where(scores >= threshold, 1, 0))
             chunk.to_csv(args.output, mode="w" if number == 0 else "a", header=number == 0,

@@ -63,7 +63,8 @@ def test_bad_files_exit_with_a_message(files, change, message, capsys):
         main(["score", str(path / "bad.csv"), "--output", str(path / "out.csv"),
               "--no-progress"])
     assert exit_.value.code == 2
-    assert "error:" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "error:" in err and "the rows before them" not in err
 
 
 def test_max_resident_needs_a_checkpoint_dir(files, capsys):
@@ -103,7 +104,9 @@ def test_a_bad_row_is_placed_in_the_file(files, capsys):
     with pytest.raises(SystemExit):
         main(["score", str(path / "bad.csv"), "--output", str(path / "out.csv"),
               "--chunk-rows", "20", "--no-progress"])
-    assert "bad.csv, data rows 41 to 60: X's values hold NaN" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "bad.csv, data rows 41 to 60: X's values hold NaN" in err
+    assert "the rows before them are in" in err
 
 
 @pytest.mark.parametrize("no_progress", [False, True])
