@@ -23,7 +23,8 @@ from .._core.layer import check_unchanged, started_with
 from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
 from ._likelihood import AnomalyLikelihood, log_likelihood
-from ._rows import MIN_RESOLUTION, SPARSITY, check_order, encode_rows, pooled, stream_pooler
+from ._rows import (MIN_RESOLUTION, SPARSITY, check_clock, check_order, encode_rows,
+                    last_instant, pooled, stream_pooler)
 from ._rows import frame as _frame
 from ._rows import stacked as _stacked
 
@@ -38,7 +39,7 @@ N_BUCKETS = 130
 TM_THRESHOLDS = {"backtracking": (13, 10), "htm.core": (10, 8)}
 #: Parameters that shape the parts (or the pooler's blocks) when a stream
 #: starts: a stream cannot change them.
-STRUCTURAL_PARAMS = ("minimum", "maximum", "range_padding", "temporal_memory",
+STRUCTURAL_PARAMS = ("minimum", "maximum", "range_padding", "time_of_day", "temporal_memory",
                      "activation_threshold", "min_threshold", "predicted_segment_decrement",
                      "probation", "block_size", "n_columns", "random_state")
 #: The backtracking TM's learning never starts over for length alone
@@ -50,9 +51,10 @@ MAX_SEQ_LENGTH = 0
 class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     """Online anomaly detection on one stream of values with HTM.
 
-    Each row (a timestamp and a value) is encoded (the value by a
-    :class:`~sklearn_htm.RandomDistributedScalarEncoder` whose resolution is
-    the range / 130, the time of day by a :class:`~sklearn_htm.DateEncoder`),
+    Each row (a value and, when the stream has a clock, its timestamp) is
+    encoded (the value by a :class:`~sklearn_htm.RandomDistributedScalarEncoder`
+    whose resolution is the range / 130, the time of day by a
+    :class:`~sklearn_htm.DateEncoder`),
     pooled into an SDR of 40 columns out of 2048 by a slowly learning
     :class:`~sklearn_htm.SpatialPoolerTransformer`, and fed to a Temporal
     Memory (NuPIC's :class:`~sklearn_htm.BacktrackingTM` by default),
@@ -94,6 +96,12 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         value encoder's resolution (the range / 130) is set. NAB's HTM
         detector widens it by 0.2; here that scored lower on NAB (the
         documentation's NAB table, from ``benchmarks/bench_nab.py``).
+    time_of_day : tuple (n_active, radius) or None, default=(21, 9.49)
+        The time-of-day code of :class:`~sklearn_htm.DateEncoder` (NAB's
+        HTM detector's: 21 bits, a radius of 9.49 hours) [``timeOfDay``].
+        None, or a stream whose first rows carry no timestamps (a series
+        indexed by position: a 1-D array, a Series without a
+        DatetimeIndex), has no time code: the value alone is encoded.
     temporal_memory : {"backtracking", "htm.core"} or estimator, default="backtracking"
         The Temporal Memory: NuPIC's :class:`~sklearn_htm.BacktrackingTM`
         (the one behind NAB's published HTM results) with NAB's HTM
@@ -178,6 +186,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         "minimum": [None, Real],
         "maximum": [None, Real],
         "range_padding": [Interval(Real, 0, None, closed="left")],
+        "time_of_day": [None, tuple],
         "temporal_memory": [StrOptions({"backtracking", "htm.core"}),
                             HasMethods(["partial_fit"])],
         "activation_threshold": [None, Interval(Integral, 1, None, closed="left")],
@@ -193,13 +202,15 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     }
 
     def __init__(self, *, minimum=None, maximum=None, range_padding=0.0,
-                 temporal_memory="backtracking", activation_threshold=None,
+                 time_of_day=(21, 9.49), temporal_memory="backtracking",
+                 activation_threshold=None,
                  min_threshold=None, predicted_segment_decrement=0.0,
                  use_likelihood=True, probation=750, threshold=0.5, block_size=16,
                  n_columns=2048, random_state=0, verbose=0):
         self.minimum = minimum
         self.maximum = maximum
         self.range_padding = range_padding
+        self.time_of_day = time_of_day
         self.temporal_memory = temporal_memory
         self.activation_threshold = activation_threshold
         self.min_threshold = min_threshold
@@ -220,11 +231,26 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame with ``timestamp`` and ``value`` columns, array-like of \
-shape (n_samples, 2), or one ``(timestamp, value)`` pair
+        X : DataFrame, Series, array-like, dict or one ``(timestamp, value)`` pair
+            The rows, in the stream's order, in any of these forms:
+
+            - a DataFrame with a ``value`` column (or one column besides
+              ``timestamp``) and the timestamps in a ``timestamp`` column or
+              a DatetimeIndex;
+            - a Series of values, timestamped by a DatetimeIndex;
+            - an array-like of shape (n_samples, 2) of (timestamp, value)
+              rows, or one ``(timestamp, value)`` pair;
+            - values alone: a 1-D array-like (or shape (n_samples, 1)), a
+              Series without a DatetimeIndex, one number: a stream without a
+              clock, whose position is its time;
+            - a dict, one row as river passes it: ``{"timestamp": t,
+              "value": v}`` or ``{"value": v}``.
+
             Timestamps: datetime64 values, pandas Timestamps, datetimes or
             strings pandas parses (a time zone is dropped: wall-clock time);
-            numbers are refused. Values: finite numbers.
+            numbers are refused (give the values alone instead). Values:
+            finite numbers. A stream that started with timestamps needs them
+            in every call, one that started without refuses them.
         y : None
             Ignored.
 
@@ -235,8 +261,10 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         Raises
         ------
         ValueError
-            For no rows, NaN or infinite values, unparseable timestamps, or
-            ``minimum > maximum``.
+            For no rows, NaN or infinite values, unparseable timestamps,
+            columns that do not say which is the value, timestamps given (or
+            missing) against the stream's first call, or ``minimum >
+            maximum``.
         """
         with restore_on_failure(self):  # new parts: the old ones come back whole
             for name in ("pooler_", "_encoders", "_last_timestamp"):
@@ -262,7 +290,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
 
         The stream's parts are fixed by its first call: a later call (and
         ``score_samples``) refuses (``ValueError``) a changed ``minimum``,
-        ``maximum``, ``range_padding``, ``temporal_memory`` (its own
+        ``maximum``, ``range_padding``, ``time_of_day``, ``temporal_memory`` (its own
         parameters included), ``activation_threshold``, ``min_threshold``,
         ``predicted_segment_decrement``, ``probation``, ``block_size``,
         ``n_columns`` or ``random_state``; ``threshold``, ``use_likelihood``
@@ -291,8 +319,10 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         stamps, _, values = _frame(X)
         return self._score_frame(stamps, values)
 
-    def _score_frame(self, stamps, values):
-        """:meth:`score_samples` of parsed rows (the inner path: nothing checked)."""
+    def _score_frame(self, stamps, values, model="detector"):
+        """:meth:`score_samples` of parsed rows (the inner path: only the
+        clock is checked)."""
+        self._check_clock(stamps, model)
         bits = self._encode(stamps, values)
         sdrs = self._pooled(bits)
         raw = self.temporal_memory_._score_rows(sdrs)
@@ -339,8 +369,12 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
                                            started_with(self, STRUCTURAL_PARAMS))
         check_unchanged(self, started, "detector")
 
-    def _start(self, values):
+    def _check_clock(self, stamps, model):
+        check_clock(getattr(self, "_timestamped", True), stamps, model)
+
+    def _start(self, stamps, values):
         self._started_with = started_with(self, STRUCTURAL_PARAMS)
+        self._timestamped = stamps is not None
         if (self.minimum is None or self.maximum is None) and values.shape[0] < self.probation:
             warn_caller(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "
@@ -357,7 +391,8 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         self._encoders = (
             RandomDistributedScalarEncoder(size=400, n_active=21, resolution=resolution,
                                            seed=42),
-            DateEncoder(time_of_day=(21, 9.49)),
+            None if stamps is None or self.time_of_day is None
+            else DateEncoder(time_of_day=self.time_of_day),
         )
         self.pooler_ = stream_pooler(self.n_columns, self.random_state, self.verbose)
         self.temporal_memory_ = self._temporal_memory()
@@ -447,10 +482,11 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         names each stream's)."""
         if hasattr(self, "pooler_"):
             self._check_continuation()
+            self._check_clock(stamps, model)
             self._learn_bits(self._encode(stamps, values), instants, values, call, model)
             return
         with restore_on_failure(self):
-            self._start(values)
+            self._start(stamps, values)
             bits = self._encode(stamps, values)
             self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
             self._learn_bits(bits, instants, values, call, model)
@@ -473,7 +509,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
             # The spatial rule, the likelihood and the scores follow the rows
             # the pooler and the TM learned.
             if done[0]:
-                self._commit(instants[:done[0]], values[:done[0]], raw[:done[0]])
+                self._commit(last_instant(instants, done[0]), values[:done[0]], raw[:done[0]])
 
     def _learn_block(self, bits, done, raw):
         """Rows from ``done[0]`` up to the end of the pooler's current block:
@@ -531,7 +567,7 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
             tm._begin(sdrs.shape[1])
         tm._partial_fit_rows(sdrs, out)
 
-    def _commit(self, instants, values, raw):
+    def _commit(self, last, values, raw):
         """The spatial rule and the likelihood over rows the parts learned."""
         spatial, seen = self._spatial_anomalies(values)
         likelihood = self.likelihood_estimator_
@@ -543,4 +579,4 @@ shape (n_samples, 2), or one ``(timestamp, value)`` pair
         self.raw_anomaly_ = raw
         self.spatial_anomaly_ = spatial
         self._seen_range = seen
-        self._last_timestamp = instants[-1]
+        self._last_timestamp = last

@@ -68,6 +68,8 @@ def check_order(last, instants, model):
     """Warn when time goes backwards (``instants``: the rows' instants, UTC;
     ``last``: the stream's last instant before them, or None): a stream
     model learns rows in the order given."""
+    if instants is None:  # a stream without a clock: its rows' order is theirs
+        return
     backwards = 0
     if instants.shape[0] > 1:
         backwards = int(np.count_nonzero(np.diff(instants) < np.timedelta64(0, "ns")))
@@ -77,6 +79,11 @@ def check_order(last, instants, model):
         warn_caller(
             f"{backwards} row(s) go back in time: the {model} learns rows in the order "
             "given, as a stream; sort the rows by timestamp unless that order is meant.")
+
+
+def last_instant(instants, n_rows):
+    """The instant of the last of the first ``n_rows`` rows (None without a clock)."""
+    return None if instants is None else instants[n_rows - 1]
 
 
 def pooled(pooler, bits):
@@ -120,37 +127,59 @@ def stamps_of(timestamps):
 
 def frame(X):
     """``X`` as (wall-clock timestamps, instants, values): two naive
-    datetime64 arrays (see :func:`stamps_of`) and a float64 one.
+    datetime64 arrays (see :func:`stamps_of`), both None for rows without
+    timestamps (a stream without a clock), and a float64 array.
 
-    ``X`` is a DataFrame with ``timestamp`` and ``value`` columns, an array
-    of shape (n, 2) holding them, or one ``(timestamp, value)`` pair.
+    The forms a stream passes (scikit-learn's, pandas', river's):
+
+    - a DataFrame: the value is its ``value`` column, or its only column
+      other than ``timestamp``; the timestamps are its ``timestamp`` column,
+      else its index when that is a DatetimeIndex, else there are none;
+    - a Series: the values, timestamped by a DatetimeIndex (any other
+      index: no timestamps);
+    - a dict (one row, as river passes it): keys as a DataFrame's columns;
+      so is a Series whose index holds ``value`` (a DataFrame's row);
+    - one ``(timestamp, value)`` pair, or an array of shape (n, 2) of them;
+    - numbers alone (one number, a 1-D array, shape (n, 1)): no timestamps.
 
     Raises
     ------
     ValueError
-        For no rows, missing columns, values that are not finite numbers, or
-        timestamps pandas cannot parse.
+        For no rows, columns that do not say which is the value, values that
+        are not finite numbers, or timestamps pandas cannot parse (numbers
+        are not timestamps).
     """
     import pandas as pd
 
+    if (isinstance(X, pd.Series) and not isinstance(X.index, pd.DatetimeIndex)
+            and "value" in X.index):
+        X = X.to_dict()  # one row of a DataFrame: frame.iloc[i]
+    if isinstance(X, dict):
+        X = pd.DataFrame({key: [value] for key, value in X.items()})
+    if isinstance(X, pd.Series):
+        X = X.to_frame(name="value")
     if isinstance(X, pd.DataFrame):
-        missing = {"timestamp", "value"} - set(X.columns)
-        if missing:
-            raise ValueError(f"X lacks the column(s) {sorted(missing)}; it needs "
-                             "'timestamp' and 'value'.")
-        timestamps, values = X["timestamp"], X["value"].to_numpy()
+        timestamps, values = _frame_columns(X, pd)
     else:
         if (isinstance(X, tuple) and len(X) == 2
                 and not isinstance(X[0], (tuple, list, np.ndarray))):
             X = [X]  # one (timestamp, value) pair
         X = np.asarray(X, dtype=object)
-        if X.ndim != 2 or X.shape[1] != 2:
+        if X.ndim == 0:
+            X = X.reshape(1)  # one number
+        if X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        if X.ndim == 1:
+            timestamps, values = None, X
+        elif X.ndim == 2 and X.shape[1] == 2:
+            timestamps, values = X[:, 0], X[:, 1]
+        else:
             raise ValueError(
-                f"X must be a DataFrame with 'timestamp' and 'value' columns, an array "
-                f"of shape (n_samples, 2) or one (timestamp, value) pair; got shape "
-                f"{X.shape}. (One row of a DataFrame is frame.iloc[i:i + 1].)"
+                f"X must be values (a 1-D array or a Series), a DataFrame with a 'value' "
+                f"column (and 'timestamp'), an array of shape (n_samples, 2) of (timestamp, "
+                f"value) rows or one such pair; got shape {X.shape}. (One row of a "
+                f"DataFrame is frame.iloc[i:i + 1].)"
             )
-        timestamps, values = X[:, 0], X[:, 1]
     if len(values) == 0:
         raise ValueError("X has no rows.")
     try:
@@ -159,13 +188,49 @@ def frame(X):
         raise ValueError(f"X's values must be numbers: {exc}") from exc
     if not np.isfinite(values).all():
         raise ValueError("X's values hold NaN or infinite entries.")
+    if timestamps is None:
+        return None, None, values
     try:
         stamps, instants = stamps_of(timestamps)
-    except (ValueError, TypeError, OverflowError) as exc:
+    except TypeError as exc:  # numbers given as timestamps
+        raise ValueError(f"X's timestamps cannot be parsed: {exc}; for a stream without "
+                         "a clock give the values alone (a 1-D array or a Series)") from exc
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"X's timestamps cannot be parsed: {exc}") from exc
     if np.isnat(stamps).any():
         raise ValueError("X has missing timestamps (NaT).")
     return stamps, instants, values
+
+
+def _frame_columns(X, pd):
+    """(timestamps or None, values) of a DataFrame (see :func:`frame`)."""
+    others = [name for name in X.columns if name != "timestamp"]
+    if "value" in X.columns:
+        value = "value"
+    elif len(others) == 1:
+        value = others[0]
+    else:
+        raise ValueError(
+            f"X's columns {list(X.columns)} do not say which is the value: name it "
+            "'value' (and the timestamps 'timestamp', or give them as a DatetimeIndex).")
+    if "timestamp" in X.columns:
+        timestamps = X["timestamp"]
+    elif isinstance(X.index, pd.DatetimeIndex):
+        timestamps = pd.Series(X.index)
+    else:
+        timestamps = None
+    return timestamps, X[value].to_numpy()
+
+
+def check_clock(timestamped, stamps, model):
+    """Refuse rows with timestamps in a stream that started without them, or
+    the reverse (``timestamped``: whether the stream's first rows had them)."""
+    if timestamped != (stamps is not None):
+        if timestamped:
+            raise ValueError(f"X has no timestamps, but the {model}'s stream started with "
+                             "them: give every row its timestamp.")
+        raise ValueError(f"X has timestamps, but the {model}'s stream started without "
+                         "them (a stream without a clock): give the values alone.")
 
 
 def stacked(top, bottom):

@@ -16,7 +16,8 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..anomaly._rows import MIN_RESOLUTION, check_order, encode_rows, pooled, stream_pooler
+from ..anomaly._rows import (MIN_RESOLUTION, check_clock, check_order, encode_rows,
+                             last_instant, pooled, stream_pooler)
 from ..anomaly._rows import frame as _frame
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from .._core.rows import BinaryRows
@@ -133,7 +134,8 @@ class HTMForecaster(BaseEstimator):
     day_of_week : tuple (n_active, radius) or None, default=(29, 2.03)
         The day of week code (radius in days): 29 active bits of 100. Both
         None: no date code, for a stream without a calendar cycle (the
-        timestamps still order the rows).
+        timestamps still order the rows). A stream whose first rows carry
+        no timestamps (values alone) has no date code either.
     n_columns : int, default=2048
         The pooler's columns.
     random_state : int, RandomState instance or None, default=0
@@ -219,10 +221,12 @@ class HTMForecaster(BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame with columns ``timestamp`` and ``value``, array-like of shape (n_samples, 2), or one (timestamp, value) pair
-            Timestamps as :class:`~sklearn_htm.HTMAnomalyDetector` takes them
-            (datetimes, pandas Timestamps or date strings; numbers are
-            refused); values finite numbers.
+        X : DataFrame, Series, array-like, dict or one (timestamp, value) pair
+            The rows in the forms :meth:`HTMAnomalyDetector.fit
+            <sklearn_htm.HTMAnomalyDetector.fit>` takes (a 1-D array or a
+            Series without a DatetimeIndex: values alone, no clock);
+            timestamps datetimes, pandas Timestamps or date strings
+            (numbers are refused); values finite numbers.
         y : None
             Ignored.
 
@@ -275,6 +279,7 @@ class HTMForecaster(BaseEstimator):
         check_is_fitted(self)
         self._check_continuation()
         stamps, _, values = _frame(X)
+        check_clock(self._timestamped, stamps, "forecaster")
         sdrs = self._pooled(self._encode(stamps, values))
         result = self.temporal_memory_._score_rows(sdrs, output="active_cells")
         cells = BinaryRows(result.indptr, result.indices, self.temporal_memory_.n_cells_)
@@ -293,7 +298,7 @@ class HTMForecaster(BaseEstimator):
 
     # ------------------------------------------------------------- internals
 
-    def _start(self, values):
+    def _start(self, stamps, values):
         steps = np.asarray(self.steps)
         if (steps.ndim != 1 or steps.shape[0] == 0 or steps.dtype.kind not in "iu"
                 or (steps < 1).any()):
@@ -302,6 +307,7 @@ class HTMForecaster(BaseEstimator):
             raise ValueError(f"steps holds a step twice: {self.steps!r}.")
         self.steps_ = tuple(int(s) for s in steps)
         self._structure = started_with(self, STRUCTURAL_PARAMS)
+        self._timestamped = stamps is not None
         if (self.minimum is None or self.maximum is None) and values.shape[0] < 100:
             warn_caller(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "
@@ -319,8 +325,8 @@ class HTMForecaster(BaseEstimator):
         self._encoders = (
             RandomDistributedScalarEncoder(size=400, n_active=21,
                                            resolution=max(MIN_RESOLUTION, span / 130), seed=42),
-            None if self.time_of_day is None and self.day_of_week is None else
-            DateEncoder(time_of_day=self.time_of_day, day_of_week=self.day_of_week),
+            None if stamps is None or (self.time_of_day is None and self.day_of_week is None)
+            else DateEncoder(time_of_day=self.time_of_day, day_of_week=self.day_of_week),
         )
         # Cui et al.'s pooler and Temporal Memory (htmresearch's
         # nyc_taxi_model_params): chosen on the taxi series' rows before
@@ -362,9 +368,10 @@ class HTMForecaster(BaseEstimator):
         first = not hasattr(self, "pooler_")
         with restore_on_failure(self):  # until the rows are encoded (all, on a first call)
             if first:
-                self._start(values)
+                self._start(stamps, values)
             else:
                 self._check_continuation()
+                check_clock(self._timestamped, stamps, "forecaster")
                 for classifier in self.classifiers_:  # a changed rate applies from here
                     classifier.alpha = self.alpha
             bits = self._encode(stamps, values)
@@ -386,7 +393,7 @@ class HTMForecaster(BaseEstimator):
             done = self.n_samples_seen_ - seen  # the rows learned, whole
             self._commit(done)
             if done:
-                self._last_timestamp = instants[done - 1]
+                self._last_timestamp = last_instant(instants, done)
 
     def _learn_row(self, bits, value, r):
         """One row in every part: the pooler (its SDR read first), the

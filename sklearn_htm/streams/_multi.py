@@ -213,7 +213,8 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         scores = np.empty(rows.n_rows, dtype=np.float64)
         for i, key in enumerate(rows.keys):
             stamps, _, values = rows.of(i)
-            scores[rows.rows[i]] = self._store.get(key)._score_frame(stamps, values)
+            scores[rows.rows[i]] = self._store.get(key)._score_frame(stamps, values,
+                                                                     _model_name(key))
             self._store.evict(keep=(key,))
         return scores
 

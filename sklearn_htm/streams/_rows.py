@@ -7,7 +7,8 @@ import numpy as np
 
 from ..anomaly._rows import frame
 
-#: The columns of the long format (one row per value, as metric stores export).
+#: The columns of the long format (one row per value, as metric stores
+#: export); streams without a clock have no ``timestamp``.
 COLUMNS = ("stream", "timestamp", "value")
 
 
@@ -20,8 +21,9 @@ class StreamRows(NamedTuple):
         The streams in the order of their first row (str or int keys).
     rows : list of ndarray of int64
         For each key, the positions of its rows in X, in X's order.
-    stamps, instants : ndarray of datetime64, shape (n_rows,)
-        Wall-clock timestamps (encoded) and instants (UTC, for order).
+    stamps, instants : ndarray of datetime64, shape (n_rows,), or None
+        Wall-clock timestamps (encoded) and instants (UTC, for order); None
+        for rows without timestamps.
     values : ndarray of float64, shape (n_rows,)
     """
 
@@ -38,6 +40,8 @@ class StreamRows(NamedTuple):
     def of(self, i):
         """``(stamps, instants, values)`` of the ``i``-th stream's rows."""
         rows = self.rows[i]
+        if self.stamps is None:
+            return None, None, self.values[rows]
         return self.stamps[rows], self.instants[rows], self.values[rows]
 
 
@@ -61,7 +65,7 @@ def stream_rows(X):
     ----------
     X : DataFrame with columns ``stream``, ``timestamp`` and ``value``
         Rows of any streams, in any interleaving; each stream's rows in its
-        order.
+        order. Without a ``timestamp`` column the streams have no clock.
 
     Returns
     -------
@@ -83,7 +87,7 @@ def stream_rows(X):
             "X must be a DataFrame in long format with columns 'stream', 'timestamp' "
             f"and 'value' (one row per value); got {type(X).__name__}."
         )
-    missing = [name for name in COLUMNS if name not in X.columns]
+    missing = [name for name in ("stream", "value") if name not in X.columns]
     if missing:
         raise ValueError(f"X lacks the column(s) {missing}; the long format has "
                          f"{list(COLUMNS)}.")
@@ -93,7 +97,7 @@ def stream_rows(X):
     if (codes < 0).any():
         raise ValueError(f"X's 'stream' column has {int((codes < 0).sum())} missing key(s).")
     keys = [stream_key(key) for key in uniques.tolist()]
-    stamps, instants, values = frame(X[["timestamp", "value"]])
+    stamps, instants, values = frame(X[[name for name in COLUMNS[1:] if name in X.columns]])
     order = np.argsort(codes, kind="stable")
     bounds = np.cumsum(np.bincount(codes, minlength=len(keys)))[:-1]
     return StreamRows(keys, np.split(order, bounds), stamps, instants, values)

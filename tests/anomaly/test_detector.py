@@ -283,7 +283,11 @@ def test_a_refused_call_changes_no_part():
     with pytest.raises(ValueError, match="numbers are not timestamps"):
         model.partial_fit(pd.DataFrame({"timestamp": [1.5e9, 1.6e9], "value": [1.0, 2.0]}))
     with pytest.raises(ValueError, match=r"frame.iloc\[i:i \+ 1\]"):
-        model.partial_fit(series(3).iloc[0])
+        model.partial_fit(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="do not say which is the value"):
+        model.partial_fit(series(3).rename(columns={"value": "v"}).assign(w=1.0))
+    with pytest.raises(ValueError, match="started with them"):
+        model.partial_fit(np.array([1.0, 2.0]))
     assert pickle.dumps(model) == before
 
 
