@@ -74,15 +74,25 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     in a later call; so calls over chunks of any size give the bits of one
     call over the whole stream.
 
-    Two conventions for the same score:
+    Three forms of one score:
 
-    - NAB's: ``anomaly_score_`` in [0, 1], higher is more anomalous;
+    - NAB's: ``anomaly_score_`` in [0, 1], higher is more anomalous. It
+      saturates: every spatial anomaly scores 1, and every likelihood that
+      rounds to 1 scores the same 0.9999999964, so the top of a ranking is
+      a tie;
+    - the ranking score, ``ranking_score_``: NAB's score with those ties
+      graded, equal to it elsewhere. A spatial anomaly scores ``1 +`` how far
+      the value lies beyond the range seen, as a fraction of that range
+      (more than 0.05 by the rule's tolerance); a likelihood that rounds to
+      1 scores ``-log10`` of its tail probability / 10 (1.6 and more: its
+      z-score is beyond about 8). Two rows tie only when they are equally
+      far out. Rank alarms by it;
     - scikit-learn's outlier detectors': ``score_samples`` and
-      ``decision_function`` higher for normal rows (``-anomaly_score``, and
-      ``-anomaly_score - offset_``, negative exactly for the rows whose score
-      reaches ``threshold``), ``predict`` -1 for those rows and 1 for the
-      others. These three score rows as the stream's continuation without
-      learning them.
+      ``decision_function`` higher for normal rows (``-ranking_score``, and
+      ``-ranking_score - offset_``, negative exactly for the rows whose
+      ranking score reaches ``threshold``), ``predict`` -1 for those rows and
+      1 for the others. These three score rows as the stream's continuation
+      without learning them.
 
     Parameters
     ----------
@@ -133,7 +143,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         while the range seen is still narrow). NAB: 15% of the file, at most
         750 rows, not scored. Ignore the scores of these rows.
     threshold : float, default=0.5
-        Anomaly score at or above which ``predict`` says -1.
+        Ranking score at or above which ``predict`` says -1 (up to 1, the
+        anomaly score's threshold as well).
     block_size : int, default=16
         Rows per pooler step.
     n_columns : int, default=2048
@@ -153,6 +164,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     ----------
     anomaly_score_ : ndarray of float64, shape (n_rows,)
         NAB's anomaly score of each row of the last ``fit`` / ``partial_fit``.
+    ranking_score_ : ndarray of float64, shape (n_rows,)
+        The ranking score of those rows (higher is more anomalous; at least
+        ``anomaly_score_``, equal to it below 1).
     raw_anomaly_ : ndarray of float64, shape (n_rows,)
         The Temporal Memory's raw anomaly of those rows.
     spatial_anomaly_ : ndarray of bool, shape (n_rows,)
@@ -300,7 +314,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         return self
 
     def score_samples(self, X):
-        """``-anomaly_score`` of the rows of X as the stream's continuation,
+        """``-ranking_score`` of the rows of X as the stream's continuation,
         without learning them (higher is more normal).
 
         Nothing of the detector changes and nothing of it is copied but the
@@ -326,17 +340,18 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         bits = self._encode(stamps, values)
         sdrs = self._pooled(bits)
         raw = self.temporal_memory_._score_rows(sdrs)
-        spatial, _ = self._spatial_anomalies(values)
-        likelihood = self.likelihood_estimator_._continuation(raw[:, None], values[:, None])
-        return -self._scores(raw, spatial, likelihood)
+        excess, _ = self._spatial_excess(values)
+        likelihood, log_tail = self.likelihood_estimator_._continuation(raw[:, None],
+                                                                        values[:, None])
+        return -self._scores(raw, excess, likelihood, log_tail)[1]
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative exactly for the rows whose
-        anomaly score reaches ``threshold``."""
+        ranking score reaches ``threshold``."""
         return self.score_samples(X) - self.offset_
 
     def predict(self, X):
-        """-1 for rows whose anomaly score reaches ``threshold`` (a negative
+        """-1 for rows whose ranking score reaches ``threshold`` (a negative
         ``decision_function``), 1 otherwise."""
         return np.where(self.decision_function(X) < 0, -1, 1)
 
@@ -344,7 +359,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         """Learn X online and say which rows reached the threshold as they
         were learned (-1) or not (1)."""
         self.fit(X)
-        return np.where(self.anomaly_score_ >= self.threshold, -1, 1)
+        return np.where(self.ranking_score_ >= self.threshold, -1, 1)
 
     # ------------------------------------------------------- fitted attributes
 
@@ -449,29 +464,39 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         """The encoders' bits of the rows (see :func:`._rows.encode_rows`)."""
         return encode_rows(self._encoders, stamps, values)
 
-    def _spatial_anomalies(self, values):
+    def _spatial_excess(self, values):
         """NAB's rule: a value beyond the range seen before it by more than
-        5% of that range (the range then grows to include it). Returns the
-        flags and the range seen after the rows; changes nothing."""
-        flags = np.zeros(values.shape[0], dtype=bool)
+        5% of that range is a spatial anomaly (the range then grows to
+        include it). Returns, for each row, how far beyond the range it lies
+        as a fraction of the range (0 for the rows the rule leaves alone),
+        and the range seen after the rows; changes nothing."""
+        excess = np.zeros(values.shape[0], dtype=np.float64)
         seen = self._seen_range
         for r, value in enumerate(values.tolist()):
             if seen is not None:
                 low, high = seen
                 if low != high:
                     tolerance = (high - low) * SPATIAL_TOLERANCE
-                    flags[r] = value > high + tolerance or value < low - tolerance
+                    if value > high + tolerance or value < low - tolerance:
+                        excess[r] = max(value - high, low - value) / (high - low)
                 seen = (min(low, value), max(high, value))
             else:
                 seen = (value, value)
-        return flags, seen
+        return excess, seen
 
-    def _scores(self, raw, spatial, likelihood):
-        """NAB's anomaly score of rows from their raw anomalies, spatial
-        flags and likelihoods (shape (n, 1))."""
+    def _scores(self, raw, excess, likelihood, log_tail):
+        """NAB's anomaly score and the ranking score of rows from their raw
+        anomalies, spatial excesses and likelihoods and log10 tail
+        probabilities (shape (n, 1)); see ``ranking_score_``."""
+        spatial = excess > 0
         score = log_likelihood(likelihood[:, 0]) if self.use_likelihood else raw.copy()
         score[spatial] = 1.0
-        return score
+        ranking = score.copy()
+        if self.use_likelihood:
+            tied = (likelihood[:, 0] == 1.0) & ~spatial
+            ranking[tied] = -log_tail[tied, 0] / 10
+        ranking[spatial] += excess[spatial]
+        return score, ranking
 
     def _learn(self, stamps, instants, values, call="partial_fit", model="detector"):
         """Learn the rows, the pooler a block behind. A stream's first call
@@ -569,14 +594,15 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
 
     def _commit(self, last, values, raw):
         """The spatial rule and the likelihood over rows the parts learned."""
-        spatial, seen = self._spatial_anomalies(values)
+        excess, seen = self._spatial_excess(values)
         likelihood = self.likelihood_estimator_
         if hasattr(likelihood, "_streams"):
             likelihood._partial_fit_scores(raw[:, None], values[:, None])
         else:  # the stream's first call: validated once
             likelihood.partial_fit(raw[:, None], values=values)
-        self.anomaly_score_ = self._scores(raw, spatial, likelihood.likelihood_)
+        self.anomaly_score_, self.ranking_score_ = self._scores(
+            raw, excess, likelihood.likelihood_, likelihood.log_tail_probability_)
         self.raw_anomaly_ = raw
-        self.spatial_anomaly_ = spatial
+        self.spatial_anomaly_ = excess > 0
         self._seen_range = seen
         self._last_timestamp = last

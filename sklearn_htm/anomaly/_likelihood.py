@@ -28,6 +28,10 @@ For each new raw anomaly score ``s`` (in [0, 1]):
 6. the likelihood is ``1 - q``, and its log form
    ``log(1.0000000001 - likelihood) / log(1e-10)``, which spreads the values
    near 1 over [0, 1] (NAB's HTM detector reports the log form).
+
+``log10(q)`` is also kept, computed from ``z`` without forming ``q``: where
+``1 - q`` rounds to 1 (``z`` beyond about 8) the likelihood and its log form
+tie, ``log10(q)`` goes on falling (the detector ranks by it).
 """
 
 import math
@@ -35,7 +39,7 @@ from collections import deque
 from numbers import Integral
 
 import numpy as np
-from scipy.special import erfc
+from scipy.special import erfc, log_ndtr
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (
@@ -66,6 +70,13 @@ def tail_probability(x, mean, stdev):
     x = np.asarray(x, dtype=np.float64)
     x = np.where(x < mean, 2 * mean - x, x)
     return 0.5 * erfc(((x - mean) / stdev) / 1.4142)
+
+
+def log10_tail_probability(z):
+    """``log10(0.5 * erfc(z / 1.4142))`` for ``z >= 0`` (array), without
+    underflow: ``0.5 * erfc(y) = Phi(-y * sqrt(2))``, and scipy's
+    ``log_ndtr`` is accurate far into the tail."""
+    return log_ndtr(-np.asarray(z, dtype=np.float64) * (math.sqrt(2) / 1.4142)) / math.log(10)
 
 
 def _normal(samples, lower_bounds=True):
@@ -177,6 +188,12 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         per stream.
     log_likelihood_ : ndarray of float64, shape (n_rows, n_streams)
         Its log form (NAB's HTM detector's anomaly score).
+    log_tail_probability_ : ndarray of float64, shape (n_rows, n_streams)
+        ``log10`` of each row's tail probability ``1 - likelihood_`` (after
+        the filter of step 5), computed from the z-score itself: it goes on
+        falling where ``likelihood_`` rounds to 1, so rows tied there are
+        ranked by how unusual their average is (about ``-z**2 / 4.6`` for a
+        large z).
     n_samples_seen_ : int
         Rows seen since ``fit`` began.
     distribution_ : list of (dict or None)
@@ -281,7 +298,7 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         scores, values = self._check(X, values, reset=False)
-        likelihood = self._continuation(scores, values)
+        likelihood, _ = self._continuation(scores, values)
         out = np.empty((scores.shape[0], 2 * scores.shape[1]), dtype=np.float64)
         out[:, 0::2] = likelihood
         out[:, 1::2] = log_likelihood(likelihood)
@@ -343,8 +360,9 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         return scores, values
 
     def _continuation(self, scores, values):
-        """Likelihoods of checked rows as the streams' continuation, on
-        copies of the streams (nothing changes)."""
+        """Likelihoods of checked rows as the streams' continuation, and
+        their log10 tail probabilities, on copies of the streams (nothing
+        changes)."""
         return self._all_likelihoods(self._copies(), scores, values)
 
     def _partial_fit_scores(self, scores, values):
@@ -384,15 +402,20 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         return [_State(self.historic_window_size) for _ in range(n_streams)]
 
     def _run(self, streams, scores, values):
-        likelihood = self._all_likelihoods(streams, scores, values)
+        likelihood, log_tail = self._all_likelihoods(streams, scores, values)
         self.likelihood_ = likelihood
         self.log_likelihood_ = log_likelihood(likelihood)
+        self.log_tail_probability_ = log_tail
 
     def _all_likelihoods(self, streams, scores, values):
-        return np.column_stack([
+        """The likelihoods and the log10 tail probabilities of the rows, one
+        column per stream."""
+        columns = [
             self._likelihoods(stream, scores[:, f], None if values is None else values[:, f])
             for f, stream in enumerate(streams)
-        ])
+        ]
+        return (np.column_stack([c[0] for c in columns]),
+                np.column_stack([c[1] for c in columns]))
 
     def _fit_distribution(self, stream):
         """The normal of step 3, from the history; also the tail probability
@@ -418,8 +441,12 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         return distribution
 
     def _likelihoods(self, stream, scores, values):
-        """Steps 1-6 for each row, updating ``stream``."""
+        """Steps 1-6 for each row, updating ``stream``; returns the
+        likelihoods and the log10 tail probabilities."""
         out = np.empty(scores.shape[0], dtype=np.float64)
+        # The z-score of each row whose tail probability is unfiltered, NaN
+        # for the others (0.5, or held at 1e-3), whose log10 is plain.
+        zs = np.full(scores.shape[0], np.nan)
         probation = self.learning_period + self.estimation_samples
         for r, score in enumerate(scores.tolist()):
             value = np.nan if values is None else float(values[r])
@@ -438,8 +465,14 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
                 mean, _, stdev = stream.distribution
                 tail = float(tail_probability(average, mean, stdev))
                 filtered = _YELLOW if tail <= _RED and stream.previous_tail <= _RED else tail
+                if filtered is tail:
+                    zs[r] = abs(average - mean) / stdev
                 stream.previous_tail = tail
                 out[r] = 1.0 - filtered
             stream.history.append((score, value))
             stream.iteration += 1
-        return out
+        unfiltered = ~np.isnan(zs)
+        log_tail = np.empty_like(out)
+        log_tail[~unfiltered] = np.log10(1.0 - out[~unfiltered])
+        log_tail[unfiltered] = log10_tail_probability(zs[unfiltered])
+        return out, log_tail

@@ -7,10 +7,12 @@
         [--n-jobs N] [--chunk-rows N] [--no-progress]
 
 ``IN.csv`` has the columns ``stream``, ``timestamp`` and ``value`` (one row
-per value, any interleaving; other columns are passed through). ``OUT.csv``
-holds the same rows with ``anomaly_score`` (NAB's score in [0, 1]) and
-``label`` (1 where the score reaches the detector's threshold, 0.5, else 0:
-NAB's and PyOD's convention, where ``predict`` says -1). Every stream gets
+per value, any interleaving; other columns are passed through; without
+``timestamp`` the streams have no clock). ``OUT.csv`` holds the same rows
+with ``anomaly_score`` (NAB's score in [0, 1]), ``ranking_score`` (the same
+with its ties at the top graded: sort alarms by it) and ``label`` (1 where
+the score reaches the detector's threshold, 0.5, else 0: NAB's and PyOD's
+convention, where ``predict`` says -1). Every stream gets
 the default :class:`~sklearn_htm.HTMAnomalyDetector` (its first 750 values
 are its probation). Stream keys are read as text.
 The file is read and learned in chunks of ``--chunk-rows`` rows, with a
@@ -118,15 +120,16 @@ def _score(args):
                 "kernels (up to a minute); later runs load them", after=FIRST_CHUNK_NOTICE_S)
             try:
                 with first if number == 0 else nullcontext():
-                    scores = streams.partial_fit(chunk.reset_index(drop=True)).anomaly_score_
+                    streams.partial_fit(chunk.reset_index(drop=True))
             except ValueError as exc:
                 first = number * args.chunk_rows + 1
                 done = (f" (the rows before them are in {args.output})" if number else
                         f" ({args.output} was not written)")
                 raise ValueError(f"{args.input}, data rows {first} to "
                                  f"{first + len(chunk) - 1}: {exc}{done}") from exc
-            chunk = chunk.assign(anomaly_score=scores,
-                                 label=np.where(scores >= threshold, 1, 0))
+            ranking = streams.ranking_score_
+            chunk = chunk.assign(anomaly_score=streams.anomaly_score_, ranking_score=ranking,
+                                 label=np.where(ranking >= threshold, 1, 0))
             chunk.to_csv(args.output, mode="w" if number == 0 else "a", header=number == 0,
                          index=False)
             bar.update(len(chunk))

@@ -61,6 +61,9 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
     anomaly_score_ : ndarray of float64, shape (n_rows,)
         NAB's anomaly score of each row of the last ``fit`` / ``partial_fit``,
         in X's order.
+    ranking_score_ : ndarray of float64, shape (n_rows,)
+        Their ranking scores (:attr:`HTMAnomalyDetector.ranking_score_
+        <sklearn_htm.HTMAnomalyDetector.ranking_score_>`).
     streams_ : list
         The stream keys seen, in the order of their first row.
     n_resident_ : int
@@ -183,7 +186,7 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         return self
 
     def score_samples(self, X):
-        """``-anomaly_score`` of each row of X as its stream's continuation,
+        """``-ranking_score`` of each row of X as its stream's continuation,
         without learning (higher is more normal); see
         :meth:`HTMAnomalyDetector.score_samples`.
 
@@ -220,11 +223,11 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative exactly for the rows whose
-        anomaly score reaches the detector's ``threshold``."""
+        ranking score reaches the detector's ``threshold``."""
         return self.score_samples(X) - self.offset_
 
     def predict(self, X):
-        """-1 for rows whose anomaly score reaches the detector's
+        """-1 for rows whose ranking score reaches the detector's
         ``threshold`` (a negative ``decision_function``), 1 otherwise."""
         return np.where(self.decision_function(X) < 0, -1, 1)
 
@@ -232,7 +235,7 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         """Learn X (as :meth:`fit`) and say which rows reached the threshold
         as they were learned (-1) or not (1)."""
         self.fit(X)
-        return np.where(self.anomaly_score_ >= self._template.threshold, -1, 1)
+        return np.where(self.ranking_score_ >= self._template.threshold, -1, 1)
 
     def detector_for(self, key):
         """The detector of stream ``key`` (loaded from ``checkpoint_dir`` if it
@@ -395,13 +398,13 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
 
     def _learn(self, rows, call):
         """Learn each stream's rows, stream after stream, into one array of
-        scores in X's order."""
-        scores = np.empty(rows.n_rows, dtype=np.float64)
+        scores in X's order (NAB's and the ranking score)."""
+        scores = np.empty((rows.n_rows, 2), dtype=np.float64)
         reporter = ProgressReporter(self.verbose, rows.n_rows, f"{type(self).__name__}.{call}",
                                     quiet_when_quick=call == "partial_fit")
         for done in self._learn_streams(rows, scores):
             reporter.update(done)
-        self.anomaly_score_ = scores
+        self.anomaly_score_, self.ranking_score_ = scores[:, 0], scores[:, 1]
 
     def _learn_streams(self, rows, scores):
         """Learn the streams of ``rows``, one after the other or, with
@@ -482,10 +485,11 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
 
 
 def _learn_stream(detector, stamps, instants, values, model):
-    """One stream's rows learned by its detector: ``(detector, scores)`` (the
+    """One stream's rows learned by its detector: ``(detector, scores)``,
+    the scores of shape (n_rows, 2): NAB's and the ranking score (the
     detector returned, for a worker process)."""
     detector._learn(stamps, instants, values, model=model)
-    return detector, detector.anomaly_score_
+    return detector, np.column_stack([detector.anomaly_score_, detector.ranking_score_])
 
 
 def _rows_learned(detector):

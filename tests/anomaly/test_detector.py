@@ -80,9 +80,33 @@ def test_outlier_conventions():
     # One row scored, then learned: the same score.
     for i in range(5):
         row = future.iloc[i:i + 1]
-        assert model.score_samples(row)[0] == -model.partial_fit(row).anomaly_score_[0]
+        assert model.score_samples(row)[0] == -model.partial_fit(row).ranking_score_[0]
     labels = detector(threshold=0.9).fit_predict(X)
     np.testing.assert_array_equal(labels == -1, detector().fit(X).anomaly_score_ >= 0.9)
+
+
+def test_the_ranking_score_grades_the_ties_of_nabs_score():
+    X = series(700, seed=4)
+    spikes = {500: 22.0, 550: 30.0, 600: 45.0, 650: -3.0}
+    for row, value in spikes.items():
+        X.loc[row, "value"] = value
+    model = detector().fit(X)
+    score, ranking = model.anomaly_score_, model.ranking_score_
+    assert (score[list(spikes)] == 1.0).all()  # NAB's score: a four-way tie
+    # Each spike graded by how far it lies beyond the range seen before it.
+    for row in spikes:
+        before = X["value"].to_numpy()[:row]
+        low, high = before.min(), before.max()
+        beyond = max(spikes[row] - high, low - spikes[row]) / (high - low)
+        assert ranking[row] == pytest.approx(1.0 + beyond)
+    assert len(set(ranking[list(spikes)].tolist())) == 4
+    # Elsewhere the two agree, and no score ranks lower than NAB's.
+    graded = model.spatial_anomaly_ | (model.likelihood_estimator_.likelihood_[:, 0] == 1.0)
+    np.testing.assert_array_equal(ranking[~graded], score[~graded])
+    assert (ranking >= score).all()
+    # score_samples and predict follow the ranking score.
+    np.testing.assert_array_equal(detector(threshold=0.4).fit_predict(X) == -1,
+                                  ranking >= 0.4)
 
 
 def test_arrays_of_timestamp_and_value_work_like_frames():

@@ -13,7 +13,11 @@ from sklearn.utils import check_array
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_htm import AnomalyLikelihood
-from sklearn_htm.anomaly._likelihood import log_likelihood, tail_probability
+from sklearn_htm.anomaly._likelihood import (
+    log10_tail_probability,
+    log_likelihood,
+    tail_probability,
+)
 
 
 def scores(n, mean=0.1, sd=0.05, seed=0):
@@ -117,6 +121,29 @@ def test_tail_probability_is_the_normal_tail():
                                atol=1e-4)
     # Symmetric about the mean.
     np.testing.assert_allclose(tail_probability(0.3, 0.5, 0.1), tail_probability(0.7, 0.5, 0.1))
+
+
+def test_the_log_tail_goes_on_where_the_likelihood_rounds_to_one():
+    z = np.array([0.0, 1.0, 3.0, 6.0, 8.0])
+    np.testing.assert_allclose(log10_tail_probability(z),
+                               np.log10(tail_probability(z, 0.0, 1.0)), rtol=1e-12)
+    far = log10_tail_probability(np.array([9.0, 20.0, 40.0]))
+    assert (1.0 - tail_probability(np.array([9.0, 20.0, 40.0]), 0.0, 1.0) == 1.0).all()
+    assert np.all(np.isfinite(far)) and np.all(np.diff(far) < 0)
+    np.testing.assert_allclose(far, norm.logsf(np.array([9.0, 20.0, 40.0]) * np.sqrt(2)
+                                               / 1.4142) / np.log(10), rtol=1e-12)
+
+
+def test_breaks_that_tie_at_a_likelihood_of_one_keep_their_order():
+    raw = np.column_stack([scores(300, seed=1)] * 3)
+    raw[250:260] = [0.6, 0.8, 1.0]  # three breaks of growing size, one per stream
+    # No averaging: each break's first row is far out at once.
+    al = AnomalyLikelihood(learning_period=100, estimation_samples=100,
+                           averaging_window=1).fit(raw)
+    assert (al.likelihood_[250] == 1.0).all()
+    assert np.all(np.diff(al.log_tail_probability_[250]) < 0)
+    np.testing.assert_allclose(al.log_tail_probability_[:200], np.log10(0.5))
+    assert (al.log_tail_probability_[251:260] == np.log10(1.0 - 0.999)).all()  # filtered
 
 
 def test_log_likelihood_spreads_the_top():

@@ -32,9 +32,10 @@ def test_the_output_holds_each_row_with_its_score_and_label(files):
                  "--no-progress"]) == 0
     out = pd.read_csv(path / "out.csv")
     expected = MultiStreamDetector(ranges=RANGES).fit(pd.read_csv(path / "in.csv"))
-    assert list(out.columns) == [*X.columns, "anomaly_score", "label"]
+    assert list(out.columns) == [*X.columns, "anomaly_score", "ranking_score", "label"]
     np.testing.assert_array_equal(out["anomaly_score"], expected.anomaly_score_)
-    np.testing.assert_array_equal(out["label"], (expected.anomaly_score_ >= 0.5).astype(int))
+    np.testing.assert_array_equal(out["ranking_score"], expected.ranking_score_)
+    np.testing.assert_array_equal(out["label"], (expected.ranking_score_ >= 0.5).astype(int))
 
 
 def test_a_later_file_continues_from_the_checkpoint(files):
