@@ -39,7 +39,8 @@ LAYERS = (SpatialPoolerTransformer, TemporalMemoryTransformer, BacktrackingTM)
 #: Attributes that describe the rows of the last call only (rows along axis 0).
 PER_CALL = frozenset({
     "anomaly_", "anomaly_score_", "raw_anomaly_", "spatial_anomaly_", "likelihood_",
-    "log_likelihood_", "forecast_", "forecast_proba_", "forecast_interval_",
+    "log_likelihood_", "log_tail_probability_", "ranking_score_", "forecast_",
+    "forecast_proba_", "forecast_interval_",
 })
 
 
