@@ -1,7 +1,8 @@
-"""Loaders for the data sets used by the examples and benchmarks.
+"""Loaders for the data sets used by the examples and benchmarks, and a
+generator of labelled anomalies.
 
 The package does not download anything: point the loader at a folder that
-holds the files.
+holds the files. :func:`make_anomaly_series` makes series of its own.
 """
 
 import gzip
@@ -11,7 +12,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_mnist", "load_nab", "read_idx"]
+from .anomaly._generator import ANOMALY_KINDS, SIGNALS, make_anomaly_series
+
+__all__ = ["ANOMALY_KINDS", "SIGNALS", "load_mnist", "load_nab", "make_anomaly_series",
+           "read_idx"]
 
 _MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),

@@ -22,6 +22,12 @@ costs for false positives and missed windows under one of
 :data:`NAB_PROFILES`, the probation period left out, and the threshold
 optimised over the corpus unless given; :func:`nab_score_series` scores one
 series at a threshold, :func:`nab_score_all_profiles` all three profiles.
+
+Beyond NAB, :func:`recall_at_k` (MGAB's protocol: the share of anomaly
+windows the ``k`` highest peaks of a score hit) and
+:func:`anomaly_found_at_top` (one labelled anomaly per series: whether the
+highest score after the training prefix is near it) judge a score by the
+rows it ranks first; :func:`top_k_peaks` gives those rows.
 """
 
 import time
@@ -35,6 +41,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 from sklearn.utils import check_random_state
 
+from .anomaly._evaluation import anomaly_found_at_top, recall_at_k, top_k_peaks
 from .nab import _scoring
 from .nab._scoring import score_all_profiles as nab_score_all_profiles
 from .nab._scoring import score_corpus as nab_score
@@ -51,6 +58,7 @@ __all__ = [
     "NAB_PROFILES",
     "ablation_study",
     "activation_entropy",
+    "anomaly_found_at_top",
     "activation_frequency",
     "format_ablation_table",
     "mean_sparsity",
@@ -58,10 +66,12 @@ __all__ = [
     "nab_score_all_profiles",
     "nab_score_series",
     "noise_robustness",
+    "recall_at_k",
     "sdr_overlap",
     "sdr_stability",
     "separation_score",
     "stability_over_epochs",
+    "top_k_peaks",
     "untrained_pooler",
 ]
 
