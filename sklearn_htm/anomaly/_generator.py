@@ -29,13 +29,14 @@ def _shape(signal, phase):
 
 
 def make_anomaly_series(kind="spike", *, signal="sine", n_samples=5000, train_size=2000,
-                        period=50, noise=0.02, random_state=None):
+                        period=50, noise=0.02, magnitude=1.0, random_state=None):
     """A clean periodic series with one labelled anomaly after a normal prefix.
 
     The signal repeats every ``period`` rows (give or take 10%, drawn), with
     Gaussian noise; one anomaly starts at a row drawn from the last 60% of
     the rows after ``train_size`` (so that a detector has seen normal cycles
-    first) and lasts one row (``"spike"``) or one to two periods:
+    first) and lasts one row (``"spike"``) or one to two periods. Its sizes,
+    at ``magnitude=1``:
 
     - ``"spike"``: one value moved by 0.5 to 1 times the signal's amplitude;
     - ``"level_shift"``: the values moved by 0.3 to 0.6 times the amplitude;
@@ -43,7 +44,8 @@ def make_anomaly_series(kind="spike", *, signal="sine", n_samples=5000, train_si
       continues where it was), or 0.5 to 0.7 times slower;
     - ``"amplitude"``: the signal scaled by 0.4 to 0.6 or 1.3 to 1.5;
     - ``"noise"``: noise of 0.15 to 0.3 times the amplitude added;
-    - ``"missing_cycle"``: the values held at the signal's mean (a dropout);
+    - ``"missing_cycle"``: the values held at the signal's mean (a dropout;
+      a ``magnitude`` below 1 draws them part of the way);
     - ``"distorted_cycle"``: the cycles' time warped (the phase pushed
       ahead by up to 0.15 to 0.3 of a period and back, smoothly): the
       signal's values and range, its shape changed (a temporal anomaly).
@@ -65,6 +67,10 @@ def make_anomaly_series(kind="spike", *, signal="sine", n_samples=5000, train_si
         Rows per cycle (before the drawn 10% change), at least 8.
     noise : float, default=0.02
         Standard deviation of the noise, in units of the amplitude.
+    magnitude : float, default=1.0
+        Scales how far the anomaly departs from the signal (the spike's,
+        the shift's and the added noise's sizes, the change of speed or
+        amplitude, the warp): 0.3 makes anomalies subtle, 0 none.
     random_state : int, RandomState instance or None, default=None
         Draws the period, the anomaly's place, size and length, and the
         noise.
@@ -80,8 +86,9 @@ def make_anomaly_series(kind="spike", *, signal="sine", n_samples=5000, train_si
     Raises
     ------
     ValueError
-        For an unknown ``kind`` or ``signal``, a ``period`` below 8, or a
-        ``train_size`` that leaves fewer than 5 periods after it.
+        For an unknown ``kind`` or ``signal``, a ``period`` below 8, a
+        negative ``noise`` or ``magnitude``, or a ``train_size`` that leaves
+        fewer than 5 periods after it.
 
     Examples
     --------
@@ -94,6 +101,8 @@ def make_anomaly_series(kind="spike", *, signal="sine", n_samples=5000, train_si
         raise ValueError(f"kind must be one of {ANOMALY_KINDS}; got {kind!r}.")
     if signal not in SIGNALS:
         raise ValueError(f"signal must be one of {SIGNALS}; got {signal!r}.")
+    if noise < 0 or magnitude < 0:
+        raise ValueError(f"noise and magnitude must be >= 0; got {noise!r} and {magnitude!r}.")
     if period < 8:
         raise ValueError(f"period must be at least 8 rows; got {period!r}.")
     if n_samples - train_size < 5 * period or train_size < 0:
@@ -108,22 +117,25 @@ def make_anomaly_series(kind="spike", *, signal="sine", n_samples=5000, train_si
     stop = start + length
     speed = np.ones(n_samples)  # periods per row, relative to the normal one
     if kind == "frequency":
-        speed[start:stop] = rng.choice([rng.uniform(1.5, 2.0), rng.uniform(0.5, 0.7)])
+        speed[start:stop] = 1 + magnitude * (
+            rng.choice([rng.uniform(1.5, 2.0), rng.uniform(0.5, 0.7)]) - 1)
     phase = np.concatenate([[0.0], np.cumsum(speed[:-1])]) / period
     if kind == "distorted_cycle":  # a smooth warp, none at either end
-        warp = rng.uniform(0.15, 0.3) * np.sin(np.pi * np.arange(length) / length)
+        warp = magnitude * rng.uniform(0.15, 0.3) * np.sin(np.pi * np.arange(length) / length)
         phase[start:stop] += warp
     values = _shape(signal, phase)
     if kind == "spike":
-        values[start] += rng.choice([-1, 1]) * rng.uniform(0.5, 1.0)
+        values[start] += magnitude * rng.choice([-1, 1]) * rng.uniform(0.5, 1.0)
     elif kind == "level_shift":
-        values[start:stop] += rng.choice([-1, 1]) * rng.uniform(0.3, 0.6)
+        values[start:stop] += magnitude * rng.choice([-1, 1]) * rng.uniform(0.3, 0.6)
     elif kind == "amplitude":
-        values[start:stop] *= rng.choice([rng.uniform(0.4, 0.6), rng.uniform(1.3, 1.5)])
+        values[start:stop] *= 1 + magnitude * (
+            rng.choice([rng.uniform(0.4, 0.6), rng.uniform(1.3, 1.5)]) - 1)
     elif kind == "noise":
-        values[start:stop] += rng.normal(0, rng.uniform(0.15, 0.3), length)
-    elif kind == "missing_cycle":
-        values[start:stop] = float(np.mean(_shape(signal, np.arange(1000) / 1000)))
+        values[start:stop] += rng.normal(0, magnitude * rng.uniform(0.15, 0.3), length)
+    elif kind == "missing_cycle":  # the values drawn towards the mean
+        mean = float(np.mean(_shape(signal, np.arange(1000) / 1000)))
+        values[start:stop] += min(magnitude, 1.0) * (mean - values[start:stop])
     values = values + rng.normal(0, noise, n_samples)
     labels = np.zeros(n_samples, dtype=np.int64)
     labels[start:stop] = 1

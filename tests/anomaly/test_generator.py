@@ -50,6 +50,19 @@ def test_the_anomaly_changes_what_its_kind_says(seed):
     assert abs(np.median(shift)) > 0.2
 
 
+@pytest.mark.parametrize("kind", ANOMALY_KINDS)
+def test_magnitude_scales_the_departure_and_zero_plants_nothing(kind):
+    def departure(magnitude):
+        values, labels = make_anomaly_series(kind, noise=0.0, magnitude=magnitude,
+                                             random_state=2)
+        clean, _ = make_anomaly_series(kind, noise=0.0, magnitude=0.0, random_state=2)
+        return np.abs(values - clean).max(), labels
+
+    none, labels = departure(0.0)
+    assert none == 0.0 and labels.sum() >= 1  # labelled, but nothing planted
+    assert 0 < departure(0.3)[0] < departure(1.0)[0]
+
+
 def test_a_seed_gives_one_series():
     a = make_anomaly_series("noise", random_state=1)
     b = make_anomaly_series("noise", random_state=1)
@@ -63,6 +76,7 @@ def test_a_seed_gives_one_series():
     ({"signal": "saw"}, "signal must be one of"),
     ({"period": 4}, "at least 8"),
     ({"n_samples": 2100}, "at least 5 periods"),
+    ({"magnitude": -1.0}, "must be >= 0"),
 ])
 def test_bad_parameters_are_refused(params, message):
     with pytest.raises(ValueError, match=message):
