@@ -12,8 +12,10 @@ first difference, and a rolling z-score (the distance from the mean of the
 last 100 values, in their standard deviations). Rows of the detector's
 probation (750) are left out for every score. Prints JSON::
 
-    python benchmarks/bench_anomaly.py --only generated --output benchmarks/results/anomaly.json
-    python benchmarks/bench_anomaly.py --only mgab --mgab ../shared/data/mgab
+    python benchmarks/bench_anomaly.py --only generated \
+        --output benchmarks/results/anomaly_generated.json
+    python benchmarks/bench_anomaly.py --only mgab --mgab ../shared/data/mgab \
+        --output benchmarks/results/mgab.json
 """
 
 import argparse

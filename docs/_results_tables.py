@@ -683,6 +683,36 @@ def multi_streams_table(path=RESULTS / "multi_streams.json"):
     return "\n".join(lines) + "\n"
 
 
+def anomaly_generated_table(path=RESULTS / "anomaly_generated.json"):
+    """The detector and the one-liners on generated anomalies
+    (``benchmarks/bench_anomaly.py --only generated``)."""
+    report = json.loads(Path(path).read_text())
+    generated = report["generated"]
+    settings = [name for name in ("clear", "subtle") if name in generated]
+    methods = list(generated[settings[0]]["found"])
+    rows = [(method, *(f"{generated[s]['found'][method]} / {generated[s]['series']}"
+                       for s in settings)) for method in methods]
+    header = ("score", *(f"{s} (noise {generated[s]['noise']}, magnitude "
+                         f"{generated[s]['magnitude']})" for s in settings))
+    kinds = list(generated[settings[-1]]["found_by_kind"])
+    by_kind = [(kind, *(generated[settings[-1]]["found_by_kind"][kind][m] for m in methods))
+               for kind in kinds]
+    lines = [
+        *_written_by(path, "benchmarks/bench_anomaly.py --only generated"),
+        "",
+        f"``{report['command']}``: series found (the highest score after the "
+        f"{generated['train_size']}-row prefix within 100 rows of the anomaly), "
+        f"{generated['per_kind']} series per kind and setting.",
+        "",
+        *_rst_table(header, rows),
+        "",
+        f"By kind, {settings[-1]} anomalies (of {generated['per_kind']} each):",
+        "",
+        *_rst_table(("kind", *methods), by_kind),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_tables(folder):
     """Write every generated table into ``folder``."""
     (Path(folder) / "benchmark_table.inc").write_text(cpu_table())
@@ -697,3 +727,4 @@ def write_tables(folder):
     (Path(folder) / "forecast_table.inc").write_text(forecast_table())
     (Path(folder) / "forecast_tuning_table.inc").write_text(forecast_tuning_table())
     (Path(folder) / "multi_streams_table.inc").write_text(multi_streams_table())
+    (Path(folder) / "anomaly_generated_table.inc").write_text(anomaly_generated_table())
