@@ -52,9 +52,10 @@ def make_anomaly_series(kind="spike", *, signal="sine", n_samples=5000, train_si
 
     Parameters
     ----------
-    kind : {"spike", "level_shift", "frequency", "amplitude", "noise", \\
-"missing_cycle", "distorted_cycle"}, default="spike"
-        The anomaly.
+    kind : str, default="spike"
+        The anomaly: one of ``ANOMALY_KINDS`` (``"spike"``,
+        ``"level_shift"``, ``"frequency"``, ``"amplitude"``, ``"noise"``,
+        ``"missing_cycle"``, ``"distorted_cycle"``).
     signal : {"sine", "two_sines", "square", "pulses"}, default="sine"
         The clean signal: a sine, a sine with its third harmonic, a
         smoothed square wave, or a narrow pulse once a period.

@@ -62,8 +62,8 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         NAB's anomaly score of each row of the last ``fit`` / ``partial_fit``,
         in X's order.
     ranking_score_ : ndarray of float64, shape (n_rows,)
-        Their ranking scores (:attr:`HTMAnomalyDetector.ranking_score_
-        <sklearn_htm.HTMAnomalyDetector.ranking_score_>`).
+        Their ranking scores (``ranking_score_`` of
+        :class:`~sklearn_htm.HTMAnomalyDetector`).
     streams_ : list
         The stream keys seen, in the order of their first row.
     n_resident_ : int
