@@ -77,9 +77,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     Three forms of one score:
 
     - NAB's: ``anomaly_score_`` in [0, 1], higher is more anomalous. It
-      saturates: every spatial anomaly scores 1, and every likelihood that
-      rounds to 1 scores the same 0.9999999964, so the top of a ranking is
-      a tie;
+      saturates: every spatial anomaly scores 1, and so does every
+      likelihood that rounds to 1, so the top of a ranking is a tie;
     - the ranking score, ``ranking_score_``: NAB's score with those ties
       graded, equal to it elsewhere. A spatial anomaly scores ``1 +`` how far
       the value lies beyond the range seen, as a fraction of that range
