@@ -72,7 +72,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     a row's SDR comes from the pooler as it was when the row's block began
     (never from later rows), and a block is learned once complete, possibly
     in a later call; so calls over chunks of any size give the bits of one
-    call over the whole stream.
+    call over the whole stream (with ``minimum`` and ``maximum`` given: else
+    the range comes from the first call's rows).
 
     Three forms of one score:
 

@@ -53,8 +53,18 @@ def top_k_peaks(scores, *, k=10, exclusion=200):
     Returns
     -------
     peaks : ndarray of int64, shape (at most k,)
+
+    Raises
+    ------
+    ValueError
+        For scores that are not 1-D, ``k`` below 1 or a negative ``exclusion``.
     """
     scores = np.asarray(scores, dtype=np.float64).copy()
+    if scores.ndim != 1:
+        raise ValueError(f"scores must be 1-D; got shape {scores.shape}.")
+    if k < 1 or exclusion < 0:
+        raise ValueError(f"k must be at least 1 and exclusion at least 0; got k={k!r}, "
+                         f"exclusion={exclusion!r}.")
     scores[np.isnan(scores)] = -np.inf
     peaks = []
     while len(peaks) < k:
@@ -130,9 +140,13 @@ def anomaly_found_at_top(y_true, scores, *, start=0, margin=100):
     Raises
     ------
     ValueError
-        As :func:`recall_at_k`, or when no row from ``start`` on is labelled.
+        As :func:`recall_at_k`, for a negative ``margin`` or a ``start``
+        outside the series, or when no row from ``start`` on is labelled.
     """
     labels, scores = _scores_and_labels(y_true, scores)
+    if margin < 0 or not 0 <= start < labels.shape[0]:
+        raise ValueError(f"margin must be at least 0 and start a row of the series; got "
+                         f"margin={margin!r}, start={start!r}.")
     rows = np.flatnonzero(labels)
     if rows[-1] < start:
         raise ValueError(f"no anomaly is labelled from start={start} on.")

@@ -117,7 +117,13 @@ def stamps_of(timestamps):
                 return wall, wall
             return (np.array([stamp.tz_localize(None).to_datetime64()]),
                     np.array([stamp.tz_convert("UTC").tz_localize(None).to_datetime64()]))
-        parsed = pd.to_datetime(pd.Series(array), errors="raise")
+        try:
+            parsed = pd.to_datetime(pd.Series(array), errors="raise")
+        except ValueError as error:  # ISO 8601 of mixed precision ("2024-01-01", "... 02:00")
+            try:
+                parsed = pd.to_datetime(pd.Series(array), errors="raise", format="ISO8601")
+            except ValueError:
+                raise error from None
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return (parsed.dt.tz_localize(None).to_numpy(),
                 parsed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy())
@@ -138,7 +144,7 @@ def frame(X):
     - a Series: the values, timestamped by a DatetimeIndex (any other
       index: no timestamps);
     - a dict (one row, as river passes it): keys as a DataFrame's columns;
-      so is a Series whose index holds ``value`` (a DataFrame's row);
+      so is a Series indexed by labels (a DataFrame's row, ``frame.iloc[i]``);
     - one ``(timestamp, value)`` pair, or an array of shape (n, 2) of them;
     - numbers alone (one number, a 1-D array, shape (n, 1)): no timestamps.
 
@@ -151,9 +157,8 @@ def frame(X):
     """
     import pandas as pd
 
-    if (isinstance(X, pd.Series) and not isinstance(X.index, pd.DatetimeIndex)
-            and "value" in X.index):
-        X = X.to_dict()  # one row of a DataFrame: frame.iloc[i]
+    if isinstance(X, pd.Series) and X.index.inferred_type == "string":
+        X = X.to_dict()  # labels, not positions or times: one row, frame.iloc[i]
     if isinstance(X, dict):
         X = pd.DataFrame({key: [value] for key, value in X.items()})
     if isinstance(X, pd.Series):
@@ -227,9 +232,9 @@ def check_clock(timestamped, stamps, model):
     the reverse (``timestamped``: whether the stream's first rows had them)."""
     if timestamped != (stamps is not None):
         if timestamped:
-            raise ValueError(f"X has no timestamps, but the {model}'s stream started with "
+            raise ValueError(f"X has no timestamps, but this stream ({model}) started with "
                              "them: give every row its timestamp.")
-        raise ValueError(f"X has timestamps, but the {model}'s stream started without "
+        raise ValueError(f"X has timestamps, but this stream ({model}) started without "
                          "them (a stream without a clock): give the values alone.")
 
 

@@ -41,11 +41,11 @@ def _parser():
     score = commands.add_parser(
         "score", help="score a long-format CSV (stream, timestamp, value)",
         description="Learn and score every row of IN (columns stream, timestamp, value) "
-                    "and write the rows with anomaly_score and label to OUTPUT.",
+                    "and write the rows with anomaly_score, ranking_score and label to OUTPUT.",
     )
     score.add_argument("input", metavar="IN.csv", help="rows of many streams, long format")
     score.add_argument("--output", required=True, metavar="OUT.csv",
-                       help="where to write the rows with anomaly_score and label")
+                       help="where to write the rows with anomaly_score, ranking_score and label")
     score.add_argument("--ranges", metavar="RANGES.csv",
                        help="per-stream value ranges: columns stream, minimum, maximum "
                             "(a stream without one takes its first chunk's range)")

@@ -126,7 +126,8 @@ class MultiStreamDetector(OutlierMixin, BaseEstimator):
         X : DataFrame with columns ``stream``, ``timestamp`` and ``value``
             Rows of any streams in any interleaving (each stream's in its
             order). Keys: strings or integers. Timestamps and values as
-            :class:`~sklearn_htm.HTMAnomalyDetector` takes them.
+            :class:`~sklearn_htm.HTMAnomalyDetector` takes them; without a
+            ``timestamp`` column the streams have no clock.
         y : None
             Ignored.
 

@@ -64,3 +64,15 @@ def test_an_anomaly_before_start_is_refused():
     y[10] = 1
     with pytest.raises(ValueError, match="from start=50"):
         anomaly_found_at_top(y, np.zeros(100), start=50)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: top_k_peaks(np.zeros((2, 3))), "1-D"),
+    (lambda: top_k_peaks(np.zeros(5), k=0), "k must be at least 1"),
+    (lambda: top_k_peaks(np.zeros(5), exclusion=-5), "exclusion at least 0"),
+    (lambda: anomaly_found_at_top(np.ones(5), np.zeros(5), margin=-1), "margin"),
+    (lambda: anomaly_found_at_top(np.ones(5), np.zeros(5), start=5), "start"),
+])
+def test_absurd_arguments_are_refused(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -128,6 +128,21 @@ def test_unreadable_rows_are_refused_naming_the_problem(X, message):
         frame(X)
 
 
+def test_a_frames_row_of_any_value_name_is_one_row():
+    timed = pd.DataFrame({"timestamp": STAMPS, "x": VALUES})
+    stamps, _, values = frame(timed.iloc[3])
+    assert values.tolist() == [VALUES[3]] and stamps[0] == STAMPS[3]
+    with pytest.raises(ValueError, match="do not say which is the value"):
+        frame(pd.DataFrame({"x": VALUES, "y": VALUES}).iloc[0])  # not two values
+
+
+def test_iso_timestamps_of_mixed_precision_are_read():
+    stamps, _, _ = frame(pd.DataFrame({"timestamp": ["2024-01-01", "2024-01-01 02:00"],
+                                       "value": [1.0, 2.0]}))
+    np.testing.assert_array_equal(stamps, np.array(["2024-01-01T00:00", "2024-01-01T02:00"],
+                                                   dtype="datetime64[ns]"))
+
+
 def test_a_zoned_index_is_read_as_a_zoned_column():
     zoned = STAMPS.tz_localize("Europe/Paris")
     by_column = frame(pd.DataFrame({"timestamp": zoned, "value": VALUES}))
