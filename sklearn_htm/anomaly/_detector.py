@@ -492,10 +492,12 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         score = log_likelihood(likelihood[:, 0]) if self.use_likelihood else raw.copy()
         score[spatial] = 1.0
         ranking = score.copy()
-        if self.use_likelihood:
-            tied = (likelihood[:, 0] == 1.0) & ~spatial
+        tied = likelihood[:, 0] == 1.0
+        if self.use_likelihood and tied.any():  # rare: most calls skip the grading
+            tied &= ~spatial
             ranking[tied] = -log_tail[tied, 0] / 10
-        ranking[spatial] += excess[spatial]
+        if spatial.any():
+            ranking[spatial] += excess[spatial]
         return score, ranking
 
     def _learn(self, stamps, instants, values, call="partial_fit", model="detector"):

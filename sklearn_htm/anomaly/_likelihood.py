@@ -72,11 +72,17 @@ def tail_probability(x, mean, stdev):
     return 0.5 * erfc(((x - mean) / stdev) / 1.4142)
 
 
+#: ``0.5 * erfc(y) = Phi(-y * sqrt(2))``: the z-score's scale in ``log_ndtr``.
+_Z_SCALE = math.sqrt(2) / 1.4142
+#: log10 of the tail probability of the probation's likelihood, 0.5.
+_LOG10_HALF = float(np.log10(0.5))
+
+
 def log10_tail_probability(z):
-    """``log10(0.5 * erfc(z / 1.4142))`` for ``z >= 0`` (array), without
-    underflow: ``0.5 * erfc(y) = Phi(-y * sqrt(2))``, and scipy's
-    ``log_ndtr`` is accurate far into the tail."""
-    return log_ndtr(-np.asarray(z, dtype=np.float64) * (math.sqrt(2) / 1.4142)) / math.log(10)
+    """``log10(0.5 * erfc(z / 1.4142))`` for ``z >= 0`` (a float or an
+    array), without underflow: scipy's ``log_ndtr`` is accurate far into the
+    tail."""
+    return log_ndtr(-z * _Z_SCALE) / math.log(10)
 
 
 def _normal(samples, lower_bounds=True):
@@ -444,9 +450,7 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
         """Steps 1-6 for each row, updating ``stream``; returns the
         likelihoods and the log10 tail probabilities."""
         out = np.empty(scores.shape[0], dtype=np.float64)
-        # The z-score of each row whose tail probability is unfiltered, NaN
-        # for the others (0.5, or held at 1e-3), whose log10 is plain.
-        zs = np.full(scores.shape[0], np.nan)
+        log_tail = np.empty(scores.shape[0], dtype=np.float64)
         probation = self.learning_period + self.estimation_samples
         for r, score in enumerate(scores.tolist()):
             value = np.nan if values is None else float(values[r])
@@ -457,6 +461,7 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
             average = stream.total / len(stream.window)
             if stream.iteration < probation:
                 out[r] = 0.5
+                log_tail[r] = _LOG10_HALF
             else:
                 if stream.prefit is not None and stream.prefit[0] == stream.iteration:
                     stream.distribution, stream.previous_tail = stream.prefit[1]
@@ -464,15 +469,12 @@ class AnomalyLikelihood(TransformerMixin, BaseEstimator):
                     stream.distribution, stream.previous_tail = self._fit_distribution(stream)
                 mean, _, stdev = stream.distribution
                 tail = float(tail_probability(average, mean, stdev))
-                filtered = _YELLOW if tail <= _RED and stream.previous_tail <= _RED else tail
-                if filtered is tail:
-                    zs[r] = abs(average - mean) / stdev
+                held = tail <= _RED and stream.previous_tail <= _RED
                 stream.previous_tail = tail
-                out[r] = 1.0 - filtered
+                out[r] = 1.0 - (_YELLOW if held else tail)
+                # From the z-score itself where 1 - tail may round to 1.
+                log_tail[r] = (np.log10(1.0 - out[r]) if held
+                               else log10_tail_probability(abs(average - mean) / stdev))
             stream.history.append((score, value))
             stream.iteration += 1
-        unfiltered = ~np.isnan(zs)
-        log_tail = np.empty_like(out)
-        log_tail[~unfiltered] = np.log10(1.0 - out[~unfiltered])
-        log_tail[unfiltered] = log10_tail_probability(zs[unfiltered])
         return out, log_tail
