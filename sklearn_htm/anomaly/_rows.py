@@ -159,12 +159,13 @@ def frame(X):
 
     if isinstance(X, pd.Series) and X.index.inferred_type == "string":
         X = X.to_dict()  # labels, not positions or times: one row, frame.iloc[i]
-    if isinstance(X, dict):
-        X = pd.DataFrame({key: [value] for key, value in X.items()})
+    if isinstance(X, dict):  # one row: as a (timestamp, value) pair or a number
+        value = X[_value_name(list(X))]
+        X = (X["timestamp"], value) if "timestamp" in X else [value]
     if isinstance(X, pd.Series):
         X = X.to_frame(name="value")
     if isinstance(X, pd.DataFrame):
-        timestamps, values = _frame_columns(X, pd)
+        timestamps, values = _frame_columns(X)
     else:
         if (isinstance(X, tuple) and len(X) == 2
                 and not isinstance(X[0], (tuple, list, np.ndarray))):
@@ -207,17 +208,24 @@ def frame(X):
     return stamps, instants, values
 
 
-def _frame_columns(X, pd):
-    """(timestamps or None, values) of a DataFrame (see :func:`frame`)."""
-    others = [name for name in X.columns if name != "timestamp"]
-    if "value" in X.columns:
-        value = "value"
-    elif len(others) == 1:
-        value = others[0]
-    else:
+def _value_name(names):
+    """Which of a DataFrame's columns (or a dict's keys) is the value: the
+    one named ``value``, or the only one besides ``timestamp``."""
+    if "value" in names:
+        return "value"
+    others = [name for name in names if name != "timestamp"]
+    if len(others) != 1:
         raise ValueError(
-            f"X's columns {list(X.columns)} do not say which is the value: name it "
+            f"X's columns {list(names)} do not say which is the value: name it "
             "'value' (and the timestamps 'timestamp', or give them as a DatetimeIndex).")
+    return others[0]
+
+
+def _frame_columns(X):
+    """(timestamps or None, values) of a DataFrame (see :func:`frame`)."""
+    import pandas as pd
+
+    value = _value_name(list(X.columns))
     if "timestamp" in X.columns:
         timestamps = X["timestamp"]
     elif isinstance(X.index, pd.DatetimeIndex):
