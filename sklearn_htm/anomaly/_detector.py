@@ -336,7 +336,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     def _score_frame(self, stamps, values, model="detector"):
         """:meth:`score_samples` of parsed rows (the inner path: only the
         clock is checked)."""
-        self._check_clock(stamps, model)
+        check_clock(self, stamps, model)
         bits = self._encode(stamps, values)
         sdrs = self._pooled(bits)
         raw = self.temporal_memory_._score_rows(sdrs)
@@ -383,9 +383,6 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         started = self.__dict__.setdefault("_started_with",
                                            started_with(self, STRUCTURAL_PARAMS))
         check_unchanged(self, started, "detector")
-
-    def _check_clock(self, stamps, model):
-        check_clock(getattr(self, "_timestamped", True), stamps, model)
 
     def _start(self, stamps, values):
         self._started_with = started_with(self, STRUCTURAL_PARAMS)
@@ -509,7 +506,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         names each stream's)."""
         if hasattr(self, "pooler_"):
             self._check_continuation()
-            self._check_clock(stamps, model)
+            check_clock(self, stamps, model)
             self._learn_bits(self._encode(stamps, values), instants, values, call, model)
             return
         with restore_on_failure(self):

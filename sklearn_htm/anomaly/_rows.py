@@ -235,9 +235,11 @@ def _frame_columns(X):
     return timestamps, X[value].to_numpy()
 
 
-def check_clock(timestamped, stamps, model):
+def check_clock(estimator, stamps, model):
     """Refuse rows with timestamps in a stream that started without them, or
-    the reverse (``timestamped``: whether the stream's first rows had them)."""
+    the reverse (the stream model ``estimator`` says which at its start, in
+    ``_timestamped``; one saved before streams could lack a clock had one)."""
+    timestamped = getattr(estimator, "_timestamped", True)
     if timestamped != (stamps is not None):
         if timestamped:
             raise ValueError(f"X has no timestamps, but this stream ({model}) started with "

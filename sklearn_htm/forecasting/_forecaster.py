@@ -279,7 +279,7 @@ class HTMForecaster(BaseEstimator):
         check_is_fitted(self)
         self._check_continuation()
         stamps, _, values = _frame(X)
-        check_clock(self._timestamped, stamps, "forecaster")
+        check_clock(self, stamps, "forecaster")
         sdrs = self._pooled(self._encode(stamps, values))
         result = self.temporal_memory_._score_rows(sdrs, output="active_cells")
         cells = BinaryRows(result.indptr, result.indices, self.temporal_memory_.n_cells_)
@@ -371,7 +371,7 @@ class HTMForecaster(BaseEstimator):
                 self._start(stamps, values)
             else:
                 self._check_continuation()
-                check_clock(self._timestamped, stamps, "forecaster")
+                check_clock(self, stamps, "forecaster")
                 for classifier in self.classifiers_:  # a changed rate applies from here
                     classifier.alpha = self.alpha
             bits = self._encode(stamps, values)
