@@ -22,6 +22,12 @@ Sections of the JSON:
   detector's pickle is unchanged by them; ``next_row``: the live pattern,
   each of those rows scored as it arrives and then learned (untimed), on a
   copy;
+* ``adapters``: the same rows through river's interface
+  (``sklearn_htm.river.HTMAnomalyDetector``, river's loop: ``score_one`` then
+  ``learn_one`` per row, each row a dict), microseconds per row and whether
+  the scores equal the long call's ranking scores bit for bit; and PyOD's
+  (``sklearn_htm.pyod.HTMDetector.fit`` on the rows), microseconds per row
+  (``supported: false`` where river or PyOD is not installed);
 * ``state``: after the rows, and after the whole file (10,320 rows; skipped
   with ``--no-whole-file``): bytes of every numpy array reachable from the
   detector (each buffer once), pickle bytes (and zlib level 6 of them), the
@@ -353,6 +359,43 @@ def one_row_calls(frame, args, minimum, maximum, long_scores):
     report["list_of_one_tuple_calls"] = {
         "input": "[(timestamp, value)] (an array-like of shape (1, 2))", **call_times(times),
         "equal_to_long_call": bool(np.array_equal(scores, long_scores))}
+    return report
+
+
+def adapters(frame, args, minimum, maximum, long_ranking):
+    """river's loop and PyOD's fit over the long call's rows."""
+    X = frame.iloc[:args.rows]
+    report = {}
+    try:
+        from sklearn_htm.river import HTMAnomalyDetector as RiverDetector
+    except ImportError as exc:
+        report["river"] = {"supported": False, "error": str(exc)}
+    else:
+        log(f"river: score_one then learn_one on {args.rows} dict rows")
+        model = RiverDetector(new_detector(minimum, maximum))
+        rows = X.to_dict("records")
+        times, scores = np.empty(len(rows)), np.empty(len(rows))
+        for i, row in enumerate(rows):
+            start = time.perf_counter()
+            scores[i] = model.score_one(row)
+            model.learn_one(row)
+            times[i] = time.perf_counter() - start
+        report["river"] = {"supported": True, "input": "dict {'timestamp', 'value'}",
+                           **call_times(times),
+                           "equal_to_long_call": bool(np.array_equal(scores, long_ranking))}
+    try:
+        from sklearn_htm.pyod import HTMDetector
+    except ImportError as exc:
+        report["pyod"] = {"supported": False, "error": str(exc)}
+    else:
+        log(f"PyOD: HTMDetector.fit on {args.rows} rows")
+        start = time.perf_counter()
+        model = HTMDetector(new_detector(minimum, maximum)).fit(X)
+        seconds = time.perf_counter() - start
+        report["pyod"] = {"supported": True, "input": "DataFrame (timestamp, value)",
+                          "us_per_row": round(seconds / args.rows * 1e6, 1),
+                          "equal_to_long_call": bool(np.array_equal(model.decision_scores_,
+                                                                    long_ranking))}
     return report
 
 
@@ -706,6 +749,7 @@ def main(argv=None):
     long_scores = detector.anomaly_score_.copy()
     report["one_row_calls"] = one_row_calls(frame, args, minimum, maximum, long_scores)
     report["score_samples"] = score_samples(frame, detector, args)
+    report["adapters"] = adapters(frame, args, minimum, maximum, detector.ranking_score_)
     report["parts"] = parts(frame, detector, args, minimum, maximum)
     log("state after the rows")
     report["state"] = {"after_rows": state_report(detector)}
