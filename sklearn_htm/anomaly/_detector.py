@@ -24,10 +24,11 @@ from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
 from ._likelihood import AnomalyLikelihood, log_likelihood
 from ._rows import (MIN_RESOLUTION, SPARSITY, check_clock, check_order, encode_rows,
-                    last_instant, pooled, stream_pooler)
+                    last_instant, pooled, start_range, stream_pooler)
 from ._rows import frame as _frame
 from ._rows import stacked as _stacked
 
+_LARGEST = float(np.finfo(np.float64).max)
 #: A value beyond the range seen so far by more than this fraction of it is
 #: a "spatial" anomaly (NAB's HTM detector's SPATIAL_TOLERANCE).
 SPATIAL_TOLERANCE = 0.05
@@ -100,7 +101,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         The range of the values (NAB gives every detector the file's minimum
         and maximum). None: taken from the rows of the first call, with a
         warning when that call holds fewer than ``probation`` rows (a range
-        from a few rows makes the value encoder far too fine).
+        from a few rows makes the value encoder far too fine). A value more
+        than 2**52 buckets from 0 (a sensor's sentinel such as 1e300) is
+        encoded as the edge bucket, and the spatial rule scores it.
     range_padding : float, default=0.0
         The range is widened by this fraction of it on each side before the
         value encoder's resolution (the range / 130) is set. NAB's HTM
@@ -394,10 +397,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                 "rest of the stream. Give minimum and maximum (the range you expect), or "
                 f"a first call of at least probation={self.probation} rows."
             )
-        minimum = float(np.min(values)) if self.minimum is None else float(self.minimum)
-        maximum = float(np.max(values)) if self.maximum is None else float(self.maximum)
-        if minimum > maximum:
-            raise ValueError(f"minimum={minimum} exceeds maximum={maximum}.")
+        minimum, maximum = start_range(self.minimum, self.maximum, values)
         span = (maximum - minimum) * (1 + 2 * self.range_padding)
         resolution = max(MIN_RESOLUTION, span / N_BUCKETS)
         self._encoders = (
@@ -475,7 +475,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                 if low != high:
                     tolerance = (high - low) * SPATIAL_TOLERANCE
                     if value > high + tolerance or value < low - tolerance:
-                        excess[r] = max(value - high, low - value) / (high - low)
+                        # a sentinel far beyond a narrow range: at most float64's largest
+                        excess[r] = min(max(value - high, low - value) / (high - low),
+                                        _LARGEST)
                 seen = (min(low, value), max(high, value))
             else:
                 seen = (value, value)

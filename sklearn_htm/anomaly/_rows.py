@@ -14,6 +14,26 @@ from .._core.rows import BinaryRows
 SPARSITY = 40 / 2048
 #: The finest value encoder resolution the stream models use.
 MIN_RESOLUTION = 0.001
+#: The value encoder's edge buckets, either side of 0: a value beyond is
+#: encoded as the edge (a sensor's sentinel such as 1e300 or float32's
+#: maximum), as NuPIC's RDSE encodes values beyond its edge buckets. 2**52
+#: buckets keep every bucket an exact float64 integer.
+EDGE_BUCKET = 2.0**52
+
+
+def start_range(minimum, maximum, values):
+    """The value range a stream model starts with: ``minimum`` and
+    ``maximum`` where given, else the first call's. Raises ValueError for a
+    range that is reversed or wider than float64 holds."""
+    low = float(np.min(values)) if minimum is None else float(minimum)
+    high = float(np.max(values)) if maximum is None else float(maximum)
+    if low > high:
+        raise ValueError(f"minimum={low} exceeds maximum={high}.")
+    if not np.isfinite(high - low):
+        raise ValueError(
+            f"The value range ({low:g}, {high:g}) is wider than float64 holds; give minimum "
+            "and maximum (the range the values are expected in).")
+    return low, high
 
 
 def stream_pooler(n_columns, random_state, verbose, *, connected_threshold=0.2,
@@ -36,24 +56,16 @@ def encode_rows(encoders, stamps, values):
     (value encoder, date encoder or None for no date code), fitted here on a
     stream's first call.
 
-    Raises
-    ------
-    ValueError
-        For values too large for the value encoder's resolution.
+    A value more than :data:`EDGE_BUCKET` buckets from 0 is encoded as the
+    edge bucket on its side.
     """
     value_encoder, date_encoder = encoders
     if not hasattr(value_encoder, "n_features_in_"):
         value_encoder.fit(values[:1, None])
         if date_encoder is not None:
             date_encoder.fit(stamps[:1, None])
-    try:
-        value_bits = value_encoder._active_bits(0, values)
-    except ValueError:
-        raise ValueError(
-            f"X's values reach {float(np.max(np.abs(values))):g}: too large for the "
-            f"value encoder's buckets of {value_encoder.resolution:g}; give the range "
-            "the values are expected in (minimum, maximum)."
-        ) from None
+    edge = EDGE_BUCKET * float(value_encoder.resolution)
+    value_bits = value_encoder._active_bits(0, np.clip(values, -edge, edge))
     if date_encoder is None:  # a stream without a clock: the value code alone
         indptr, indices = merge_codes([value_bits])
         return BinaryRows(indptr, indices.astype(np.int32), int(value_encoder.offsets_[-1]))

@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..anomaly._rows import (MIN_RESOLUTION, check_clock, check_order, encode_rows,
-                             last_instant, pooled, stream_pooler)
+                             last_instant, pooled, start_range, stream_pooler)
 from ..anomaly._rows import frame as _frame
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from .._core.rows import BinaryRows
@@ -110,7 +110,10 @@ class HTMForecaster(BaseEstimator):
         The range of the values: the value encoder's resolution and the
         buckets divide it. ``None``: the first call's minimum or maximum (a
         warning if that call holds fewer than 100 rows). Values beyond it are
-        encoded as they are and fall in the outer buckets.
+        encoded as they are and fall in the outer buckets; one more than 2**52
+        value-encoder buckets from 0 (a sensor's sentinel such as 1e300) is
+        encoded as the edge bucket, and its outer bucket's value averages it
+        in (drop known sentinels first).
     n_buckets : int, default=66
         Buckets of the range (the classifier's categories); 66 are three to
         each of the 22 of Cui et al.
@@ -312,10 +315,7 @@ class HTMForecaster(BaseEstimator):
             warn_caller(
                 f"The value range is taken from the first call's {values.shape[0]} row(s); "
                 "give minimum and maximum (the range you expect) or a longer first call.")
-        minimum = float(np.min(values)) if self.minimum is None else float(self.minimum)
-        maximum = float(np.max(values)) if self.maximum is None else float(self.maximum)
-        if minimum > maximum:
-            raise ValueError(f"minimum={minimum} exceeds maximum={maximum}.")
+        minimum, maximum = start_range(self.minimum, self.maximum, values)
         if minimum == maximum and self.minimum is not None and self.maximum is not None:
             raise ValueError(f"minimum and maximum are both {minimum}: no range to divide into "
                              "buckets; give the range the values are expected in.")

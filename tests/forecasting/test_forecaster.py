@@ -88,6 +88,18 @@ def test_bad_input_is_refused_and_changes_nothing(fitted, bad, message):
     assert pickle.dumps(fitted) == before
 
 
+def test_a_sensor_sentinel_is_learned_with_its_call(cycle):
+    # A huge finite value is encoded as the value encoder's edge bucket and
+    # falls in the top bucket; the rows before it forecast as without it.
+    stream = cycle.iloc[:420].copy()
+    stream.loc[410, "value"] = 1e300
+    model = forecaster().fit(stream.iloc[:400]).partial_fit(stream.iloc[400:])
+    clean = forecaster().fit(cycle.iloc[:420])
+    np.testing.assert_array_equal(model.forecast_[:11], clean.forecast_[400:411])
+    assert np.isfinite(model.forecast_).all()
+    assert model.bucket_values_[-1] > 1e299  # the top bucket averaged it in
+
+
 def test_forecasts_follow_the_order_of_steps(cycle, fitted):
     reversed_steps = forecaster(steps=(2, 1)).fit(cycle.iloc[:300])
     np.testing.assert_array_equal(reversed_steps.forecast_[:, ::-1], fitted.forecast_[:300])
