@@ -18,4 +18,8 @@ class KernelCompileWarning(UserWarning):
     Issued once, at ``verbose=0``, when preparing kernels takes more than a
     second (``verbose=1`` reports it with a heartbeat instead). Silence it
     with ``warnings.filterwarnings("ignore", category=KernelCompileWarning)``.
+
+    Also issued once, on import, where no folder for numba's cache can be
+    written (the kernels then compile in every process; set
+    ``NUMBA_CACHE_DIR``).
     """

@@ -15,13 +15,27 @@ module of one kernel package (and of any shared module named): any change
 to any of them misses the cache and recompiles. Only sequential kernels are
 cached (Numba cannot cache parallel ones reliably). Nothing global in Numba
 is changed.
+
+Where the cache lives: Numba's own places first (``NUMBA_CACHE_DIR`` when
+set, the package's ``__pycache__`` folders, Numba's user-wide cache under
+``~/.cache/numba``), then, for an install no one may write to run by a user
+without a writable home (a container image), a folder of this user's in the
+system's temporary folder (:func:`private_cache_dir`). Where none can be
+written, the kernels compile in every process, with a warning.
 """
 
 import hashlib
+import os
+import stat
+import tempfile
+import warnings
 from pathlib import Path
 
 from numba import njit
-from numba.core.caching import FunctionCache
+from numba.core import caching
+from numba.core.caching import CompileResultCacheImpl, FunctionCache
+
+from ..exceptions import KernelCompileWarning
 
 
 def source_digest(paths):
@@ -54,6 +68,62 @@ def internal_kernel(function=None, **options):
     return decorate(function) if function is not None else decorate
 
 
+def private_cache_dir():
+    """The last place the kernels are cached: ``sklearn-htm-numba-<user id>``
+    in the system's temporary folder (``TMPDIR``), made readable and
+    writable by this user alone.
+
+    Raises
+    ------
+    OSError
+        When it cannot be made, or is not a folder of this user's that no
+        one else may write to (machine code loaded from a folder another
+        user can write to would run as this user).
+    """
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    path = Path(tempfile.gettempdir()) / f"sklearn-htm-numba-{'user' if uid is None else uid}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode) or (
+            uid is not None and (info.st_uid != uid or info.st_mode & 0o077)):
+        raise PermissionError(f"{path} is not a folder of this user's alone")
+    return path
+
+
+class _PrivateCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLocator):
+    """Numba's cache locator for :func:`private_cache_dir`."""
+
+    def __init__(self, py_func, py_file):
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._cache_path = None
+
+    def get_cache_path(self):
+        return self._cache_path
+
+    def ensure_cache_path(self):
+        self._cache_path = os.path.join(private_cache_dir(),
+                                        self.get_suitable_cache_subpath(self._py_file))
+        super().ensure_cache_path()
+
+
+class _CacheImpl(CompileResultCacheImpl):
+    _locator_classes = [*CompileResultCacheImpl._locator_classes, _PrivateCacheLocator]
+
+
+_WARNED_UNCACHED = []
+
+
+def _warn_uncached(error):
+    """Warn once a process that kernels compile in every process."""
+    if not _WARNED_UNCACHED:
+        _WARNED_UNCACHED.append(True)
+        warnings.warn(
+            f"No folder for Numba's cache can be written ({error}): sklearn_htm's kernels "
+            "compile in every process (seconds to a minute). Set NUMBA_CACHE_DIR to a "
+            "writable folder.", KernelCompileWarning, stacklevel=3)
+
+
 def kernel_cache(sources):
     """A ``cached_kernel`` decorator whose cache key includes ``sources``' digest.
 
@@ -65,6 +135,8 @@ def kernel_cache(sources):
     class _KernelCache(FunctionCache):
         """Numba's function cache, its index key extended by the source digest."""
 
+        _impl_class = _CacheImpl
+
         def _index_key(self, sig, codegen):
             return (*super()._index_key(sig, codegen), key)
 
@@ -75,7 +147,10 @@ def kernel_cache(sources):
 
         def decorate(python_function):
             dispatcher = njit(**options)(python_function)
-            dispatcher._cache = _KernelCache(python_function)
+            try:
+                dispatcher._cache = _KernelCache(python_function)
+            except RuntimeError as error:  # no locator: Numba's "cannot cache"
+                _warn_uncached(error)
             return dispatcher
 
         return decorate(function) if function is not None else decorate
