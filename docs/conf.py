@@ -77,7 +77,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     # Run the digits examples; show those that need data (MNIST, NAB, the
     # taxi series) without running them.
-    "filename_pattern": r"/plot_(?!.*(mnist|nab|taxi|aeon))[^/]*\.py$",
+    "filename_pattern": r"/plot_(?!.*(mnist|nab|taxi|aeon|mgab))[^/]*\.py$",
     "backreferences_dir": "gen_modules/backreferences",
     "doc_module": ("sklearn_htm",),
     "reference_url": {"sklearn_htm": None},

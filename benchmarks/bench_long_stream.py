@@ -1,0 +1,116 @@
+"""A long stream that keeps producing new patterns: what one row costs and
+what the Temporal Memory holds, by position in the stream.
+
+The stream is a daily cycle sampled every 5 minutes (288 rows a day) with a
+few value buckets of noise: each row adds -3, 0 or +3 to the cycle, drawn at
+random (the value encoder's buckets are 100 / 130 = 0.77 wide, so the noise
+spans about eight of them). A detector (``HTMAnomalyDetector(minimum=0,
+maximum=100)``, defaults otherwise) learns it in calls of ``--chunk`` rows
+(1,000), for each Temporal Memory named by ``--temporal-memory`` (both by
+default). For each call the JSON gives, under ``positions``: the row the
+call ends at, microseconds per row, the Temporal Memory's segments and
+synapses, the active and predictive cells after its last row (the
+backtracking TM's inference cells), the mean raw anomaly and the mean NAB
+score of the call's rows. ``ratio`` is the mean time per row over rows
+90,000-100,000 against rows 10,000-20,000 (or the last tenth against the
+second when ``--rows`` is smaller).
+
+Run::
+
+    python benchmarks/bench_long_stream.py --output benchmarks/results/long_stream.json
+
+(100,000 rows for each Temporal Memory: about an hour on 2 cores; ``--rows
+20000`` for a quick look.)
+"""
+
+import argparse
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from _report import command, description, emit
+from tqdm import tqdm
+
+import sklearn_htm
+from sklearn_htm import HTMAnomalyDetector
+
+ROWS_PER_DAY = 288
+
+
+def long_stream(n_rows, seed=0):
+    """The noisy daily cycle of the module's docstring, as a DataFrame."""
+    rng = np.random.RandomState(seed)
+    stamps = pd.date_range("2024-01-01", periods=n_rows, freq="5min")
+    cycle = 50 + 20 * np.sin(2 * np.pi * np.arange(n_rows) / ROWS_PER_DAY)
+    noise = 3.0 * rng.choice([-1, 0, 1], size=n_rows)
+    return pd.DataFrame({"timestamp": stamps, "value": cycle + noise})
+
+
+def cell_counts(memory):
+    """Active and predictive cells after the last row learned."""
+    return int(np.asarray(memory.active_cells_).size), int(
+        np.asarray(memory.predictive_cells_).size)
+
+
+def run(frame, temporal_memory, chunk, progress):
+    detector = HTMAnomalyDetector(minimum=0, maximum=100, temporal_memory=temporal_memory)
+    positions = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the first call's compile notice
+        for start in range(0, len(frame), chunk):
+            rows = frame.iloc[start:start + chunk]
+            began = time.perf_counter()
+            (detector.partial_fit if start else detector.fit)(rows)
+            seconds = time.perf_counter() - began
+            memory = detector.temporal_memory_
+            active, predictive = cell_counts(memory)
+            positions.append({
+                "row": start + len(rows),
+                "us_per_row": round(seconds / len(rows) * 1e6, 1),
+                "segments": int(memory.n_segments_), "synapses": int(memory.n_synapses_),
+                "active_cells": active, "predictive_cells": predictive,
+                "raw_anomaly": round(float(np.mean(detector.raw_anomaly_)), 4),
+                "anomaly_score": round(float(np.mean(detector.anomaly_score_)), 4),
+            })
+            progress.update(len(rows))
+            progress.set_postfix(us_per_row=positions[-1]["us_per_row"],
+                                 synapses=positions[-1]["synapses"])
+    return positions
+
+
+def mean_time(positions, first, last):
+    """Mean microseconds per row over the calls ending in (first, last]."""
+    times = [p["us_per_row"] for p in positions if first < p["row"] <= last]
+    return float(np.mean(times)) if times else float("nan")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=description(__doc__))
+    parser.add_argument("--rows", type=int, default=100_000, help="rows of the stream")
+    parser.add_argument("--chunk", type=int, default=1000, help="rows per partial_fit call")
+    parser.add_argument("--temporal-memory", choices=("backtracking", "htm.core"),
+                        action="append", help="which Temporal Memory (default: both)")
+    parser.add_argument("--output", help="write the JSON here as well")
+    args = parser.parse_args(argv)
+    if args.rows < 10 * args.chunk:
+        parser.error("--rows must hold at least ten calls of --chunk rows")
+    frame = long_stream(args.rows)
+    tenth = args.rows // 10
+    early, late = (10_000, 20_000) if args.rows >= 100_000 else (tenth, 2 * tenth)
+    report = {"command": command(argv), "sklearn_htm": sklearn_htm.__version__,
+              "rows": args.rows, "chunk": args.chunk, "early_rows": [early, late],
+              "late_rows": [args.rows - tenth, args.rows]}
+    for name in args.temporal_memory or ["backtracking", "htm.core"]:
+        with tqdm(total=args.rows, desc=name, unit="row", file=sys.stderr) as progress:
+            positions = run(frame, name, args.chunk, progress)
+        ratio = mean_time(positions, args.rows - tenth, args.rows) / mean_time(
+            positions, early, late)
+        report[name] = {"ratio": round(ratio, 2), "positions": positions}
+    emit(report, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
