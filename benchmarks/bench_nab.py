@@ -8,7 +8,8 @@ Runs ``python -m sklearn_htm.nab run`` / ``score`` the way its functions do:
 the defaults (timed; NuPIC's backtracking Temporal Memory),
 ``use_likelihood=False``, ``random_state`` 1 and 2, and each alternative of
 :data:`ALTERNATIVES` with ``random_state`` 0 to 2 (htm.core's Temporal
-Memory; NuPIC's ``maxSeqLength`` of 32). Prints JSON (and writes it with
+Memory; the backtracking TM without the global decay, with and without
+NuPIC's ``maxSeqLength`` of 32). Prints JSON (and writes it with
 ``--output``); about 30 minutes on 2 cores::
 
     python benchmarks/bench_nab.py --data ../shared/data/nab --output benchmarks/results/nab.json
@@ -34,7 +35,10 @@ from sklearn_htm.nab._scoring import score_all_profiles
 ALTERNATIVES = {
     "temporal_memory='htm.core' (htm.core's Temporal Memory, thresholds 10 / 8)": {
         "temporal_memory": "htm.core"},
-    "BacktrackingTM() (NuPIC's max_seq_length=32)": {
+    "BacktrackingTM(max_seq_length=0) (as NAB's HTM detector, without global decay; "
+    "learning never starts over for length)": {
+        "temporal_memory": BacktrackingTM(max_seq_length=0)},
+    "BacktrackingTM() (NuPIC's max_seq_length=32, without global decay)": {
         "temporal_memory": BacktrackingTM()},
     "range_padding=0.2 (NAB's HTM detector widens the range so)": {
         "range_padding": 0.2},

@@ -38,15 +38,26 @@ N_BUCKETS = 130
 #: given: NAB's HTM detector's 13 / 10 for the backtracking TM; 10 / 8 for
 #: htm.core's, which scored higher than 13 / 10 with it on NAB.
 TM_THRESHOLDS = {"backtracking": (13, 10), "htm.core": (10, 8)}
+#: Segments a cell of either Temporal Memory holds when not given (beyond
+#: it, a new segment replaces the cell's oldest or least recently used one).
+MAX_SEGMENTS_PER_CELL = 128
 #: Parameters that shape the parts (or the pooler's blocks) when a stream
 #: starts: a stream cannot change them.
 STRUCTURAL_PARAMS = ("minimum", "maximum", "range_padding", "time_of_day", "temporal_memory",
-                     "activation_threshold", "min_threshold", "predicted_segment_decrement",
-                     "probation", "block_size", "n_columns", "random_state")
-#: The backtracking TM's learning never starts over for length alone
-#: (NuPIC's default ``maxSeqLength`` is 32; chosen on the corpus, one value
-#: for every series; ``benchmarks/results/nab.json`` holds both's scores).
-MAX_SEQ_LENGTH = 0
+                     "activation_threshold", "min_threshold", "max_segments_per_cell",
+                     "predicted_segment_decrement", "probation", "block_size", "n_columns", "random_state")
+#: The backtracking TM's learning starts over after 32 steps in sequence
+#: (NuPIC's default ``maxSeqLength``) and, every 10,000 rows, forgets the
+#: segments not reinforced in the last 10,000 (NuPIC's ``globalDecay`` of 1
+#: every ``maxAge`` steps): what keeps a stream that never stops making new
+#: patterns at a bounded size and cost. NAB's HTM detector used neither (0
+#: and no decay); on NAB's corpus the scores are the same within 0.1 (three
+#: seeds, ``benchmarks/results/nab.json``), and on a noisy daily cycle of
+#: 100,000 rows the cost per row stays flat from row 25,000 where it grew
+#: 4x without them (``benchmarks/results/long_stream.json``).
+MAX_SEQ_LENGTH = 32
+GLOBAL_DECAY = 1.0
+MAX_AGE = 10_000
 
 
 class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
@@ -118,7 +129,10 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     temporal_memory : {"backtracking", "htm.core"} or estimator, default="backtracking"
         The Temporal Memory: NuPIC's :class:`~sklearn_htm.BacktrackingTM`
         (the one behind NAB's published HTM results) with NAB's HTM
-        detector's configuration and ``max_seq_length=0``; or htm.core's
+        detector's configuration, NuPIC's default ``max_seq_length=32``
+        and a global decay (``global_decay=1.0``, ``max_age=10000``: every
+        10,000 rows, the segments not reinforced in the last 10,000 go,
+        which keeps a long stream's size and cost bounded); or htm.core's
         :class:`~sklearn_htm.TemporalMemoryTransformer` (128 segments per
         cell, 32 synapses per segment, htm.core's defaults otherwise); or an
         instance of either class, cloned (a fitted one starts afresh) and used
@@ -133,6 +147,12 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     min_threshold : int or None, default=None
         Synapses that make a segment the best match of an unpredicted column
         [``minThreshold``]. None: 10 for the backtracking TM, 8 for htm.core's.
+    max_segments_per_cell : int or None, default=None
+        Segments a cell of the Temporal Memory holds; a new one beyond
+        replaces the cell's oldest (backtracking) or least recently used
+        (htm.core) [``maxSegmentsPerCell``]. None: 128 (NAB's HTM detector;
+        fewer bound a long stream's size sooner but scored lower on NAB: 16
+        and 8 lost 0.8 and 2.4 points), or a given estimator's own.
     predicted_segment_decrement : float, default=0.0
         htm.core's punishment of wrong predictions (``temporal_memory=
         "htm.core"`` only; the backtracking TM has none).
@@ -208,6 +228,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                             HasMethods(["partial_fit"])],
         "activation_threshold": [None, Interval(Integral, 1, None, closed="left")],
         "min_threshold": [None, Interval(Integral, 1, None, closed="left")],
+        "max_segments_per_cell": [None, Interval(Integral, 1, None, closed="left")],
         "predicted_segment_decrement": [Interval(Real, 0, 1, closed="both")],
         "use_likelihood": ["boolean"],
         "probation": [Interval(Integral, 2, None, closed="left")],
@@ -221,7 +242,8 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     def __init__(self, *, minimum=None, maximum=None, range_padding=0.0,
                  time_of_day=(21, 9.49), temporal_memory="backtracking",
                  activation_threshold=None,
-                 min_threshold=None, predicted_segment_decrement=0.0,
+                 min_threshold=None, max_segments_per_cell=None,
+                 predicted_segment_decrement=0.0,
                  use_likelihood=True, probation=750, threshold=0.5, block_size=16,
                  n_columns=2048, random_state=0, verbose=0):
         self.minimum = minimum
@@ -231,6 +253,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         self.temporal_memory = temporal_memory
         self.activation_threshold = activation_threshold
         self.min_threshold = min_threshold
+        self.max_segments_per_cell = max_segments_per_cell
         self.predicted_segment_decrement = predicted_segment_decrement
         self.use_likelihood = use_likelihood
         self.probation = probation
@@ -379,6 +402,11 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------------- internals
 
+    def __setstate__(self, state):
+        # A detector saved before max_segments_per_cell continues as it was.
+        state.setdefault("max_segments_per_cell", None)
+        super().__setstate__(state)
+
     def _check_continuation(self):
         """Refuse a structural parameter changed since the stream started
         (``set_params`` between calls); ``use_likelihood``, ``threshold`` and
@@ -436,24 +464,28 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                 )
             given = {name: value for name, value in (
                 ("activation_threshold", self.activation_threshold),
-                ("min_threshold", self.min_threshold)) if value is not None}
+                ("min_threshold", self.min_threshold),
+                ("max_segments_per_cell", self.max_segments_per_cell)) if value is not None}
             return clone(self.temporal_memory).set_params(**given)
         backtracking = self.temporal_memory == "backtracking"
         default_activation, default_min = TM_THRESHOLDS[self.temporal_memory]
         activation = (default_activation if self.activation_threshold is None
                       else self.activation_threshold)
         minimum = default_min if self.min_threshold is None else self.min_threshold
+        max_segments = (MAX_SEGMENTS_PER_CELL if self.max_segments_per_cell is None
+                        else self.max_segments_per_cell)
         if backtracking:
             return BacktrackingTM(
                 n_cells_per_column=32, activation_threshold=activation, min_threshold=minimum,
-                max_new_synapse_count=20, max_segments_per_cell=128,
+                max_new_synapse_count=20, max_segments_per_cell=max_segments,
                 max_synapses_per_segment=32, max_seq_length=MAX_SEQ_LENGTH,
+                global_decay=GLOBAL_DECAY, max_age=MAX_AGE,
                 random_state=self.random_state, verbose=self.verbose,
             )
         return TemporalMemoryTransformer(
             n_cells_per_column=32, activation_threshold=activation, min_threshold=minimum,
-            max_new_synapse_count=20, max_segments_per_cell=128, max_synapses_per_segment=32,
-            predicted_segment_decrement=self.predicted_segment_decrement,
+            max_new_synapse_count=20, max_segments_per_cell=max_segments,
+            max_synapses_per_segment=32, predicted_segment_decrement=self.predicted_segment_decrement,
             random_state=self.random_state, verbose=self.verbose,
         )
 

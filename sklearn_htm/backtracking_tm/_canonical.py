@@ -6,9 +6,10 @@ stream started on one backend continues bit for bit on the other.
 The form is a dict of plain Python values:
 
 ``segments``
-    ``(cell, serial, presynaptic cells, permanences)`` of every segment, by
-    cell and then by serial (a cell's creation order); the synapses in slot
-    order, the float32 permanences as floats (exact);
+    ``(cell, serial, presynaptic cells, permanences, last active)`` of every
+    segment, by cell and then by serial (a cell's creation order); the
+    synapses in slot order, the float32 permanences as floats (exact); the
+    step the segment was created or last reinforced at;
 ``sets``
     the cell sets that carry from one step to the next
     (:data:`~._state.STEP_SETS`, by name) and ``"confident"``, the confident
@@ -73,7 +74,8 @@ def layer_canonical(layer):
             n = layer.segment_length[s]
             segments.append((int(cell), int(layer.segment_serial[s]),
                              layer.segment_presynaptic[s, :n].tolist(),
-                             layer.segment_permanence[s, :n].tolist()))
+                             layer.segment_permanence[s, :n].tolist(),
+                             int(layer.segment_last_active[s])))
             s = layer.segment_next[s]
     sets = {CELL_SET_NAMES[k]: sorted(layer.cells[k, : layer.n_cells_in[k]].tolist())
             for k in STEP_SETS}
@@ -134,8 +136,9 @@ def layer_from_canonical(config, canonical):
     layer.avg_input_density[0] = canonical["avg_input_density"]
 
     row_of = {}
-    for s, (cell, serial, presynaptic, permanence) in enumerate(segments):
+    for s, (cell, serial, presynaptic, permanence, last_active) in enumerate(segments):
         n = len(presynaptic)
+        layer.segment_last_active[s] = last_active
         layer.segment_cell[s] = cell
         layer.segment_length[s] = n
         layer.segment_presynaptic[s, :n] = presynaptic
@@ -192,7 +195,8 @@ def reference_canonical(tm):
     :class:`~.backends._numpy.ReferenceBacktrackingTM` (see the module)."""
     return {
         "segments": [(s.cell, s.serial, [p for p, _ in s.synapses],
-                      [float(v) for _, v in s.synapses]) for s in tm.segments()],
+                      [float(v) for _, v in s.synapses], s.last_active)
+                     for s in tm.segments()],
         "sets": {**{name: sorted(cells) for name, cells in tm.sets.items()},
                  "confident": sorted(tm.confident)},
         "inf_history": [list(h) for h in tm.inf_history],
@@ -214,8 +218,8 @@ def restore_reference(tm, canonical):
     destroyed (``alive`` False), as the reference keeps it.
     """
     tm.cells, by_serial = {}, {}
-    for cell, serial, presynaptic, permanence in canonical["segments"]:
-        segment = _Segment(int(cell), int(serial))
+    for cell, serial, presynaptic, permanence, last_active in canonical["segments"]:
+        segment = _Segment(int(cell), int(serial), int(last_active))
         segment.synapses = [[int(p), PERMANENCE_DTYPE(v)]
                             for p, v in zip(presynaptic, permanence)]
         tm.cells.setdefault(segment.cell, []).append(segment)

@@ -62,6 +62,12 @@ class BTMConfig(NamedTuple):
     initial_permanence, connected_threshold, permanence_increment,
     permanence_decrement : float32
         [initialPerm, connectedPerm, permanenceInc, permanenceDec]
+    global_decay : float32
+        Taken from every permanence of a segment not reinforced for more
+        than ``max_age`` steps, every ``max_age`` steps (0: never)
+        [globalDecay].
+    max_age : int
+        [maxAge]
     """
 
     n_columns: int
@@ -79,6 +85,8 @@ class BTMConfig(NamedTuple):
     connected_threshold: np.float32
     permanence_increment: np.float32
     permanence_decrement: np.float32
+    global_decay: np.float32
+    max_age: int
 
     from_params = params_constructor(
         {

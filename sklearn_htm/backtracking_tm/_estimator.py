@@ -74,7 +74,7 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
     twin is ``nupic/algorithms/backtracking_tm.py``), with the ties and
     random draws fixed as the numpy reference
     (``sklearn_htm/backtracking_tm/backends/_numpy.py``) states them. Not
-    implemented: pooling, global decay.
+    implemented: pooling.
 
     Parameters
     ----------
@@ -109,6 +109,16 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         Past inputs learning may backtrack over [maxLrnBacktrack].
     max_seq_length : int, default=32
         Learning starts over after this many steps (0: never) [maxSeqLength].
+    global_decay : float, default=0.0
+        Every ``max_age`` learning steps, each segment not reinforced (nor
+        created) in the last ``max_age`` steps loses this much of every
+        synapse's permanence; a synapse at 0 or below is destroyed, and a
+        segment left without synapses [globalDecay]. 0: never (NAB's HTM
+        detector). What bounds the segments of a stream that keeps making
+        new patterns (see :class:`~sklearn_htm.HTMAnomalyDetector`).
+    max_age : int, default=100000
+        Steps between global decays, and the age (steps since a segment was
+        last reinforced) beyond which a segment decays [maxAge].
     binarize : float or None, default=0.0
         Values above it are active; None requires binary input.
     backend : {"auto", "numpy", "numba"}, default="auto"
@@ -181,6 +191,8 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         "max_inf_backtrack": [Interval(Integral, 0, None, closed="left")],
         "max_lrn_backtrack": [Interval(Integral, 0, None, closed="left")],
         "max_seq_length": [Interval(Integral, 0, None, closed="left")],
+        "global_decay": [Interval(Real, 0, 1, closed="both")],
+        "max_age": [Interval(Integral, 1, None, closed="left")],
         **layer_constraints(REGISTRY),
     }
 
@@ -195,8 +207,8 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
                  max_new_synapse_count=20, initial_permanence=0.21, connected_threshold=0.5,
                  permanence_increment=0.1, permanence_decrement=0.1, max_segments_per_cell=128,
                  max_synapses_per_segment=32, pam_length=3, max_inf_backtrack=10,
-                 max_lrn_backtrack=5, max_seq_length=32, binarize=0.0, backend="auto",
-                 random_state=None, verbose=0):
+                 max_lrn_backtrack=5, max_seq_length=32, global_decay=0.0, max_age=100_000,
+                 binarize=0.0, backend="auto", random_state=None, verbose=0):
         self.n_cells_per_column = n_cells_per_column
         self.activation_threshold = activation_threshold
         self.min_threshold = min_threshold
@@ -211,6 +223,8 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         self.max_inf_backtrack = max_inf_backtrack
         self.max_lrn_backtrack = max_lrn_backtrack
         self.max_seq_length = max_seq_length
+        self.global_decay = global_decay
+        self.max_age = max_age
         self.binarize = binarize
         self.backend = backend
         self.random_state = random_state
@@ -332,6 +346,12 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         return super().reset()
 
     # ------------------------------------------------------- fitted attributes
+
+    def __setstate__(self, state):
+        # A model saved before global decay continues without it.
+        state.setdefault("global_decay", 0.0)
+        state.setdefault("max_age", 100_000)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

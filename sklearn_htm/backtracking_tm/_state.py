@@ -113,6 +113,9 @@ class Layer(NamedTuple):
     update_step: np.ndarray       # int64
     update_length: np.ndarray     # int32
     update_presynaptic: np.ndarray  # uint16 or int32 (n_columns + 1, width)
+    # int64 (capacity,): the step a segment was created or last reinforced
+    # at (NuPIC's lastActiveIteration); None in a layer saved before it
+    segment_last_active: np.ndarray = None
 
 
 class BTMState(LayerState):
@@ -179,6 +182,7 @@ class BTMState(LayerState):
             update_step=np.zeros(n_updates, dtype=np.int64),
             update_length=np.zeros(n_updates, dtype=np.int32),
             update_presynaptic=np.zeros((n_updates, width), dtype=cell_dtype(n_cells)),
+            segment_last_active=np.zeros(segments, dtype=np.int64),
         )
         return cls(layer)
 
@@ -201,6 +205,7 @@ class BTMState(LayerState):
                 segment_permanence=grown(layer.segment_permanence, new, 0),
                 segment_next=grown(layer.segment_next, new, -1),
                 segment_serial=grown(layer.segment_serial, new, 0),
+                segment_last_active=grown(layer.segment_last_active, new, 0),
                 free_segments=grown_free_stack(layer.free_segments, counters[N_FREE_SEGMENTS],
                                            capacity, new),
             )
@@ -326,6 +331,7 @@ class BTMState(LayerState):
             segment_permanence=layer.segment_permanence[:0],
             segment_next=layer.segment_next[:capacity],
             segment_serial=layer.segment_serial[:capacity],
+            segment_last_active=layer.segment_last_active[:capacity],
             free_segments=free,
             out_head=layer.out_head[:0],
             out_length=layer.out_length[:0],
@@ -345,6 +351,9 @@ class BTMState(LayerState):
             counters = np.zeros(N_COUNTERS, dtype=np.int64)
             counters[: layer.counters.shape[0]] = layer.counters
             layer = layer._replace(counters=counters)
+        if layer.segment_last_active is None:  # saved before global decay
+            layer = layer._replace(segment_last_active=np.full(
+                layer.segment_cell.shape[0], layer.counters[ITERATION], dtype=np.int64))
         if "members" in saved:  # saved as what was learned (see __getstate__)
             n_cells = layer.cell_head.shape[0]
             capacity, width = layer.segment_length.shape[0], layer.segment_presynaptic.shape[1]

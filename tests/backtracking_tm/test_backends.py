@@ -31,7 +31,10 @@ def configurations(draw):
             "pam_length": draw(st.integers(1, 4)),
             "max_inf_backtrack": draw(st.integers(0, 5)),
             "max_lrn_backtrack": draw(st.integers(0, 4)),
-            "max_seq_length": draw(st.sampled_from([0, 3, 8, 32]))}
+            "max_seq_length": draw(st.sampled_from([0, 3, 8, 32])),
+            # NuPIC's global decay: often off, else every few steps.
+            "global_decay": draw(st.sampled_from([0.0, 0.0, 0.05, 0.3, 1.0])),
+            "max_age": draw(st.integers(1, 12))}
 
 
 def streams():

@@ -318,3 +318,48 @@ def test_reset_and_anomaly_score_need_a_fitted_layer():
         tm.reset()
     with pytest.raises(NotFittedError):
         tm.anomaly_score(sequence())
+
+
+def _decayed(canonical, step, max_age, global_decay):
+    """NuPIC's global decay applied to a canonical form by hand: segments
+    created or last reinforced more than ``max_age`` steps before ``step``
+    lose ``global_decay`` of each permanence (float32); synapses at 0 or
+    below go, and segments left without synapses."""
+    decay = np.float32(global_decay)
+    segments = []
+    for cell, serial, presynaptic, permanence, last_active in canonical["segments"]:
+        if step - last_active > max_age:
+            kept = [(p, float(np.float32(v) - decay)) for p, v in zip(presynaptic, permanence)
+                    if np.float32(v) - decay > 0]
+            if not kept:
+                continue
+            presynaptic, permanence = [p for p, _ in kept], [v for _, v in kept]
+        segments.append((cell, serial, presynaptic, permanence, last_active))
+    return {**canonical, "segments": segments}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("global_decay", [0.15, 1.0])
+def test_global_decay_takes_from_segments_idle_longer_than_max_age(backend, global_decay):
+    # Sequence A twice, then sequence B: A's segments go idle. The decay
+    # runs at steps 8 and 16; at step 8 no segment is older than 8 steps.
+    max_age = 8
+    X = np.vstack([sequence(4), sequence(4), sequence(8, seed=5)])
+    params = dict(SMALL, backend=backend, max_age=max_age)
+    plain = BacktrackingTM(**params, global_decay=0.0).fit(X[:15])
+    decayed = BacktrackingTM(**params, global_decay=global_decay).fit(X[:15])
+    assert decayed._state.canonical() == plain._state.canonical()
+    plain.partial_fit(X[15:16])
+    decayed.partial_fit(X[15:16])
+    expected = _decayed(plain._state.canonical(), 16, max_age, global_decay)
+    assert expected != plain._state.canonical()  # some segments were idle
+    assert decayed._state.canonical() == expected
+    if global_decay == 1.0:
+        assert decayed.n_segments_ < plain.n_segments_
+
+
+def test_without_global_decay_segments_are_never_removed_for_age():
+    X = np.vstack([sequence(4), sequence(4), sequence(40, seed=5)])
+    tm = BacktrackingTM(**SMALL, global_decay=0.0, max_age=1).fit(X)
+    ages = [tm._state.canonical()["counters"][0] - s[4] for s in tm._state.canonical()["segments"]]
+    assert max(ages) > 40  # A's segments, idle since the first rows, are kept

@@ -32,8 +32,9 @@ step infers from start cells and starts learning over on them
 (``resetCalled``). A new layer has not been reset: its first step is an
 ordinary one (as a new ``Cells4``'s). Inference without learning
 (``step(columns, learning=False)``) runs a step's inference alone. Not
-implemented (NAB's detector uses none of them): pooling (``doPooling``),
-global decay and ``maxAge``.
+implemented (NAB's detector does not use it): pooling (``doPooling``).
+The global decay (``globalDecay`` every ``maxAge`` steps, after the step's
+learning) visits the segments by cell and then by serial.
 
 The segment rules (updates, new segments) are in :mod:`._numpy_connections`;
 the canonical form, and the layer built from it, in :mod:`.._canonical`.
@@ -148,6 +149,7 @@ class ReferenceBacktrackingTM(SegmentRules, LayerState):
             "segment_cell": np.array([s.cell for s in table], dtype=np.int64),
             "segment_serial": np.array([s.serial for s in table], dtype=np.int64),
             "segment_alive": np.array([s.alive for s in table], dtype=bool),
+            "segment_last_active": np.array([s.last_active for s in table], dtype=np.int64),
             "synapse_offsets": indptr_from_lengths([len(s.synapses) for s in table]),
             "presynaptic": np.array([p for p, _ in synapses], dtype=np.int64),
             "permanence": np.array([v for _, v in synapses], dtype=PERMANENCE_DTYPE),
@@ -179,10 +181,13 @@ class ReferenceBacktrackingTM(SegmentRules, LayerState):
         offsets = state["synapse_offsets"]
         presynaptic, permanence = state["presynaptic"].tolist(), state["permanence"]
         table = []
+        # saved before global decay: every segment as if reinforced now
+        last_active = state.get("segment_last_active",
+                                np.full(len(state["segment_cell"]), self.iteration)).tolist()
         for k, (cell, serial, alive) in enumerate(zip(state["segment_cell"].tolist(),
                                                       state["segment_serial"].tolist(),
                                                       state["segment_alive"].tolist())):
-            segment = _Segment(cell, serial)
+            segment = _Segment(cell, serial, last_active[k])
             segment.alive = alive
             segment.synapses = [[presynaptic[j], permanence[j]]
                                 for j in range(offsets[k], offsets[k + 1])]
@@ -233,6 +238,9 @@ class ReferenceBacktrackingTM(SegmentRules, LayerState):
         self.infer(columns)
         if learning:
             self.learn(columns)
+            cfg = self.config
+            if cfg.global_decay > 0 and self.iteration % cfg.max_age == 0:
+                self.decay_idle_segments()
         self.reset_called = False
         return anomaly
 

@@ -15,25 +15,28 @@ _ZERO = PERMANENCE_DTYPE(0.0)
 
 
 class _Segment:
-    """One segment: its cell, its serial (creation count) and its synapses,
-    ``[presynaptic cell, float32 permanence]`` in slot order."""
+    """One segment: its cell, its serial (creation count), its synapses,
+    ``[presynaptic cell, float32 permanence]`` in slot order, and the step
+    it was created or last reinforced at (NuPIC's ``lastActiveIteration``)."""
 
-    __slots__ = ("cell", "serial", "synapses", "alive")
+    __slots__ = ("cell", "serial", "synapses", "alive", "last_active")
 
-    def __init__(self, cell, serial):
+    def __init__(self, cell, serial, last_active=0):
         self.cell = cell
         self.serial = serial
         self.synapses = []  # [presynaptic cell, float32 permanence], slot order
         self.alive = True
+        self.last_active = last_active
 
     def count(self, cells):
         return sum(1 for presynaptic, _ in self.synapses if presynaptic in cells)
 
 
 class SegmentRules:
-    """Making, queueing and applying segment updates, and where a new
-    segment goes (NuPIC's ``SegmentUpdate``, ``computeUpdate``,
-    ``processSegmentUpdates``, ``adaptSegment``, ``getCellForNewSegment``)."""
+    """Making, queueing and applying segment updates, where a new segment
+    goes, and the global decay (NuPIC's ``SegmentUpdate``, ``computeUpdate``,
+    ``processSegmentUpdates``, ``adaptSegment``, ``getCellForNewSegment``,
+    and the ``globalDecay`` step of ``backtracking_tm.py``'s ``compute``)."""
 
     def make_update(self, cell, segment, cells):
         """``segment``'s synapses from ``cells`` plus new ones to random
@@ -73,6 +76,7 @@ class SegmentRules:
             segment = self._create_segment(cell)
             segment.synapses = [[c, cfg.initial_permanence] for c in sorted(cells)]
             return
+        segment.last_active = self.iteration
         wanted = set(cells)
         kept = []
         for presynaptic, permanence in segment.synapses:
@@ -115,8 +119,25 @@ class SegmentRules:
         self._destroy_segment(self.cells[cell][0])
         return cell
 
+    def decay_idle_segments(self):
+        """Every segment created or last reinforced more than ``max_age``
+        steps ago loses ``global_decay`` of every permanence; a synapse at 0
+        or below is destroyed, and a segment left without synapses."""
+        cfg = self.config
+        for segment in self.segments():
+            if self.iteration - segment.last_active <= cfg.max_age:
+                continue
+            kept = []
+            for presynaptic, permanence in segment.synapses:
+                permanence = permanence - cfg.global_decay
+                if permanence > _ZERO:
+                    kept.append([presynaptic, permanence])
+            segment.synapses = kept
+            if not kept:
+                self._destroy_segment(segment)
+
     def _create_segment(self, cell):
-        segment = _Segment(cell, self.next_serial)
+        segment = _Segment(cell, self.next_serial, self.iteration)
         self.next_serial += 1
         self.cells.setdefault(cell, []).append(segment)
         return segment

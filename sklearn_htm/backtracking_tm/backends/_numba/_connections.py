@@ -95,6 +95,7 @@ def create_segment(layer, cell):
     layer.segment_length[s] = 0
     layer.segment_next[s] = -1
     layer.segment_serial[s] = layer.counters[NEXT_SERIAL]
+    layer.segment_last_active[s] = layer.counters[ITERATION]
     layer.counters[NEXT_SERIAL] += 1
     if layer.cell_head[cell] < 0:
         layer.cell_head[cell] = s
@@ -233,6 +234,7 @@ def apply_update(layer, cfg, scratch, u):
             index_add(layer, ordered[j], s)
         layer.segment_length[s] = n
         return
+    layer.segment_last_active[s] = layer.counters[ITERATION]
     mark = scratch.cell_mark
     for j in range(n):
         mark[cells[j]] = 1
@@ -306,3 +308,35 @@ def apply_updates(layer, cfg, scratch, input_mask, valid_steps):
         if input_mask[layer.update_cell[u] // cpc]:
             apply_update(layer, cfg, scratch, u)
     layer.counters[N_UPDATES] = 0
+
+
+@internal_kernel
+def decay_idle_segments(layer, cfg):
+    """NuPIC's global decay: every segment created or last reinforced more
+    than ``max_age`` steps ago loses ``global_decay`` of every permanence; a
+    synapse at 0 or below is destroyed, and a segment left without
+    synapses (as the numpy reference's ``decay_idle_segments``)."""
+    step = layer.counters[ITERATION]
+    zero = np.float32(0.0)
+    for s in range(layer.segment_cell.shape[0]):
+        if layer.segment_cell[s] < 0 or step - layer.segment_last_active[s] <= cfg.max_age:
+            continue
+        length = layer.segment_length[s]
+        survivors = 0
+        for j in range(length):
+            if layer.segment_permanence[s, j] - cfg.global_decay > zero:
+                survivors += 1
+        if survivors == 0:
+            destroy_segment(layer, s)
+            continue
+        kept = 0
+        for j in range(length):
+            presynaptic = layer.segment_presynaptic[s, j]
+            permanence = layer.segment_permanence[s, j] - cfg.global_decay
+            if permanence <= zero:
+                index_remove(layer, presynaptic, s)
+                continue
+            layer.segment_presynaptic[s, kept] = presynaptic
+            layer.segment_permanence[s, kept] = permanence
+            kept += 1
+        layer.segment_length[s] = kept

@@ -13,6 +13,7 @@ from ..._state import (
     RESET_CALLED,
 )
 from ._cache import cached_kernel
+from ._connections import decay_idle_segments
 from ._inference import infer
 from ._learning import learn
 from ._sets import clear_cells, clear_columns, has_column
@@ -43,7 +44,9 @@ def run_rows(layer, cfg, scratch, indptr, indices, starts, anomaly, first_row, n
     A row where ``starts`` (bool, one per row) is True begins a sequence:
     the layer is reset before it (:func:`begin_sequence`). A row's raw
     anomaly is the fraction of its columns the previous step was not
-    confident of (NuPIC's anomaly on the backtracking TM). Without
+    confident of (NuPIC's anomaly on the backtracking TM). Every
+    ``max_age`` learning steps, with a ``global_decay``, the step ends with
+    :func:`decay_idle_segments`. Without
     ``learning``, each row is inferred only (nothing of the segments, the
     learning cells or the queued updates changes, but a sequence start)."""
     n_rows = indptr.shape[0] - 1
@@ -72,5 +75,7 @@ def run_rows(layer, cfg, scratch, indptr, indices, starts, anomaly, first_row, n
             learn(layer, cfg, scratch, columns)
             for column in columns:
                 mask[column] = 0
+            if cfg.global_decay > 0 and counters[ITERATION] % cfg.max_age == 0:
+                decay_idle_segments(layer, cfg)
         counters[RESET_CALLED] = 0
     return n_rows
