@@ -713,8 +713,34 @@ def anomaly_generated_table(path=RESULTS / "anomaly_generated.json"):
     return "\n".join(lines) + "\n"
 
 
+def long_stream_table(path=RESULTS / "long_stream.json"):
+    """Cost and size by stream position (``benchmarks/bench_long_stream.py``)."""
+    report = json.loads(Path(path).read_text())
+    names = [name for name in report if isinstance(report[name], dict)
+             and "positions" in report[name]]
+    marks = [report["rows"] * k // 10 for k in (1, 2, 3, 5, 10)]
+    rows = []
+    for name in names:
+        at = {p["row"]: p for p in report[name]["positions"]}
+        rows.append([name, *(f"{at[m]['us_per_row']:,.0f} us, {at[m]['synapses'] / 1e3:,.0f} k"
+                             for m in marks if m in at),
+                     f"{report[name]['ratio']:.2f} / {report[name]['ratio_to_fourth_tenth']:.2f}"])
+    lines = [
+        *_written_by(path, "benchmarks/bench_long_stream.py"),
+        "",
+        f"``{report['command']}``: microseconds per row of the call of "
+        f"{report['chunk']:,} rows ending at each row, and the Temporal Memory's synapses "
+        "(thousands) then; the ratio of rows 90,000-100,000 to rows 10,000-20,000, and to "
+        "rows 30,000-40,000.",
+        "",
+        *_rst_table(["Temporal Memory", *(f"row {m:,}" for m in marks), "ratios"], rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_tables(folder):
     """Write every generated table into ``folder``."""
+    (Path(folder) / "long_stream_table.inc").write_text(long_stream_table())
     (Path(folder) / "benchmark_table.inc").write_text(cpu_table())
     (Path(folder) / "tm_benchmark_table.inc").write_text(temporal_memory_table())
     (Path(folder) / "nab_table.inc").write_text(nab_table())

@@ -305,6 +305,39 @@ def test_a_layer_saved_before_resets_loads_without_one_pending(backend):
     assert again._state.canonical() == tm._state.canonical()
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_layer_saved_before_global_decay_loads_as_reinforced_at_its_last_step(backend):
+    """Layers saved before global decay existed (no step of last
+    reinforcement per segment) load with every segment reinforced at the
+    saved step: nothing decays before ``max_age`` more steps, and the
+    stream goes on as the layer that was saved."""
+    rng = np.random.RandomState(7)
+    rows = (rng.rand(120, 16) < 0.3).astype(np.uint8)
+    params = dict(n_cells_per_column=3, activation_threshold=2, min_threshold=1,
+                  max_new_synapse_count=3, max_synapses_per_segment=4, random_state=0,
+                  global_decay=0.5, max_age=30)
+    tm = BacktrackingTM(backend=backend, **params).fit(rows[:80])
+    saved = pickle.loads(pickle.dumps(tm._state.__getstate__()))
+    if backend == "numba":
+        saved["layer"] = saved["layer"]._replace(segment_last_active=None)
+    else:
+        del saved["segment_last_active"]
+    old = type(tm._state).__new__(type(tm._state))
+    old.__setstate__(saved)
+    form = old.canonical()
+    assert {s[4] for s in form["segments"]} == {80}
+    assert [s[:4] for s in form["segments"]] == [s[:4] for s in tm._state.canonical()["segments"]]
+    # The decay at step 90 finds no segment older than 30 steps (it would,
+    # had the loaded segments no step): the stream is its twin without decay.
+    again = pickle.loads(pickle.dumps(tm))
+    again._state = old
+    twin = pickle.loads(pickle.dumps(tm)).set_params(global_decay=0.0)
+    twin._state = copy.deepcopy(old)
+    again.partial_fit(rows[80:110])
+    twin.partial_fit(rows[80:110])
+    assert again._state.canonical() == twin._state.canonical()
+
+
 # ------------------------------------------- continuing on the other backend
 
 BACKENDS = ["numpy", "numba"]
