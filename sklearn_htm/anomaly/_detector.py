@@ -23,8 +23,8 @@ from .._core.layer import check_unchanged, started_with
 from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
 from ._likelihood import AnomalyLikelihood, log_likelihood
-from ._rows import (MIN_RESOLUTION, SPARSITY, check_clock, check_order, encode_rows,
-                    last_instant, pooled, start_range, stream_pooler)
+from ._rows import (EDGE_BUCKET, MIN_RESOLUTION, SPARSITY, check_clock, check_order,
+                    encode_rows, last_instant, pooled, start_range, stream_pooler)
 from ._rows import frame as _frame
 from ._rows import stacked as _stacked
 
@@ -114,7 +114,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         warning when that call holds fewer than ``probation`` rows (a range
         from a few rows makes the value encoder far too fine). A value more
         than 2**52 buckets from 0 (a sensor's sentinel such as 1e300) is
-        encoded as the edge bucket, and the spatial rule scores it.
+        encoded as the edge bucket and scored by the spatial rule, without
+        widening the range that rule knows; the rows right after it often
+        score high too (the Temporal Memory did not predict them).
     range_padding : float, default=0.0
         The range is widened by this fraction of it on each side before the
         value encoder's resolution (the range / 130) is set. NAB's HTM
@@ -499,10 +501,14 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         5% of that range is a spatial anomaly (the range then grows to
         include it). Returns, for each row, how far beyond the range it lies
         as a fraction of the range (0 for the rows the rule leaves alone),
-        and the range seen after the rows; changes nothing."""
+        and the range seen after the rows; changes nothing. A value beyond
+        the value encoder's edge buckets (a sensor's sentinel) is graded but
+        does not widen the range."""
         excess = np.zeros(values.shape[0], dtype=np.float64)
         seen = self._seen_range
+        edge = EDGE_BUCKET * float(self._encoders[0].resolution)
         for r, value in enumerate(values.tolist()):
+            sentinel = abs(value) > edge
             if seen is not None:
                 low, high = seen
                 if low != high:
@@ -511,8 +517,9 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
                         # a sentinel far beyond a narrow range: at most float64's largest
                         excess[r] = min(max(value - high, low - value) / (high - low),
                                         _LARGEST)
-                seen = (min(low, value), max(high, value))
-            else:
+                if not sentinel:
+                    seen = (min(low, value), max(high, value))
+            elif not sentinel:
                 seen = (value, value)
         return excess, seen
 

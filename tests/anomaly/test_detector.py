@@ -331,6 +331,21 @@ def test_a_sensor_sentinel_is_scored_with_its_call(sentinel):
     np.testing.assert_array_equal(model.anomaly_score_[:10], clean.anomaly_score_[200:210])
 
 
+def test_a_sentinel_does_not_widen_the_range_of_the_spatial_rule():
+    # After a sentinel, a value beyond the range seen is still a spatial
+    # anomaly, as it is in the same stream without the sentinel.
+    X = series(230, seed=14)
+    X.loc[225, "value"] = 30.0  # beyond the cycle's 5..15
+    with_sentinel = X.copy()
+    with_sentinel.loc[210, "value"] = 1e300
+    model = detector().fit(with_sentinel)
+    clean = detector().fit(X)
+    assert model.spatial_anomaly_[210] and model.spatial_anomaly_[225]
+    np.testing.assert_array_equal(np.delete(model.spatial_anomaly_, 210),
+                                  np.delete(clean.spatial_anomaly_, 210))
+    assert model._seen_range == clean._seen_range
+
+
 def test_sentinels_share_the_edge_code():
     # Every value beyond the value encoder's edge bucket is the same input
     # to the pooler and the Temporal Memory.
