@@ -13,12 +13,11 @@ import numpy as np
 # Indices into Context.sizes.
 N_ACTIVE = 0
 N_WINNERS = 1
-STAMP = 2
-NEED_SEGMENTS = 3
-NEED_SYNAPSES = 4
-NEED_BLOCKS = 5
-NEED_OUTPUT = 6
-N_CONTEXT_SIZES = 7
+NEED_SEGMENTS = 2
+NEED_SYNAPSES = 3
+NEED_BLOCKS = 4
+NEED_OUTPUT = 5
+N_CONTEXT_SIZES = 6
 
 # Indices into Dendrites.sizes.
 N_TOUCHED = 0
@@ -44,17 +43,14 @@ class Context(NamedTuple):
         The same sets as flags per cell.
     new_active, new_winners : int32
         This step's cells, as they are found.
-    candidates : int32
-        Growth candidates of one segment.
-    cell_stamp : int64
-        ``sizes[STAMP]`` marks the presynaptic cells of the segment growing.
-    buffer, doomed, column_segments : int32, long enough for any one
-        segment's or cell's list
-        Scratch copies of a list; synapses to destroy; one column's segments.
+    buffer, doomed, column_segments, excluded : int32, long enough for any
+        one segment's or cell's list
+        Scratch copies of a list; synapses to destroy; one column's segments;
+        the positions among ``winners`` of a growing segment's winner cells.
     column_mark : uint8, shape (n_columns,)
         The active columns of the row being learned.
     sizes : int64, shape (N_CONTEXT_SIZES,)
-        Counts, the stamp, and what a kernel that stopped early needs.
+        Counts, and what a kernel that stopped early needs.
     """
 
     active: np.ndarray
@@ -63,11 +59,10 @@ class Context(NamedTuple):
     winner_mark: np.ndarray
     new_active: np.ndarray
     new_winners: np.ndarray
-    candidates: np.ndarray
-    cell_stamp: np.ndarray
     buffer: np.ndarray
     doomed: np.ndarray
     column_segments: np.ndarray
+    excluded: np.ndarray
     column_mark: np.ndarray
     sizes: np.ndarray
 
@@ -137,12 +132,10 @@ def set_context(context, active_cells, winner_cells):
     context.active_mark[context.active[: sizes[N_ACTIVE]]] = 0
     context.winner_mark[context.winners[: sizes[N_WINNERS]]] = 0
     context.active[: active_cells.size] = active_cells
-    context.winners[: winner_cells.size] = winner_cells
+    context.winners[: winner_cells.size] = np.sort(winner_cells)  # growth relies on it
     context.active_mark[active_cells] = 1
     context.winner_mark[winner_cells] = 1
-    stamp = sizes[STAMP]  # cell_stamp keeps earlier stamps: never reuse one
     sizes[:] = 0
-    sizes[STAMP] = stamp
     sizes[N_ACTIVE] = active_cells.size
     sizes[N_WINNERS] = winner_cells.size
     return context
@@ -157,11 +150,10 @@ def new_context(n_cells, n_columns, buffer_size, active_cells, winner_cells):
         winner_mark=np.zeros(n_cells, dtype=np.uint8),
         new_active=np.zeros(n_cells, dtype=np.int32),
         new_winners=np.zeros(n_cells, dtype=np.int32),
-        candidates=np.zeros(n_cells, dtype=np.int32),
-        cell_stamp=np.zeros(n_cells, dtype=np.int64),
         buffer=np.zeros(buffer_size, dtype=np.int32),
         doomed=np.zeros(buffer_size, dtype=np.int32),
         column_segments=np.zeros(buffer_size, dtype=np.int32),
+        excluded=np.zeros(buffer_size, dtype=np.int32),
         column_mark=np.zeros(n_columns, dtype=np.uint8),
         sizes=np.zeros(N_CONTEXT_SIZES, dtype=np.int64),
     )

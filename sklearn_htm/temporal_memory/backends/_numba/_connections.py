@@ -7,7 +7,7 @@ import numpy as np
 from ...._core.numba_cache import internal_kernel
 from ..._config import PERMANENCE_EPSILON
 from ..._state import BLOCK, ITERATION, N_FREE_SEGMENTS, N_FREE_SYNAPSES, NEXT_SERIAL
-from ._bundles import N_WINNERS, STAMP
+from ._bundles import N_WINNERS
 from ._lists import append, items, remove
 from ...._core.random_kernels import below
 
@@ -138,9 +138,10 @@ def adapt_segment(conn, cfg, ctx, segment, increment, decrement):
 
 
 @internal_kernel
-def needs_pruning(conn, cfg, segment, n_doomed):
-    """Whether :func:`prune_segment` has anything to do (a leaf)."""
-    return n_doomed > 0 or conn.segment_synapse_length[segment] < cfg.min_threshold
+def needs_pruning(lengths, min_threshold, segment, n_doomed):
+    """Whether :func:`prune_segment` has anything to do (``lengths``: the
+    segments' synapse counts)."""
+    return n_doomed > 0 or lengths[segment] < min_threshold
 
 
 @internal_kernel
@@ -187,45 +188,85 @@ def _weakest_synapse(conn, ctx, segment):
 
 
 @internal_kernel
+def _winner_position(ctx, cell):
+    """Where ``cell`` lies in the previous winner cells (sorted; the cell is
+    one of them)."""
+    winners = ctx.winners
+    low = 0
+    high = ctx.sizes[N_WINNERS] - 1
+    while low < high:
+        middle = (low + high) // 2
+        if winners[middle] < cell:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+@internal_kernel
 def grow_synapses(conn, cfg, ctx, rng, segment, n_desired):
     """Grow up to ``n_desired`` synapses from previous winner cells not yet
-    presynaptic on ``segment``."""
-    stamp = ctx.sizes[STAMP] + 1
-    ctx.sizes[STAMP] = stamp
+    presynaptic on ``segment``.
+
+    The candidates are the previous winner cells in their (sorted) order
+    less those already on the segment; each synapse draws one of the
+    remaining candidates. The candidates are never listed: the segment's
+    winner cells are kept as sorted positions in ``ctx.excluded``, and the
+    ``j``-th candidate is found by stepping over them, so a segment costs
+    its own length, not the number of winner cells (in a stream whose cells
+    predict many variants at once there are over a thousand).
+    """
+    block_values = conn.block_values
+    block_next = conn.block_next
+    winner_mark = ctx.winner_mark
+    excluded = ctx.excluded
     length = conn.segment_synapse_length[segment]
     block = conn.segment_synapse_head[segment]
     in_block = (length - 1) % BLOCK + 1
     seen = 0
+    n_excluded = 0
     while seen < length:
         for slot in range(in_block):
-            ctx.cell_stamp[conn.block_values[block, slot]] = stamp
+            cell = block_values[block, slot]
+            if winner_mark[cell]:
+                n_excluded = _insert_sorted(excluded, n_excluded, _winner_position(ctx, cell))
         seen += in_block
-        block = conn.block_next[block]
+        block = block_next[block]
         in_block = BLOCK
-    n_candidates = 0
-    for i in range(ctx.sizes[N_WINNERS]):
-        cell = ctx.winners[i]
-        if ctx.cell_stamp[cell] != stamp:
-            ctx.candidates[n_candidates] = cell
-            n_candidates += 1
+    n_candidates = ctx.sizes[N_WINNERS] - n_excluded
     n_grow = min(n_desired, n_candidates)
     if n_grow <= 0:
         return
     overrun = conn.segment_synapse_length[segment] + n_grow - cfg.max_synapses_per_segment
     if overrun > 0:
+        # The weakest synapses are never from winner cells: the candidates stay.
         for _ in range(overrun):
             weakest = _weakest_synapse(conn, ctx, segment)
             if weakest < 0:
                 break
             destroy_synapse(conn, weakest)
         n_grow = min(n_grow, cfg.max_synapses_per_segment - conn.segment_synapse_length[segment])
+    winners = ctx.winners
     for _ in range(n_grow):
-        j = below(rng, n_candidates)
-        cell = ctx.candidates[j]
-        for k in range(j, n_candidates - 1):
-            ctx.candidates[k] = ctx.candidates[k + 1]
+        position = below(rng, n_candidates)
+        for k in range(n_excluded):
+            if excluded[k] > position:
+                break
+            position += 1
+        n_excluded = _insert_sorted(excluded, n_excluded, position)
         n_candidates -= 1
-        create_synapse(conn, cfg, segment, cell, cfg.initial_permanence)
+        create_synapse(conn, cfg, segment, winners[position], cfg.initial_permanence)
+
+
+@internal_kernel
+def _insert_sorted(values, n, value):
+    """Insert ``value`` into the sorted ``values[:n]``; returns ``n + 1``."""
+    k = n
+    while k > 0 and values[k - 1] > value:
+        values[k] = values[k - 1]
+        k -= 1
+    values[k] = value
+    return n + 1
 
 
 @internal_kernel

@@ -127,7 +127,12 @@ def step(conn, cfg, ctx, den, rng, columns, learn):
     their counts.
 
     Called once per row, it holds every call that may create or destroy
-    (see :func:`._connections.adapt_segment` on leaves).
+    (see :func:`._connections.adapt_segment` on leaves). The arrays its loops
+    use are read from the bundles once, above the loops: in a kernel that
+    calls others, numba counts a reference to each array read from a bundle
+    at every read (two calls into its runtime), which in the per-segment
+    loops cost more than the learning itself (2x on a stream whose cells
+    predict many variants at once; ``benchmarks/bench_long_stream.py``).
     """
     cpc = cfg.cells_per_column
     n_columns = columns.shape[0]
@@ -135,41 +140,48 @@ def step(conn, cfg, ctx, den, rng, columns, learn):
     n_new_winners = 0
     n_predicted = 0
     buffer = ctx.column_segments
+    new_active = ctx.new_active
+    new_winners = ctx.new_winners
+    column_mark = ctx.column_mark
+    counts = den.counts
+    segment_cell = conn.segment_cell
+    last_used = conn.segment_last_used
+    lengths = conn.segment_synapse_length
+    min_threshold = cfg.min_threshold
     iteration = conn.counters[ITERATION]
     for a in range(n_columns):
         column = columns[a]
-        ctx.column_mark[column] = 1
+        column_mark[column] = 1
         n = _column_segments(conn, den.column_active[column], den.active_next, den.active,
                              buffer)
         if n > 0:
             n_predicted += 1
             for k in range(n):
-                cell = conn.segment_cell[buffer[k]]
-                if n_new_active == 0 or ctx.new_active[n_new_active - 1] != cell:
-                    ctx.new_active[n_new_active] = cell
+                cell = segment_cell[buffer[k]]
+                if n_new_active == 0 or new_active[n_new_active - 1] != cell:
+                    new_active[n_new_active] = cell
                     n_new_active += 1
-                    ctx.new_winners[n_new_winners] = cell
+                    new_winners[n_new_winners] = cell
                     n_new_winners += 1
         else:
             first = column * cpc
             for cell in range(first, first + cpc):
-                ctx.new_active[n_new_active] = cell
+                new_active[n_new_active] = cell
                 n_new_active += 1
             n_matching = _column_segments(conn, den.column_matching[column], den.matching_next,
                                           den.matching, buffer)
             best = -1
             for k in range(n_matching):
                 s = buffer[k]
-                if best < 0 or (den.counts[s] & POTENTIAL_MASK) > (
-                        den.counts[best] & POTENTIAL_MASK):
+                if best < 0 or (counts[s] & POTENTIAL_MASK) > (counts[best] & POTENTIAL_MASK):
                     best = s
             if best >= 0:
-                winner = conn.segment_cell[best]
+                winner = segment_cell[best]
                 buffer[0] = best
                 n = 1
             else:
                 winner = least_used_cell(conn, cfg, rng, column)
-            ctx.new_winners[n_new_winners] = winner
+            new_winners[n_new_winners] = winner
             n_new_winners += 1
             if learn and best < 0:
                 n_grow = min(cfg.max_new_synapse_count, ctx.sizes[N_WINNERS])
@@ -181,26 +193,28 @@ def step(conn, cfg, ctx, den, rng, columns, learn):
         # Reinforce the segments that predicted the column, or its best match.
         for k in range(n):
             s = buffer[k]
-            n_potential = den.counts[s] & POTENTIAL_MASK
-            conn.segment_last_used[s] = iteration
+            n_potential = counts[s] & POTENTIAL_MASK
+            last_used[s] = iteration
             n_doomed = adapt_segment(conn, cfg, ctx, s, cfg.permanence_increment,
                                      cfg.permanence_decrement)
-            if needs_pruning(conn, cfg, s, n_doomed) and not prune_segment(
+            if needs_pruning(lengths, min_threshold, s, n_doomed) and not prune_segment(
                     conn, cfg, ctx, s, n_doomed):
                 continue
             n_grow = cfg.max_new_synapse_count - n_potential
             if n_grow > 0:
                 grow_synapses(conn, cfg, ctx, rng, s, n_grow)
     if learn and cfg.predicted_segment_decrement > 0:
+        matching = den.matching
+        matching_cell = den.matching_cell
         for k in range(den.sizes[N_MATCHING_SEGMENTS]):
-            if not ctx.column_mark[den.matching_cell[k] // cpc]:
-                s = den.matching[k]
+            if not column_mark[matching_cell[k] // cpc]:
+                s = matching[k]
                 n_doomed = adapt_segment(conn, cfg, ctx, s, -cfg.predicted_segment_decrement,
                                          np.float32(0.0))
-                if needs_pruning(conn, cfg, s, n_doomed):
+                if needs_pruning(lengths, min_threshold, s, n_doomed):
                     prune_segment(conn, cfg, ctx, s, n_doomed)
     for a in range(n_columns):
-        ctx.column_mark[columns[a]] = 0
+        column_mark[columns[a]] = 0
     anomaly = 0.0
     if n_columns > 0:
         anomaly = (n_columns - n_predicted) / n_columns
