@@ -11,7 +11,7 @@ from ...._core.random_kernels import below
 from ...._core.numba_cache import internal_kernel
 from ..._state import BLOCK, ITERATION, N_FREE_BLOCKS, N_FREE_SEGMENTS, N_UPDATES, NEXT_SERIAL
 from ._bundles import N_TOUCHED
-from ._sets import has_cell
+from ._sets import in_set
 
 
 @internal_kernel(inline="always")
@@ -158,32 +158,37 @@ def queue_update(layer, cfg, scratch, cell, segment, k):
     ``k`` up to ``new_synapse_count``. Returns False when that is empty
     (nothing queued)."""
     u = layer.counters[N_UPDATES]
+    # The arrays the loops use, read from the bundles once (see apply_update).
+    presynaptics = layer.segment_presynaptic
+    update = layer.update_presynaptic
+    flags = layer.flags
+    cell_mark = scratch.cell_mark
     n = 0
-    if segment >= 0:
-        for j in range(layer.segment_length[segment]):
-            presynaptic = layer.segment_presynaptic[segment, j]
-            if has_cell(layer, k, presynaptic):
-                layer.update_presynaptic[u, n] = presynaptic
-                n += 1
+    length = layer.segment_length[segment] if segment >= 0 else 0
+    for j in range(length):
+        presynaptic = presynaptics[segment, j]
+        if in_set(flags, k, presynaptic):
+            update[u, n] = presynaptic
+            n += 1
     n_add = cfg.new_synapse_count - n
     if n_add > 0:
-        if segment >= 0:
-            for j in range(layer.segment_length[segment]):
-                scratch.cell_mark[layer.segment_presynaptic[segment, j]] = 1
+        for j in range(length):
+            cell_mark[presynaptics[segment, j]] = 1
         m = 0
+        candidates = scratch.candidates
+        members = layer.cells
         for i in range(layer.n_cells_in[k]):
-            c = layer.cells[k, i]
-            if not scratch.cell_mark[c]:
-                scratch.candidates[m] = c
+            c = members[k, i]
+            if not cell_mark[c]:
+                candidates[m] = c
                 m += 1
-        if segment >= 0:
-            for j in range(layer.segment_length[segment]):
-                scratch.cell_mark[layer.segment_presynaptic[segment, j]] = 0
-        candidates = scratch.candidates[:m]
+        for j in range(length):
+            cell_mark[presynaptics[segment, j]] = 0
+        candidates = candidates[:m]
         candidates.sort()
         if m <= n_add:
             for i in range(m):
-                layer.update_presynaptic[u, n] = candidates[i]
+                update[u, n] = candidates[i]
                 n += 1
         else:
             # The first n_add of a Fisher-Yates shuffle of the sorted candidates.
@@ -192,7 +197,7 @@ def queue_update(layer, cfg, scratch, cell, segment, k):
                 chosen = candidates[r]
                 candidates[r] = candidates[i]
                 candidates[i] = chosen
-                layer.update_presynaptic[u, n] = chosen
+                update[u, n] = chosen
                 n += 1
     if n == 0:
         return False
@@ -235,44 +240,51 @@ def apply_update(layer, cfg, scratch, u):
         layer.segment_length[s] = n
         return
     layer.segment_last_active[s] = layer.counters[ITERATION]
+    # The arrays the loops use, read from the bundles once: in a kernel that
+    # calls others, numba counts a reference at every read of a bundle's
+    # array.
     mark = scratch.cell_mark
+    presynaptics = layer.segment_presynaptic
+    permanences = layer.segment_permanence
     for j in range(n):
         mark[cells[j]] = 1
     one = np.float32(1.0)
     zero = np.float32(0.0)
+    increment = cfg.permanence_increment
+    decrement = cfg.permanence_decrement
     length = layer.segment_length[s]
     kept = 0
     for j in range(length):
-        presynaptic = layer.segment_presynaptic[s, j]
-        permanence = layer.segment_permanence[s, j]
+        presynaptic = presynaptics[s, j]
+        permanence = permanences[s, j]
         if mark[presynaptic] == 1:
-            permanence = permanence + cfg.permanence_increment
+            permanence = permanence + increment
             if permanence > one:
                 permanence = one
             mark[presynaptic] = 2  # on the segment already
         else:
-            permanence = permanence - cfg.permanence_decrement
+            permanence = permanence - decrement
             if permanence <= zero:
                 index_remove(layer, presynaptic, s)
                 continue
-        layer.segment_presynaptic[s, kept] = presynaptic
-        layer.segment_permanence[s, kept] = permanence
+        presynaptics[s, kept] = presynaptic
+        permanences[s, kept] = permanence
         kept += 1
     length = kept
     n_new = 0
+    chosen = scratch.chosen
     for j in range(n):
         if mark[cells[j]] == 1:
-            scratch.chosen[n_new] = cells[j]
+            chosen[n_new] = cells[j]
             n_new += 1
     excess = length + n_new - cfg.max_synapses_per_segment
     for active_pass in range(2):
         while excess > 0:
             weakest = -1
             for j in range(length):
-                if (mark[layer.segment_presynaptic[s, j]] == 2) != (active_pass == 1):
+                if (mark[presynaptics[s, j]] == 2) != (active_pass == 1):
                     continue
-                if weakest < 0 or (layer.segment_permanence[s, j]
-                                   < layer.segment_permanence[s, weakest]):
+                if weakest < 0 or permanences[s, j] < permanences[s, weakest]:
                     weakest = j
             if weakest < 0:
                 break
@@ -281,11 +293,11 @@ def apply_update(layer, cfg, scratch, u):
     for j in range(n):
         mark[cells[j]] = 0
     if n_new > 0:
-        new = scratch.chosen[:n_new]
+        new = chosen[:n_new]
         new.sort()
         for j in range(n_new):
-            layer.segment_presynaptic[s, length] = new[j]
-            layer.segment_permanence[s, length] = cfg.initial_permanence
+            presynaptics[s, length] = new[j]
+            permanences[s, length] = cfg.initial_permanence
             index_add(layer, new[j], s)
             length += 1
     layer.segment_length[s] = length
