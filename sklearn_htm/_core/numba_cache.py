@@ -111,13 +111,14 @@ class _CacheImpl(CompileResultCacheImpl):
     _locator_classes = [*CompileResultCacheImpl._locator_classes, _PrivateCacheLocator]
 
 
-_WARNED_UNCACHED = []
+_warned_uncached = False
 
 
 def _warn_uncached(error):
     """Warn once a process that kernels compile in every process."""
-    if not _WARNED_UNCACHED:
-        _WARNED_UNCACHED.append(True)
+    global _warned_uncached
+    if not _warned_uncached:
+        _warned_uncached = True
         warnings.warn(
             f"No folder for Numba's cache can be written ({error}): sklearn_htm's kernels "
             "compile in every process (seconds to a minute). Set NUMBA_CACHE_DIR to a "

@@ -22,9 +22,11 @@ from .._core.failure import restore_on_failure
 from .._core.layer import check_unchanged, started_with
 from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
+from .._core.saved import AddedParamsMixin
 from ._likelihood import AnomalyLikelihood, log_likelihood
-from ._rows import (EDGE_BUCKET, MIN_RESOLUTION, SPARSITY, check_clock, check_order,
-                    encode_rows, last_instant, pooled, start_range, stream_pooler)
+from ._rows import (MIN_RESOLUTION, SPARSITY, check_clock, check_order,
+                    encode_rows, last_instant, pooled, start_range, stream_pooler,
+                    value_edge)
 from ._rows import frame as _frame
 from ._rows import stacked as _stacked
 
@@ -62,7 +64,7 @@ GLOBAL_DECAY = 1.0
 MAX_AGE = 10_000
 
 
-class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
+class HTMAnomalyDetector(AddedParamsMixin, OutlierMixin, BaseEstimator):
     """Online anomaly detection on one stream of values with HTM.
 
     Each row (a value and, when the stream has a clock, its timestamp) is
@@ -223,6 +225,10 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
     >>> int((detector.anomaly_score_[100:] >= 0.5).sum())   # after the probation
     1
     """
+
+    #: A detector saved before max_segments_per_cell continues as it was
+    #: (None: 128, what it used).
+    _added_params = {"max_segments_per_cell": None}
 
     _parameter_constraints: dict = {
         "minimum": [None, Real],
@@ -407,11 +413,6 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------------- internals
 
-    def __setstate__(self, state):
-        # A detector saved before max_segments_per_cell continues as it was.
-        state.setdefault("max_segments_per_cell", None)
-        super().__setstate__(state)
-
     def _check_continuation(self):
         """Refuse a structural parameter changed since the stream started
         (``set_params`` between calls); ``use_likelihood``, ``threshold`` and
@@ -508,7 +509,7 @@ class HTMAnomalyDetector(OutlierMixin, BaseEstimator):
         does not widen the range."""
         excess = np.zeros(values.shape[0], dtype=np.float64)
         seen = self._seen_range
-        edge = EDGE_BUCKET * float(self._encoders[0].resolution)
+        edge = value_edge(self._encoders[0])
         for r, value in enumerate(values.tolist()):
             sentinel = abs(value) > edge
             if seen is not None:

@@ -21,6 +21,12 @@ MIN_RESOLUTION = 0.001
 EDGE_BUCKET = 2.0**52
 
 
+def value_edge(value_encoder):
+    """The largest magnitude a value is encoded at: :data:`EDGE_BUCKET`
+    buckets of ``value_encoder`` (a fitted RDSE) from 0."""
+    return EDGE_BUCKET * float(value_encoder.resolution)
+
+
 def start_range(minimum, maximum, values):
     """The value range a stream model starts with: ``minimum`` and
     ``maximum`` where given, else the first call's. Raises ValueError for a
@@ -64,7 +70,7 @@ def encode_rows(encoders, stamps, values):
         value_encoder.fit(values[:1, None])
         if date_encoder is not None:
             date_encoder.fit(stamps[:1, None])
-    edge = EDGE_BUCKET * float(value_encoder.resolution)
+    edge = value_edge(value_encoder)
     value_bits = value_encoder._active_bits(0, np.clip(values, -edge, edge))
     if date_encoder is None:  # a stream without a clock: the value code alone
         indptr, indices = merge_codes([value_bits])

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.layer import HTMLayer, layer_constraints
 from .._core.random import seed_state
+from .._core.saved import AddedParamsMixin
 from .._core.sequences import SequenceMemoryMixin
 from ._config import BTMConfig
 from .backends import REGISTRY
@@ -36,7 +37,7 @@ STRUCTURAL_PARAMS = (
 )
 
 
-class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
+class BacktrackingTM(AddedParamsMixin, SequenceMemoryMixin, HTMLayer):
     """NuPIC's backtracking Temporal Memory: online sequence learning whose
     raw anomaly is the anomaly detector of NAB's published HTM results.
 
@@ -175,6 +176,9 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
     >>> tm.anomaly_.reshape(4, 8).mean(axis=1).round(2).tolist()
     [1.0, 0.12, 0.0, 0.0]
     """
+
+    #: A model saved before global decay continues without it.
+    _added_params = {"global_decay": 0.0, "max_age": 100_000}
 
     _parameter_constraints: dict = {
         "n_cells_per_column": [Interval(Integral, 1, None, closed="left")],
@@ -346,12 +350,6 @@ class BacktrackingTM(SequenceMemoryMixin, HTMLayer):
         return super().reset()
 
     # ------------------------------------------------------- fitted attributes
-
-    def __setstate__(self, state):
-        # A model saved before global decay continues without it.
-        state.setdefault("global_decay", 0.0)
-        state.setdefault("max_age", 100_000)
-        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -333,16 +333,8 @@ def decay_idle_segments(layer, cfg):
     for s in range(layer.segment_cell.shape[0]):
         if layer.segment_cell[s] < 0 or step - layer.segment_last_active[s] <= cfg.max_age:
             continue
-        length = layer.segment_length[s]
-        survivors = 0
-        for j in range(length):
-            if layer.segment_permanence[s, j] - cfg.global_decay > zero:
-                survivors += 1
-        if survivors == 0:
-            destroy_segment(layer, s)
-            continue
         kept = 0
-        for j in range(length):
+        for j in range(layer.segment_length[s]):
             presynaptic = layer.segment_presynaptic[s, j]
             permanence = layer.segment_permanence[s, j] - cfg.global_decay
             if permanence <= zero:
@@ -352,3 +344,5 @@ def decay_idle_segments(layer, cfg):
             layer.segment_permanence[s, kept] = permanence
             kept += 1
         layer.segment_length[s] = kept
+        if kept == 0:
+            destroy_segment(layer, s)
