@@ -760,7 +760,7 @@ def main(argv=None):
     report["many_detectors"] = many_detectors(args)
     report["htm_core"] = htm_core(frame, args, minimum, maximum)
     report["ratios"] = ratios(report)
-    report["multi_streams"] = multi_streams(args, log, rss_bytes)
+    report["multi_streams"] = multi_streams(args, log, rss_bytes, fresh_process=False)
     report["machine"] = machine(load_before)
     report["seconds"] = round(time.perf_counter() - _START, 1)
     log(f"done in {report['seconds']:.0f} s")
