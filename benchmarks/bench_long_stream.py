@@ -27,7 +27,7 @@ Run::
     python benchmarks/bench_long_stream.py --output benchmarks/results/long_stream.json
 
 (100,000 rows in each configuration: about 15 minutes on 2 cores; ``--rows
-20000`` for a quick look.)
+20000`` for a quick look; ``--seed`` draws other noise.)
 """
 
 import argparse
@@ -106,15 +106,19 @@ def main(argv=None):
     parser.add_argument("--chunk", type=int, default=1000, help="rows per partial_fit call")
     parser.add_argument("--configuration", choices=tuple(CONFIGURATIONS), action="append",
                         help="which configuration (default: all)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="the draw of the noise (how soon, and whether, a Temporal "
+                             "Memory stops growing depends on it)")
     parser.add_argument("--output", help="write the JSON here as well")
     args = parser.parse_args(argv)
     if args.rows < 10 * args.chunk:
         parser.error("--rows must hold at least ten calls of --chunk rows")
-    frame = long_stream(args.rows)
+    frame = long_stream(args.rows, seed=args.seed)
     tenth = args.rows // 10
     early, late = (10_000, 20_000) if args.rows >= 100_000 else (tenth, 2 * tenth)
     report = {"command": command(argv), "sklearn_htm": sklearn_htm.__version__,
-              "rows": args.rows, "chunk": args.chunk, "early_rows": [early, late],
+              "rows": args.rows, "chunk": args.chunk, "seed": args.seed,
+              "early_rows": [early, late],
               "late_rows": [args.rows - tenth, args.rows]}
     for name in args.configuration or list(CONFIGURATIONS):
         with tqdm(total=args.rows, desc=name, unit="row", file=sys.stderr) as progress:
