@@ -713,6 +713,31 @@ def anomaly_generated_table(path=RESULTS / "anomaly_generated.json"):
     return "\n".join(lines) + "\n"
 
 
+def mgab_table(path=RESULTS / "mgab.json"):
+    """The detector and the one-liners on MGAB
+    (``benchmarks/bench_anomaly.py --only mgab``)."""
+    report = json.loads(Path(path).read_text())
+    mgab = report["mgab"]
+    hits = mgab["recall_at_10"]
+    by_series = mgab["hits_by_series"]
+    series = mgab["series"]
+    rows = [(method, f"{hits[method]} / {mgab['out_of']}",
+             *(by_series[name][method] for name in series)) for method in hits]
+    seconds = mgab["detector_seconds_by_series"]
+    lines = [
+        *_written_by(path, "benchmarks/bench_anomaly.py --only mgab --mgab DIR"),
+        "",
+        f"``{report['command']}``: anomalies among the 10 highest scores of each "
+        f"series (recall at 10), {len(series)} series of 100,000 rows. The "
+        f"detector took {min(seconds.values()) / 60:.0f} to "
+        f"{max(seconds.values()) / 60:.0f} minutes a series, "
+        f"{mgab['wall_seconds'] / 60:.0f} minutes for all of them on 2 cores.",
+        "",
+        *_rst_table(("score", "found", *(name.removesuffix(".csv") for name in series)), rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def long_stream_table(path=RESULTS / "long_stream.json"):
     """Cost and size by stream position (``benchmarks/bench_long_stream.py``)."""
     report = json.loads(Path(path).read_text())
@@ -754,3 +779,4 @@ def write_tables(folder):
     (Path(folder) / "forecast_tuning_table.inc").write_text(forecast_tuning_table())
     (Path(folder) / "multi_streams_table.inc").write_text(multi_streams_table())
     (Path(folder) / "anomaly_generated_table.inc").write_text(anomaly_generated_table())
+    (Path(folder) / "mgab_table.inc").write_text(mgab_table())
