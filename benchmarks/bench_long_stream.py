@@ -9,11 +9,11 @@ maximum=100)``, defaults otherwise) learns it in calls of ``--chunk`` rows
 (1,000), in each configuration of :data:`CONFIGURATIONS` (all by default,
 one after another in one run): the default backtracking Temporal Memory,
 the same without its bounds (``max_seq_length=0`` and no global decay, as
-NAB's HTM detector), and htm.core's. For each call the JSON gives, under ``positions``: the row the
-call ends at, microseconds per row, the Temporal Memory's segments and
-synapses, the active and predictive cells after its last row (the
-backtracking TM's inference cells), the mean raw anomaly and the mean NAB
-score of the call's rows. ``ratio`` is the mean time per row over rows
+NAB's HTM detector), and htm.core's. For each call the JSON gives, under
+``positions``: the row the call ends at, microseconds per row, the Temporal
+Memory's segments and synapses, the active and predictive cells after its
+last row (the backtracking TM's inference cells), the mean raw anomaly and
+the mean NAB score of the call's rows. ``ratio`` is the mean time per row over rows
 90,000-100,000 against rows 10,000-20,000 (or the last tenth against the
 second when ``--rows`` is smaller); ``ratio_to_fourth_tenth``, against rows
 30,000-40,000 (the fourth tenth): on this stream the Temporal Memories come

@@ -47,18 +47,19 @@ MAX_SEGMENTS_PER_CELL = 128
 #: starts: a stream cannot change them.
 STRUCTURAL_PARAMS = ("minimum", "maximum", "range_padding", "time_of_day", "temporal_memory",
                      "activation_threshold", "min_threshold", "max_segments_per_cell",
-                     "predicted_segment_decrement", "probation", "block_size", "n_columns", "random_state")
+                     "predicted_segment_decrement", "probation", "block_size", "n_columns",
+                     "random_state")
 #: The backtracking TM's learning starts over after 64 steps in sequence
 #: (NuPIC's default ``maxSeqLength`` is 32; NAB's HTM detector used 0,
 #: never) and, every 10,000 rows, forgets the segments not reinforced in the
 #: last 10,000 (NuPIC's ``globalDecay`` of 1 every ``maxAge`` steps): what
 #: keeps a stream that never stops making new patterns at a bounded size
-#: and cost. Chosen by measurement: on a noisy daily cycle of 100,000 rows a
-#: row costs 1.3 times what it cost over rows 10,000-20,000 (10.3 ms and 3
-#: times without them, ``benchmarks/results/long_stream.json``); NAB's three
-#: profiles score higher than with 0 and no decay (means of three seeds,
-#: ``benchmarks/results/nab.json``); the generated series' figures are
-#: unchanged (32 scored lower there: a period of 50 rows is longer).
+#: and cost. Chosen by measurement, one configuration for every series: the
+#: cost by stream position in ``benchmarks/results/long_stream.json``, NAB's
+#: three profiles in ``benchmarks/results/nab.json`` (higher than with 0 and
+#: no decay), the generated series in ``anomaly_generated.json`` (32 scored
+#: lower there: a period of 50 rows is longer); docs/anomaly_detection.rst
+#: tells how.
 MAX_SEQ_LENGTH = 64
 GLOBAL_DECAY = 1.0
 MAX_AGE = 10_000
@@ -461,39 +462,28 @@ class HTMAnomalyDetector(AddedParamsMixin, OutlierMixin, BaseEstimator):
 
     def _temporal_memory(self):
         """The unfitted Temporal Memory of ``temporal_memory``, with NAB's
-        HTM detector's configuration."""
+        HTM detector's configuration; the thresholds and segments per cell
+        given (not None) replace its own."""
+        given = {name: getattr(self, name) for name in
+                 ("activation_threshold", "min_threshold", "max_segments_per_cell")
+                 if getattr(self, name) is not None}
         if not isinstance(self.temporal_memory, str):
             if not isinstance(self.temporal_memory, (BacktrackingTM, TemporalMemoryTransformer)):
                 raise TypeError(
                     "temporal_memory must be 'backtracking', 'htm.core', or a BacktrackingTM "
                     f"or TemporalMemoryTransformer; got {type(self.temporal_memory).__name__}."
                 )
-            given = {name: value for name, value in (
-                ("activation_threshold", self.activation_threshold),
-                ("min_threshold", self.min_threshold),
-                ("max_segments_per_cell", self.max_segments_per_cell)) if value is not None}
             return clone(self.temporal_memory).set_params(**given)
-        backtracking = self.temporal_memory == "backtracking"
-        default_activation, default_min = TM_THRESHOLDS[self.temporal_memory]
-        activation = (default_activation if self.activation_threshold is None
-                      else self.activation_threshold)
-        minimum = default_min if self.min_threshold is None else self.min_threshold
-        max_segments = (MAX_SEGMENTS_PER_CELL if self.max_segments_per_cell is None
-                        else self.max_segments_per_cell)
-        if backtracking:
-            return BacktrackingTM(
-                n_cells_per_column=32, activation_threshold=activation, min_threshold=minimum,
-                max_new_synapse_count=20, max_segments_per_cell=max_segments,
-                max_synapses_per_segment=32, max_seq_length=MAX_SEQ_LENGTH,
-                global_decay=GLOBAL_DECAY, max_age=MAX_AGE,
-                random_state=self.random_state, verbose=self.verbose,
-            )
+        activation, minimum = TM_THRESHOLDS[self.temporal_memory]
+        params = {**dict(n_cells_per_column=32, activation_threshold=activation,
+                         min_threshold=minimum, max_new_synapse_count=20,
+                         max_segments_per_cell=MAX_SEGMENTS_PER_CELL, max_synapses_per_segment=32,
+                         random_state=self.random_state, verbose=self.verbose), **given}
+        if self.temporal_memory == "backtracking":
+            return BacktrackingTM(max_seq_length=MAX_SEQ_LENGTH, global_decay=GLOBAL_DECAY,
+                                  max_age=MAX_AGE, **params)
         return TemporalMemoryTransformer(
-            n_cells_per_column=32, activation_threshold=activation, min_threshold=minimum,
-            max_new_synapse_count=20, max_segments_per_cell=max_segments,
-            max_synapses_per_segment=32, predicted_segment_decrement=self.predicted_segment_decrement,
-            random_state=self.random_state, verbose=self.verbose,
-        )
+            predicted_segment_decrement=self.predicted_segment_decrement, **params)
 
     def _encode(self, stamps, values):
         """The encoders' bits of the rows (see :func:`._rows.encode_rows`)."""

@@ -229,8 +229,8 @@ def restore_reference(tm, canonical):
         segment = None
         if serial >= 0:
             segment = by_serial.get(serial)
-            if segment is None:  # destroyed since it was queued
-                segment = by_serial[serial] = _Segment(int(cell), int(serial))
+            if segment is None:  # destroyed since it was queued (never decays)
+                segment = by_serial[serial] = _Segment(int(cell), int(serial), int(step))
                 segment.alive = False
         updates.append((int(cell), segment, int(step), [int(c) for c in cells]))
     tm.updates = updates

@@ -21,7 +21,7 @@ class _Segment:
 
     __slots__ = ("cell", "serial", "synapses", "alive", "last_active")
 
-    def __init__(self, cell, serial, last_active=0):
+    def __init__(self, cell, serial, last_active):
         self.cell = cell
         self.serial = serial
         self.synapses = []  # [presynaptic cell, float32 permanence], slot order
