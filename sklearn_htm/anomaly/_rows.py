@@ -210,8 +210,12 @@ def frame(X):
         values = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"X's values must be numbers: {exc}") from exc
-    if not np.isfinite(values).all():
-        raise ValueError("X's values hold NaN or infinite entries.")
+    finite = np.isfinite(values)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise ValueError(
+            f"X's values hold NaN or infinite entries ({bad.size} of {values.size}, the first "
+            f"at position {bad[0]}: {values[bad[0]]}; a missing value, None, reads as NaN).")
     if timestamps is None:
         return None, None, values
     try:

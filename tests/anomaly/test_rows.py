@@ -119,6 +119,8 @@ def test_a_stream_keeps_the_clock_it_started_with(make):
     ([], "no rows"),
     (["a", "b"], "must be numbers"),
     ([1.0, np.nan], "NaN"),
+    ([1.0, 2.0, np.inf, np.nan], "2 of 4, the first at position 2: inf"),
+    (None, "None, reads as NaN"),
     (np.c_[np.arange(3.0), np.ones(3)], "give the values alone"),
     ({"timestamp": 1.7e9, "value": 1.0}, "numbers are not timestamps"),
     (pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2024-01-01", pd.NaT])), "NaT"),
