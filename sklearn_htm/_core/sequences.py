@@ -44,6 +44,35 @@ def check_sequence_starts(sequence_starts, n_rows):
     return starts.astype(bool)
 
 
+def check_thresholds(config, reachable, limit, remedy):
+    """Refuse a segment threshold no segment can reach, and warn of
+    ``min_threshold`` above ``activation_threshold``; both Temporal
+    Memories' rule. ``reachable`` is the most synapses a segment grows to
+    one context, ``limit`` says what bounds it and ``remedy`` which
+    parameter to raise.
+
+    Raises
+    ------
+    ValueError
+        If ``activation_threshold`` or ``min_threshold`` exceeds ``reachable``.
+    """
+    for name in ("activation_threshold", "min_threshold"):
+        if getattr(config, name) > reachable:
+            raise ValueError(
+                f"{name}={getattr(config, name)} can never be reached: a segment has at "
+                f"most {limit} = {reachable} synapses to one context; lower {name} or "
+                f"raise {remedy}."
+            )
+    if config.min_threshold > config.activation_threshold:
+        warn_caller(
+            f"min_threshold={config.min_threshold} exceeds activation_threshold="
+            f"{config.activation_threshold}: a segment can then predict without matching, "
+            "so a column that bursts does not reinforce the segment that nearly predicted "
+            "it and grows a new one instead. htm.core and NuPIC keep min_threshold <= "
+            "activation_threshold."
+        )
+
+
 class SequenceCall(NamedTuple):
     """The per-row arguments of one Temporal Memory call: where sequences
     start, and (Temporal Memory only) a list that receives each chunk's

@@ -443,15 +443,6 @@ class HTMAnomalyDetector(AddedParamsMixin, OutlierMixin, BaseEstimator):
         )
         self.pooler_ = stream_pooler(self.n_columns, self.random_state, self.verbose)
         self.temporal_memory_ = self._temporal_memory()
-        n_active = n_winners_of(SPARSITY, self.n_columns)
-        if n_active < getattr(self.temporal_memory_, "activation_threshold", 0):
-            warn_caller(
-                f"n_columns={self.n_columns} makes {n_active} active columns per row, fewer "
-                f"than activation_threshold={self.temporal_memory_.activation_threshold}: "
-                "Temporal Memory segments grow one synapse per active column of a row, so "
-                "they hardly ever predict and raw anomalies stay near 1. Use more columns "
-                "(2048 gives 40) or a lower activation_threshold."
-            )
         learning = math.floor(self.probation / 2)
         self.likelihood_estimator_ = AnomalyLikelihood(
             learning_period=learning, estimation_samples=self.probation - learning,
@@ -623,8 +614,25 @@ class HTMAnomalyDetector(AddedParamsMixin, OutlierMixin, BaseEstimator):
         (on the stream's first row it starts the TM's stream first)."""
         tm = self.temporal_memory_
         if not hasattr(tm, "n_features_in_"):
-            tm._begin(sdrs.shape[1])
+            tm._begin(sdrs.shape[1])  # refuses thresholds no segment can reach
+            self._warn_if_too_few_columns()
         tm._partial_fit_rows(sdrs, out)
+
+    def _warn_if_too_few_columns(self):
+        """Warn of a Temporal Memory that could hardly ever predict: its
+        segments grow one synapse per active column, fewer than its
+        ``activation_threshold``. After the TM accepted its configuration,
+        so that a threshold it refuses is not warned of first."""
+        n_active = n_winners_of(SPARSITY, self.n_columns)
+        threshold = getattr(self.temporal_memory_, "activation_threshold", 0)
+        if n_active < threshold:
+            warn_caller(
+                f"n_columns={self.n_columns} makes {n_active} active columns per row, fewer "
+                f"than activation_threshold={threshold}: Temporal Memory segments grow one "
+                "synapse per active column of a row, so they hardly ever predict and raw "
+                "anomalies stay near 1. Use more columns (2048 gives 40) or a lower "
+                "activation_threshold."
+            )
 
     def _commit(self, last, values, raw):
         """The spatial rule and the likelihood over rows the parts learned."""

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._core.layer import HTMLayer, layer_constraints
 from .._core.random import seed_state
 from .._core.saved import AddedParamsMixin
-from .._core.sequences import SequenceMemoryMixin
+from .._core.sequences import SequenceMemoryMixin, check_thresholds
 from ._config import BTMConfig
 from .backends import REGISTRY
 
@@ -404,13 +404,9 @@ class BacktrackingTM(AddedParamsMixin, SequenceMemoryMixin, HTMLayer):
                 f"max_synapses_per_segment={self.max_synapses_per_segment}: a new segment "
                 "could not hold its synapses (NuPIC requires the same)."
             )
-        for name in ("activation_threshold", "min_threshold"):
-            if getattr(config, name) > config.new_synapse_count:
-                raise ValueError(
-                    f"{name}={getattr(config, name)} can never be reached: a segment has "
-                    f"at most max_new_synapse_count={config.new_synapse_count} synapses to "
-                    f"one set of learning cells; lower {name} or raise max_new_synapse_count."
-                )
+        check_thresholds(config, config.new_synapse_count,
+                         "max_new_synapse_count",
+                         "max_new_synapse_count")
         return config
 
     def _new_state(self, config, random_state):

@@ -22,7 +22,7 @@ from .._core.layer import MAX_ITER_CONSTRAINT, HTMLayer, layer_constraints
 from .._core.messages import warn_caller
 from .._core.random import seed_state
 from .._core.rows import BinaryRows
-from .._core.sequences import SequenceCall, SequenceMemoryMixin
+from .._core.sequences import SequenceCall, SequenceMemoryMixin, check_thresholds
 from ..utils._array_api import csr_output
 from ..utils._validation import check_output_dtype, check_sparse_output, preserved_dtypes
 from ._config import PERMANENCE_DTYPE, STRUCTURAL_PARAMS, TMConfig
@@ -388,15 +388,10 @@ class TemporalMemoryTransformer(
                 f"{n_columns} columns x n_cells_per_column={self.n_cells_per_column} "
                 f"= {config.n_cells} cells; at most {MAX_CELLS - 1} are supported."
             )
-        reachable = min(config.max_new_synapse_count, config.max_synapses_per_segment)
-        for name in ("activation_threshold", "min_threshold"):
-            if getattr(config, name) > reachable:
-                raise ValueError(
-                    f"{name}={getattr(config, name)} can never be reached: a segment "
-                    f"grows at most min(max_new_synapse_count, max_synapses_per_segment)"
-                    f" = {reachable} synapses to one context; lower {name} or raise "
-                    "max_new_synapse_count and max_synapses_per_segment."
-                )
+        check_thresholds(
+            config, min(config.max_new_synapse_count, config.max_synapses_per_segment),
+            "min(max_new_synapse_count, max_synapses_per_segment)",
+            "max_new_synapse_count and max_synapses_per_segment")
         if config.initial_permanence < config.connected_threshold and (
                 config.permanence_increment == 0):
             warn_caller(
