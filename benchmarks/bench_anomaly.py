@@ -9,13 +9,25 @@ generated series ``fit`` on the training prefix (which sets the range), then
 compared: the detector's ranking score, NAB's score (saturating at 1: its
 ties go to the first row), the raw anomaly, and the one-liners: the absolute
 first difference, and a rolling z-score (the distance from the mean of the
-last 100 values, in their standard deviations). Rows of the detector's
-probation (750) are left out for every score. Prints JSON::
+last 100 values, in their standard deviations); and a simple learned
+baseline: the error of a 5-nearest-neighbour forecast of the next change
+from the last 40 values, fitted on the training prefix (MGAB: the first
+20% of a series; its own rows there are among their neighbours, so an
+anomaly there scores lower). Rows of the detector's probation (750) are left
+out for every score. Prints JSON::
 
     python benchmarks/bench_anomaly.py --only generated \
         --output benchmarks/results/anomaly_generated.json
     python benchmarks/bench_anomaly.py --only mgab --mgab ../shared/data/mgab \
         --output benchmarks/results/mgab.json
+
+``--only mgab_variants`` runs, on one MGAB series, the HTM variants tried
+for it (htm.core's Temporal Memory, finer value buckets, lagged values
+encoded beside the value, the forecaster's error), each beside the
+nearest-neighbour baseline, in about 12 minutes::
+
+    python benchmarks/bench_anomaly.py --only mgab_variants --mgab ../shared/data/mgab \
+        --output benchmarks/results/mgab_variants.json
 
 MGAB takes the detector 8 to 11 minutes a series of 100,000 rows on one core
 (all ten: about 50 minutes on 2 cores; ``--mgab-series 1 2 3 4``, the
@@ -32,8 +44,10 @@ import numpy as np
 import pandas as pd
 from _report import command, description, emit
 from joblib import Parallel, delayed
+from sklearn.neighbors import KNeighborsRegressor
 
-from sklearn_htm import HTMAnomalyDetector, __version__
+from sklearn_htm import (HTMAnomalyDetector, HTMForecaster, RandomDistributedScalarEncoder,
+                         SpatialPoolerTransformer, __version__)
 from sklearn_htm.datasets import ANOMALY_KINDS, SIGNALS, make_anomaly_series
 from sklearn_htm.metrics import anomaly_found_at_top, recall_at_k
 
@@ -44,6 +58,12 @@ TRAIN_SIZE = 2000
 SETTINGS = {"clear": (0.02, 1.0), "subtle": (0.05, 0.3)}
 
 
+#: The nearest-neighbour baseline's window (values) and neighbours.
+WINDOW, NEIGHBOURS = 40, 5
+#: MGAB has no training split: the baseline learns from this share of a series.
+MGAB_TRAIN_SHARE = 0.2
+
+
 def one_liners(values):
     """The simple scores, higher is more anomalous."""
     series = pd.Series(values)
@@ -52,6 +72,20 @@ def one_liners(values):
         "abs first difference": np.abs(np.diff(values, prepend=values[0])),
         "rolling z-score": ((series - past.mean()).abs() / past.std()).to_numpy(),
     }
+
+
+def window_neighbours(values, train_size):
+    """The absolute error of a nearest-neighbour forecast of each row's
+    change from the ``WINDOW`` values before it, the neighbours taken among
+    the windows of the first ``train_size`` rows (NaN for the first
+    ``WINDOW`` rows)."""
+    windows = np.lib.stride_tricks.sliding_window_view(values, WINDOW)[:-1]
+    change = values[WINDOW:] - values[WINDOW - 1:-1]
+    fitted = min(train_size, windows.shape[0]) - WINDOW
+    model = KNeighborsRegressor(NEIGHBOURS).fit(windows[:fitted], change[:fitted])
+    score = np.full(values.shape[0], np.nan)
+    score[WINDOW:] = np.abs(model.predict(windows) - change)
+    return score
 
 
 def detector_scores(values, train_size=None):
@@ -75,6 +109,8 @@ def detector_scores(values, train_size=None):
 def all_scores(values, train_size=None):
     scores, seconds = detector_scores(values, train_size)
     scores.update(one_liners(values))
+    learned = train_size or int(MGAB_TRAIN_SHARE * values.shape[0])
+    scores["nearest neighbours, last 40 values"] = window_neighbours(values, learned)
     scores = {name: np.array(score, dtype=np.float64) for name, score in scores.items()}
     for score in scores.values():
         score[:PROBATION] = np.nan
@@ -99,6 +135,85 @@ def mgab_case(path):
     return {"series": path.name, "seconds": seconds,
             "hits": {name: round(10 * recall_at_k(labels, score)) for name, score in
                      scores.items()}}
+
+
+def lagged_tm_anomaly(values, lags, n_buckets):
+    """Raw anomalies of htm.core's Temporal Memory (the detector's
+    configuration) over the values at ``lags`` rows before each row, each
+    encoded as the detector encodes its value (a 400-bit RDSE of 21 active
+    bits, the first 2,000 rows' range / ``n_buckets``) side by side, pooled
+    by the detector's Spatial Pooler fitted on the first 3,000 rows and
+    then fixed."""
+    lagged = np.stack([np.concatenate([np.full(lag, values[0]), values[:values.shape[0] - lag]])
+                       for lag in lags], axis=1)
+    start = values[:2000]
+    encoder = RandomDistributedScalarEncoder(
+        size=400, n_active=21, resolution=(start.max() - start.min()) / n_buckets, seed=42)
+    bits = encoder.fit(lagged[:1]).transform(lagged)
+    pooler = SpatialPoolerTransformer(
+        n_columns=2048, sparsity=40 / 2048, potential_pct=0.8, connected_threshold=0.2,
+        permanence_increment=0.003, permanence_decrement=0.0005, boost_strength=0.0,
+        shuffle=False, random_state=0).fit(bits[:3000])
+    tm = HTMAnomalyDetector(temporal_memory="htm.core")._temporal_memory()
+    return tm.fit(pooler.transform(bits)).anomaly_
+
+
+def forecast_error(values):
+    """The absolute error of :class:`HTMForecaster`'s one-step forecast of
+    each row (defaults, values alone)."""
+    forecast = HTMForecaster().fit(values).forecast_[:, 0]
+    error = np.full(values.shape[0], np.nan)
+    error[1:] = np.abs(forecast[:-1] - values[1:])
+    return error
+
+
+#: The HTM variants tried on MGAB: name -> score of a series' values.
+MGAB_VARIANTS = {
+    "detector, htm.core's Temporal Memory (ranking score)":
+        lambda v: HTMAnomalyDetector(temporal_memory="htm.core").fit(v).ranking_score_,
+    "htm.core's TM, value, 130 buckets (raw anomaly)":
+        lambda v: lagged_tm_anomaly(v, (0,), 130),
+    "htm.core's TM, value, 520 buckets (raw anomaly)":
+        lambda v: lagged_tm_anomaly(v, (0,), 520),
+    "htm.core's TM, values 0 and 18 rows back, 130 buckets (raw anomaly)":
+        lambda v: lagged_tm_anomaly(v, (0, 18), 130),
+    "htm.core's TM, values 0 and 18 rows back, 520 buckets (raw anomaly)":
+        lambda v: lagged_tm_anomaly(v, (0, 18), 520),
+    "htm.core's TM, values 0, 9 and 18 rows back, 130 buckets (raw anomaly)":
+        lambda v: lagged_tm_anomaly(v, (0, 9, 18), 130),
+    "HTMForecaster, one-step absolute error": forecast_error,
+    "nearest neighbours, last 40 values":
+        lambda v: window_neighbours(v, int(MGAB_TRAIN_SHARE * v.shape[0])),
+}
+
+
+def mgab_variant(path, name):
+    frame = pd.read_csv(path)
+    values = frame["value"].to_numpy(dtype=np.float64)
+    labels = frame["is_anomaly"].to_numpy()
+    start = time.perf_counter()
+    score = np.array(MGAB_VARIANTS[name](values), dtype=np.float64)
+    seconds = time.perf_counter() - start
+    score[:PROBATION] = np.nan
+    smoothed = pd.Series(score).rolling(10, min_periods=1).mean().to_numpy().copy()
+    smoothed[:PROBATION] = np.nan
+    inside = labels.astype(bool)
+    return {"variant": name, "seconds": round(seconds, 1),
+            "found": round(10 * recall_at_k(labels, score)),
+            "found_mean_of_10": round(10 * recall_at_k(labels, smoothed)),
+            "mean_in_windows": float(np.nanmean(score[inside])),
+            "mean_elsewhere": float(np.nanmean(score[~inside]))}
+
+
+def mgab_variants(folder, name, n_jobs):
+    path = Path(folder) / f"{name}.csv"
+    print(f"[bench_anomaly] MGAB variants on {path.name}: {len(MGAB_VARIANTS)} runs",
+          file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    runs = Parallel(n_jobs=n_jobs, verbose=5)(delayed(mgab_variant)(path, v)
+                                              for v in MGAB_VARIANTS)
+    return {"series": path.name, "out_of": 10, "probation_left_out": PROBATION,
+            "variants": runs, "wall_seconds": round(time.perf_counter() - start, 1)}
 
 
 def summed(cases, field):
@@ -142,19 +257,20 @@ def mgab(folder, names, n_jobs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=description(__doc__))
-    parser.add_argument("--only", choices=("generated", "mgab"), action="append",
+    parser.add_argument("--only", choices=("generated", "mgab", "mgab_variants"),
+                        action="append",
                         help="run only this part (repeatable; default: both)")
     parser.add_argument("--mgab", default=os.environ.get("MGAB_DIR"),
                         help="the MGAB folder of 1.csv ... 10.csv (default: $MGAB_DIR)")
     parser.add_argument("--mgab-series", type=int, nargs="+", default=list(range(1, 11)),
-                        help="which MGAB series (default: all ten)")
+                        help="which MGAB series (default: all ten; mgab_variants: the first)")
     parser.add_argument("--seeds", type=int, default=2,
                         help="generated series per kind and signal (default: 2)")
     parser.add_argument("--n-jobs", type=int, default=2, help="series run in parallel")
     parser.add_argument("--output", help="also write the JSON here")
     args = parser.parse_args(argv)
     parts = args.only or ["generated", "mgab"]
-    if "mgab" in parts and not args.mgab:
+    if {"mgab", "mgab_variants"} & set(parts) and not args.mgab:
         parser.error("MGAB needs --mgab DIR (or $MGAB_DIR)")
     report = {"command": command(argv), "version": __version__,
               "detector": "HTMAnomalyDetector() defaults, values alone (no clock)"}
@@ -162,6 +278,8 @@ def main(argv=None):
         report["generated"] = generated(args.seeds, args.n_jobs)
     if "mgab" in parts:
         report["mgab"] = mgab(args.mgab, args.mgab_series, args.n_jobs)
+    if "mgab_variants" in parts:
+        report["mgab_variants"] = mgab_variants(args.mgab, args.mgab_series[0], args.n_jobs)
     emit(report, args.output)
 
 
