@@ -714,8 +714,8 @@ def anomaly_generated_table(path=RESULTS / "anomaly_generated.json"):
 
 
 def mgab_table(path=RESULTS / "mgab.json"):
-    """The detector and the one-liners on MGAB
-    (``benchmarks/bench_anomaly.py --only mgab``)."""
+    """The detector and the baselines on MGAB, or the baselines alone
+    (``benchmarks/bench_anomaly.py --only mgab [--no-detector]``)."""
     report = json.loads(Path(path).read_text())
     mgab = report["mgab"]
     hits = mgab["recall_at_10"]
@@ -723,17 +723,44 @@ def mgab_table(path=RESULTS / "mgab.json"):
     series = mgab["series"]
     rows = [(method, f"{hits[method]} / {mgab['out_of']}",
              *(by_series[name][method] for name in series)) for method in hits]
-    seconds = mgab["detector_seconds_by_series"]
+    if mgab.get("detector_run", True):
+        seconds = mgab["detector_seconds_by_series"]
+        timing = (f"The detector took {min(seconds.values()) / 60:.0f} to "
+                  f"{max(seconds.values()) / 60:.0f} minutes a series, "
+                  f"{mgab['wall_seconds'] / 60:.0f} minutes for all of them on 2 cores.")
+    else:
+        timing = (f"The baselines alone, without the detector: {mgab['wall_seconds']:.0f} s "
+                  "for all of them on 2 cores.")
     lines = [
         *_written_by(path, "benchmarks/bench_anomaly.py --only mgab --mgab DIR"),
         "",
         f"``{report['command']}``: anomalies among the 10 highest scores of each "
-        f"series (recall at 10), {len(series)} series of 100,000 rows. The "
-        f"detector took {min(seconds.values()) / 60:.0f} to "
-        f"{max(seconds.values()) / 60:.0f} minutes a series, "
-        f"{mgab['wall_seconds'] / 60:.0f} minutes for all of them on 2 cores.",
+        f"series (recall at 10), {len(series)} series of 100,000 rows. {timing}",
         "",
         *_rst_table(("score", "found", *(name.removesuffix(".csv") for name in series)), rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def mgab_variants_table(path=RESULTS / "mgab_variants.json"):
+    """The HTM variants tried on one MGAB series, beside the nearest-neighbour
+    baseline (``benchmarks/bench_anomaly.py --only mgab_variants``)."""
+    report = json.loads(Path(path).read_text())
+    part = report["mgab_variants"]
+    rows = [(run["variant"], f"{run['found']} / {part['out_of']}",
+             f"{run['found_mean_of_10']} / {part['out_of']}",
+             f"{run['mean_in_windows']:.3g}", f"{run['mean_elsewhere']:.3g}",
+             f"{run['seconds']:.0f}") for run in part["variants"]]
+    lines = [
+        *_written_by(path, "benchmarks/bench_anomaly.py --only mgab_variants --mgab DIR"),
+        "",
+        f"``{report['command']}``: MGAB series {part['series'].removesuffix('.csv')}, "
+        f"anomalies among the 10 highest peaks of each score, and of its mean over "
+        f"the last 10 rows; its mean inside the anomaly windows and elsewhere (the "
+        f"first {part['probation_left_out']} rows left out).",
+        "",
+        *_rst_table(("score", "found", "found (mean of 10)", "mean in windows",
+                     "mean elsewhere", "seconds"), rows),
     ]
     return "\n".join(lines) + "\n"
 
@@ -780,3 +807,6 @@ def write_tables(folder):
     (Path(folder) / "multi_streams_table.inc").write_text(multi_streams_table())
     (Path(folder) / "anomaly_generated_table.inc").write_text(anomaly_generated_table())
     (Path(folder) / "mgab_table.inc").write_text(mgab_table())
+    (Path(folder) / "mgab_baselines_table.inc").write_text(
+        mgab_table(RESULTS / "mgab_baselines.json"))
+    (Path(folder) / "mgab_variants_table.inc").write_text(mgab_variants_table())
