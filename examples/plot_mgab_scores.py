@@ -37,8 +37,8 @@ make it continue; a comparison of whole windows sees that, coarse value
 buckets do not.
 
 This example needs MGAB: ``python examples/plot_mgab_scores.py --data
-/path/to/mgab`` (the folder holding ``1.csv`` ... ``10.csv``), about a
-minute.
+/path/to/mgab`` (the folder holding ``1.csv`` ... ``10.csv``), about two
+minutes.
 """
 
 import argparse
