@@ -50,7 +50,8 @@ from joblib import Parallel, delayed
 from sklearn.neighbors import KNeighborsRegressor
 
 from sklearn_htm import (HTMAnomalyDetector, HTMForecaster, RandomDistributedScalarEncoder,
-                         SpatialPoolerTransformer, __version__)
+                         __version__)
+from sklearn_htm.anomaly._rows import stream_pooler  # the detector's own pooler
 from sklearn_htm.datasets import ANOMALY_KINDS, SIGNALS, make_anomaly_series
 from sklearn_htm.metrics import anomaly_found_at_top, recall_at_k
 
@@ -155,10 +156,7 @@ def lagged_tm_anomaly(values, lags, n_buckets):
     encoder = RandomDistributedScalarEncoder(
         size=400, n_active=21, resolution=(start.max() - start.min()) / n_buckets, seed=42)
     bits = encoder.fit(lagged[:1]).transform(lagged)
-    pooler = SpatialPoolerTransformer(
-        n_columns=2048, sparsity=40 / 2048, potential_pct=0.8, connected_threshold=0.2,
-        permanence_increment=0.003, permanence_decrement=0.0005, boost_strength=0.0,
-        shuffle=False, random_state=0).fit(bits[:3000])
+    pooler = stream_pooler(n_columns=2048, random_state=0, verbose=0).fit(bits[:3000])
     tm = HTMAnomalyDetector(temporal_memory="htm.core")._temporal_memory()
     return tm.fit(pooler.transform(bits)).anomaly_
 
@@ -266,7 +264,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument("--only", choices=("generated", "mgab", "mgab_variants"),
                         action="append",
-                        help="run only this part (repeatable; default: both)")
+                        help="run only this part (repeatable; default: generated and mgab)")
     parser.add_argument("--mgab", default=os.environ.get("MGAB_DIR"),
                         help="the MGAB folder of 1.csv ... 10.csv (default: $MGAB_DIR)")
     parser.add_argument("--mgab-series", type=int, nargs="+", default=list(range(1, 11)),
