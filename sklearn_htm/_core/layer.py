@@ -269,11 +269,13 @@ class HTMLayer(BaseEstimator):
     def _begin(self, n_features):
         """Start a stream over ``n_features`` inputs, learning nothing: the
         first call of an inner path (:meth:`_partial_fit_rows`) whose caller
-        validated its rows itself."""
-        self.n_features_in_ = int(n_features)
-        config, state = self._start_stream(n_features)
-        self._check_state(config, state)
-        self._commit(state, None)
+        validated its rows itself. All or nothing: a configuration it
+        refuses leaves the layer unstarted."""
+        with restore_on_failure(self):
+            self.n_features_in_ = int(n_features)
+            config, state = self._start_stream(n_features)
+            self._check_state(config, state)
+            self._commit(state, None)
         return self
 
     # ---------------------------------------------------------- defaults

@@ -24,9 +24,9 @@ from .._core.messages import warn_caller
 from .._core.progress import ProgressReporter
 from .._core.saved import AddedParamsMixin
 from ._likelihood import AnomalyLikelihood, log_likelihood
-from ._rows import (MIN_RESOLUTION, SPARSITY, check_clock, check_order,
-                    encode_rows, last_instant, pooled, start_range, stream_pooler,
-                    value_edge)
+from ._rows import (MIN_RESOLUTION, POOLER_REACH, SPARSITY, begin_part, check_clock,
+                    check_order, encode_rows, last_instant, pooled, start_range,
+                    stream_pooler, value_edge)
 from ._rows import frame as _frame
 from ._rows import stacked as _stacked
 
@@ -538,7 +538,7 @@ class HTMAnomalyDetector(AddedParamsMixin, OutlierMixin, BaseEstimator):
         with restore_on_failure(self):
             self._start(stamps, values)
             bits = self._encode(stamps, values)
-            self.pooler_._begin(bits.n_features)  # its initial state, nothing learned
+            begin_part(self.pooler_, bits.n_features, self, POOLER_REACH)  # nothing learned
             self._learn_bits(bits, instants, values, call, model)
 
     def _learn_bits(self, bits, instants, values, call, model="detector"):
@@ -613,8 +613,12 @@ class HTMAnomalyDetector(AddedParamsMixin, OutlierMixin, BaseEstimator):
         """The TM learns the SDRs, their raw anomalies written into ``out``
         (on the stream's first row it starts the TM's stream first)."""
         tm = self.temporal_memory_
-        if not hasattr(tm, "n_features_in_"):
-            tm._begin(sdrs.shape[1])  # refuses thresholds no segment can reach
+        if not hasattr(tm, "n_features_in_"):  # it refuses thresholds no segment can reach
+            begin_part(tm, sdrs.shape[1], self,
+                       "its Temporal Memory's other parameters are given through "
+                       "temporal_memory=BacktrackingTM(...) or TemporalMemoryTransformer(...)"
+                       if isinstance(self.temporal_memory, str) else
+                       "set them on the given temporal_memory")
             self._warn_if_too_few_columns()
         tm._partial_fit_rows(sdrs, out)
 

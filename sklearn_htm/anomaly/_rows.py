@@ -42,6 +42,22 @@ def start_range(minimum, maximum, values):
     return low, high
 
 
+#: How a stream model sets its pooler's parameters (for :func:`begin_part`).
+POOLER_REACH = "n_columns is its only pooler parameter"
+
+
+def begin_part(part, n_features, model, reach):
+    """Start a stream model's part (its pooler, its Temporal Memory) over
+    ``n_features`` inputs. A configuration the part refuses (a ValueError,
+    :class:`~sklearn_htm.exceptions.MemoryBudgetError` among them) is
+    refused in the model's terms: the part's message names the part's
+    parameters, and ``reach`` says how ``model`` sets them."""
+    try:
+        part._begin(n_features)
+    except ValueError as error:
+        raise type(error)(f"{error} ({type(model).__name__}: {reach})") from None
+
+
 def stream_pooler(n_columns, random_state, verbose, *, connected_threshold=0.2,
                   permanence_increment=0.003):
     """The stream models' Spatial Pooler: global inhibition, 2% sparsity, no

@@ -404,9 +404,9 @@ class BacktrackingTM(AddedParamsMixin, SequenceMemoryMixin, HTMLayer):
                 f"max_synapses_per_segment={self.max_synapses_per_segment}: a new segment "
                 "could not hold its synapses (NuPIC requires the same)."
             )
-        check_thresholds(config, config.new_synapse_count,
-                         "max_new_synapse_count",
-                         "max_new_synapse_count")
+        check_thresholds(config, config.new_synapse_count, "max_new_synapse_count",
+                         "max_new_synapse_count (and max_synapses_per_segment, which must "
+                         "hold it)")
         return config
 
     def _new_state(self, config, random_state):

@@ -16,8 +16,9 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..anomaly._rows import (MIN_RESOLUTION, check_clock, check_order, encode_rows,
-                             last_instant, pooled, start_range, stream_pooler)
+from ..anomaly._rows import (MIN_RESOLUTION, POOLER_REACH, begin_part, check_clock,
+                             check_order, encode_rows, last_instant, pooled, start_range,
+                             stream_pooler)
 from ..anomaly._rows import frame as _frame
 from ..encoders import DateEncoder, RandomDistributedScalarEncoder
 from .._core.rows import BinaryRows
@@ -376,7 +377,7 @@ class HTMForecaster(BaseEstimator):
                     classifier.alpha = self.alpha
             bits = self._encode(stamps, values)
             if first:
-                self.pooler_._begin(bits.n_features)
+                begin_part(self.pooler_, bits.n_features, self, POOLER_REACH)
         check_order(getattr(self, "_last_timestamp", None), instants, "forecaster")
         n_rows, n_steps = values.shape[0], len(self.steps_)
         self.forecast_proba_ = np.zeros((n_rows, n_steps, self.n_buckets))

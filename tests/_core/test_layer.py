@@ -71,3 +71,15 @@ def test_check_unchanged_names_each_changed_parameter():
     model.a, model.c = 2, 3
     with pytest.raises(ValueError, match=r"started with a=1, c=None; changing a=2, c=3"):
         check_unchanged(model, {"a": 1, "b": "x", "c": None}, "model")
+
+
+@pytest.mark.parametrize("layer", ["tm", "btm"])
+def test_a_refused_start_leaves_the_layer_unstarted(layer):
+    """``_begin`` (the inner path's start) is all or nothing: a caller that
+    retries after a refusal gets the same refusal, not a half-started layer."""
+    estimator = LAYERS[layer]().set_params(activation_threshold=9)  # above the 4 it grows
+    for _ in range(2):
+        with pytest.raises(ValueError, match="activation_threshold=9 can never be reached"):
+            estimator._begin(16)
+        assert not hasattr(estimator, "n_features_in_")
+        assert not hasattr(estimator, "_state")

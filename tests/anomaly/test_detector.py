@@ -216,6 +216,18 @@ def test_too_few_columns_for_the_thresholds_are_warned_about_at_the_callers_line
     assert __file__ in {w.filename for w in record}
 
 
+def test_a_pooler_too_large_for_the_machine_names_the_detectors_parameter(monkeypatch):
+    from sklearn_htm.exceptions import MemoryBudgetError
+    from sklearn_htm.spatial_pooler import _memory
+
+    monkeypatch.setattr(_memory, "available_memory_bytes", lambda: 2**20)  # 1 MiB
+    model = detector()
+    with pytest.raises(MemoryBudgetError, match=r"Reduce n_columns.*\(HTMAnomalyDetector: "
+                                                "n_columns is its only pooler parameter\)"):
+        model.fit(series(n=60))
+    assert not hasattr(model, "pooler_")
+
+
 def test_a_temporal_memory_of_another_kind_is_refused():
     from sklearn.linear_model import SGDClassifier
 
@@ -407,7 +419,9 @@ def test_a_refused_first_call_leaves_the_detector_unfitted():
     model = detector(activation_threshold=25)  # more than the TM can ever reach
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ValueError, match="can never be reached"):
+        with pytest.raises(ValueError, match="can never be reached.*HTMAnomalyDetector: its "
+                                             "Temporal Memory's other parameters are given "
+                                             r"through temporal_memory=BacktrackingTM\(\.\.\.\)"):
             model.partial_fit(series(40))
     assert not hasattr(model, "pooler_") and not hasattr(model, "temporal_memory_")
     with pytest.raises(NotFittedError):
