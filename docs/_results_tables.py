@@ -727,7 +727,8 @@ def mgab_table(path=RESULTS / "mgab.json"):
         seconds = mgab["detector_seconds_by_series"]
         timing = (f"The detector took {min(seconds.values()) / 60:.0f} to "
                   f"{max(seconds.values()) / 60:.0f} minutes a series, "
-                  f"{mgab['wall_seconds'] / 60:.0f} minutes for all of them on 2 cores.")
+                  f"{mgab['wall_seconds'] / 60:.0f} minutes for all of them on 2 cores, "
+                  "two at a time.")
     else:
         timing = (f"The baselines alone, without the detector: {mgab['wall_seconds']:.0f} s "
                   "for all of them on 2 cores.")

@@ -153,16 +153,31 @@ def stamps_of(timestamps):
                     np.array([stamp.tz_convert("UTC").tz_localize(None).to_datetime64()]))
         try:
             parsed = pd.to_datetime(pd.Series(array), errors="raise")
-        except ValueError as error:  # ISO 8601 of mixed precision ("2024-01-01", "... 02:00")
+        except ValueError:  # ISO 8601 of mixed precision ("2024-01-01", "... 02:00")
             try:
                 parsed = pd.to_datetime(pd.Series(array), errors="raise", format="ISO8601")
             except ValueError:
-                raise error from None
+                raise ValueError(_unreadable(array)) from None
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return (parsed.dt.tz_localize(None).to_numpy(),
                 parsed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy())
     wall = parsed.to_numpy()
     return wall, wall
+
+
+def _unreadable(array):
+    """What is wrong with timestamps pandas reads neither in one format nor
+    as ISO 8601: the first that no format reads, else their mixed formats
+    (pandas' own advice names arguments the stream models do not take)."""
+    import pandas as pd
+
+    one_by_one = pd.to_datetime(pd.Series(array), errors="coerce", format="mixed")
+    bad = np.flatnonzero(one_by_one.isna().to_numpy() & pd.notna(array))
+    if bad.size:
+        return (f"{bad.size} of the {array.shape[0]} timestamps cannot be read as dates and times "
+                f"(the first, at position {bad[0]}: {array[bad[0]]!r})")
+    return (f"they are not all in one format (position 0: {array[0]!r}); parse them first, "
+            "with pandas.to_datetime and the format they are in")
 
 
 def frame(X):
