@@ -87,8 +87,8 @@ class BacktrackingTM(AddedParamsMixin, SequenceMemoryMixin, HTMLayer):
         column confident (any permanence) [activationThreshold].
     min_threshold : int, default=10
         Synapses from the previous learning cells that make a segment the
-        best match of an unpredicted column [minThreshold]. At most
-        ``activation_threshold`` (a UserWarning says why if above).
+        best match of an unpredicted column [minThreshold]. Keep it at
+        most ``activation_threshold``: above, a UserWarning says why.
     max_new_synapse_count : int, default=20
         A learning segment grows synapses to the learning cells up to this
         many [newSynapseCount].

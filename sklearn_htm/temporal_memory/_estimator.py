@@ -66,8 +66,8 @@ class TemporalMemoryTransformer(
         its cell predictive [``activationThreshold``].
     min_threshold : int, default=10
         Synapses of any permanence to active cells that make a segment
-        matching (a candidate for learning) [``minThreshold``]. At most
-        ``activation_threshold`` (a UserWarning says why if above).
+        matching (a candidate for learning) [``minThreshold``]. Keep it at
+        most ``activation_threshold``: above, a UserWarning says why.
     initial_permanence : float, default=0.21
         Permanence of a new synapse [``initialPermanence``].
     connected_threshold : float, default=0.5
