@@ -78,11 +78,14 @@ def one_liners(values):
     }
 
 
-def window_neighbours(values, train_size):
+def window_neighbours(values, train_size=None):
     """The absolute error of a nearest-neighbour forecast of each row's
     change from the ``WINDOW`` values before it, the neighbours taken among
-    the windows of the first ``train_size`` rows (NaN for the first
-    ``WINDOW`` rows)."""
+    the windows of the first ``train_size`` rows (None: the first
+    ``MGAB_TRAIN_SHARE`` of them, for series without a training prefix);
+    NaN for the first ``WINDOW`` rows."""
+    if train_size is None:
+        train_size = int(MGAB_TRAIN_SHARE * values.shape[0])
     windows = np.lib.stride_tricks.sliding_window_view(values, WINDOW)[:-1]
     change = values[WINDOW:] - values[WINDOW - 1:-1]
     fitted = min(train_size, windows.shape[0]) - WINDOW
@@ -115,8 +118,7 @@ def all_scores(values, train_size=None, detector=True):
     detector's seconds (0 without it)."""
     scores, seconds = detector_scores(values, train_size) if detector else ({}, 0.0)
     scores.update(one_liners(values))
-    learned = train_size or int(MGAB_TRAIN_SHARE * values.shape[0])
-    scores["nearest neighbours, last 40 values"] = window_neighbours(values, learned)
+    scores["nearest neighbours, last 40 values"] = window_neighbours(values, train_size)
     scores = {name: np.array(score, dtype=np.float64) for name, score in scores.items()}
     for score in scores.values():
         score[:PROBATION] = np.nan
@@ -185,8 +187,7 @@ MGAB_VARIANTS = {
     "htm.core's TM, values 0, 9 and 18 rows back, 130 buckets (raw anomaly)":
         lambda v: lagged_tm_anomaly(v, (0, 9, 18), 130),
     "HTMForecaster, one-step absolute error": forecast_error,
-    "nearest neighbours, last 40 values":
-        lambda v: window_neighbours(v, int(MGAB_TRAIN_SHARE * v.shape[0])),
+    "nearest neighbours, last 40 values": window_neighbours,
 }
 
 

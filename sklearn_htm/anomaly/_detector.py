@@ -65,6 +65,13 @@ GLOBAL_DECAY = 1.0
 MAX_AGE = 10_000
 
 
+#: How the detector sets its Temporal Memory's parameters beyond its own
+#: (for a refusal's message, :func:`._rows.begin_part`).
+TM_REACH = ("its Temporal Memory's other parameters are given through "
+            "temporal_memory=BacktrackingTM(...) or TemporalMemoryTransformer(...)")
+GIVEN_TM_REACH = "set them on the given temporal_memory"
+
+
 class HTMAnomalyDetector(AddedParamsMixin, OutlierMixin, BaseEstimator):
     """Online anomaly detection on one stream of values with HTM.
 
@@ -614,11 +621,8 @@ class HTMAnomalyDetector(AddedParamsMixin, OutlierMixin, BaseEstimator):
         (on the stream's first row it starts the TM's stream first)."""
         tm = self.temporal_memory_
         if not hasattr(tm, "n_features_in_"):  # it refuses thresholds no segment can reach
-            begin_part(tm, sdrs.shape[1], self,
-                       "its Temporal Memory's other parameters are given through "
-                       "temporal_memory=BacktrackingTM(...) or TemporalMemoryTransformer(...)"
-                       if isinstance(self.temporal_memory, str) else
-                       "set them on the given temporal_memory")
+            given = not isinstance(self.temporal_memory, str)
+            begin_part(tm, sdrs.shape[1], self, GIVEN_TM_REACH if given else TM_REACH)
             self._warn_if_too_few_columns()
         tm._partial_fit_rows(sdrs, out)
 
