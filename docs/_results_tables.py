@@ -735,8 +735,8 @@ def mgab_table(path=RESULTS / "mgab.json"):
     lines = [
         *_written_by(path, "benchmarks/bench_anomaly.py --only mgab --mgab DIR"),
         "",
-        f"``{report['command']}``: anomalies among the 10 highest scores of each "
-        f"series (recall at 10), {len(series)} series of 100,000 rows. {timing}",
+        f"``{report['command']}``: anomalies among the 10 highest peaks of each "
+        f"series' score (recall at 10), {len(series)} series of 100,000 rows. {timing}",
         "",
         *_rst_table(("score", "found", *(name.removesuffix(".csv") for name in series)), rows),
     ]

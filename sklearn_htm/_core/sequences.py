@@ -68,8 +68,9 @@ def check_thresholds(config, reachable, limit, remedy):
             f"min_threshold={config.min_threshold} exceeds activation_threshold="
             f"{config.activation_threshold}: a segment can then predict without matching, "
             "so a column that bursts does not reinforce the segment that nearly predicted "
-            "it and grows a new one instead. htm.core and NuPIC keep min_threshold <= "
-            "activation_threshold."
+            "it and grows a new one instead. Lower min_threshold to at most "
+            f"{config.activation_threshold} or raise activation_threshold (htm.core and NuPIC "
+            "keep min_threshold <= activation_threshold)."
         )
 
 

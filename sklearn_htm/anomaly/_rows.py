@@ -145,7 +145,10 @@ def stamps_of(timestamps):
         if array.dtype.kind == "M":
             return array, array
         if array.shape[0] == 1:  # one row: a Timestamp, not a Series (a stream's call)
-            stamp = pd.Timestamp(array[0])
+            try:
+                stamp = pd.Timestamp(array[0])
+            except ValueError:
+                raise ValueError(_unreadable(array)) from None
             if stamp is pd.NaT or stamp.tzinfo is None:
                 wall = np.array([stamp.to_datetime64()])
                 return wall, wall
@@ -256,8 +259,10 @@ def frame(X):
                          "a clock give the values alone (a 1-D array or a Series)") from exc
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"X's timestamps cannot be parsed: {exc}") from exc
-    if np.isnat(stamps).any():
-        raise ValueError("X has missing timestamps (NaT).")
+    missing = np.flatnonzero(np.isnat(stamps))
+    if missing.size:
+        raise ValueError(f"X has missing timestamps (NaT): {missing.size} of {stamps.size}, the "
+                         f"first at position {missing[0]}.")
     return stamps, instants, values
 
 

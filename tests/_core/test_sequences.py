@@ -20,7 +20,8 @@ def rows(n_rows=12, n_columns=32, n_active=8):
 
 @pytest.mark.parametrize("tm", TMS)
 def test_min_threshold_above_activation_threshold_is_warned_about(tm):
-    with pytest.warns(UserWarning, match="min_threshold=5 exceeds activation_threshold=3"):
+    with pytest.warns(UserWarning, match="min_threshold=5 exceeds activation_threshold=3: .*"
+                                         "Lower min_threshold to at most 3"):
         tm(activation_threshold=3, min_threshold=5, max_new_synapse_count=6).fit(rows())
 
 

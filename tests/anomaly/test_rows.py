@@ -123,7 +123,10 @@ def test_a_stream_keeps_the_clock_it_started_with(make):
     (None, "None, reads as NaN"),
     (np.c_[np.arange(3.0), np.ones(3)], "give the values alone"),
     ({"timestamp": 1.7e9, "value": 1.0}, "numbers are not timestamps"),
-    (pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2024-01-01", pd.NaT])), "NaT"),
+    (pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2024-01-01", pd.NaT])),
+     "NaT\\): 1 of 2, the first at position 1"),
+    (("yesterday-ish", 3.0), "1 of the 1 timestamps cannot be read as dates and times "
+                             "\\(the first, at position 0: 'yesterday-ish'\\)"),
     (pd.DataFrame({"timestamp": ["2024-01-01 00:00", "garbage", "2024-01-01 02:00", "x"],
                    "value": [1.0, 2.0, 3.0, 4.0]}),
      "2 of the 4 timestamps cannot be read as dates and times \\(the first, at position 1: "
